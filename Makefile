@@ -1,0 +1,88 @@
+# wisp - build one static monitor per profile.
+#   make [PROFILE=default|test]      build/<profile>/wisp
+#   make DEVICES="uart i8042"        build/custom/wisp with exactly those
+#   make run | test | bench | fuzz   see README.md
+PROFILE ?= default
+ifeq ($(origin DEVICES),command line)
+PROFILE := custom
+TRUSTED ?= $(filter i8042 debug_exit testdev,$(DEVICES))
+LOADERS ?= testimg
+else
+include profiles/$(PROFILE).mk
+endif
+
+B := build/$(PROFILE)
+DEPS := build/deps
+CAPNG := $(DEPS)/capng
+MUSL_INC := $(CAPNG)/musl-include
+SETUP := $(DEPS)/.packages
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -D_GNU_SOURCE
+MUSL_CC := musl-gcc
+MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -fstack-protector-strong
+HOST_CC := gcc
+HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
+
+MON_SRCS := $(filter-out monitor/loader_%.c,$(wildcard monitor/*.c)) \
+	$(foreach l,$(LOADERS),monitor/loader_$(l).c)
+CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
+DEV_SRCS := $(foreach d,$(DEVICES),devices/$(d).c)
+WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
+WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o
+
+.PHONY: all run test bench fuzz setup clean guests unit-tests fuzz-replay
+all: $(B)/wisp
+
+setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a
+
+$(SETUP): scripts/setup.sh
+	@mkdir -p $(DEPS)
+	scripts/setup.sh packages
+	@touch $@
+
+$(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
+	scripts/setup.sh capng $(abspath $(CAPNG))
+
+# The registry depends on the profile's content, so it is regenerated when the
+# device list or trust changes (the .profile stamp holds both).
+$(B)/.profile: FORCE
+	@mkdir -p $(B)
+	@echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)" > $@
+FORCE:
+
+$(B)/registry.c: devices/gen-registry.sh $(B)/.profile
+	devices/gen-registry.sh "$(PROFILE)" "$(DEVICES)" "$(TRUSTED)" > $@.tmp
+	mv $@.tmp $@
+
+$(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
+
+$(B)/obj/%.o: %.c $(B)/.profile | setup
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
+		-DWISP_LOADERS='"$(LOADERS)"' -MMD -MP -c $< -o $@
+
+$(B)/wisp: $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a
+	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
+
+-include $(WISP_OBJS:.o=.d)
+
+include tests/guests/guests.mk
+include tests/unit/unit.mk
+include fuzz/fuzz.mk
+include tests/bench/bench.mk
+
+run: $(B)/wisp $(GUEST_DIR)/hello.elf
+	$(B)/wisp --kernel $(GUEST_DIR)/hello.elf
+
+test: setup
+	$(MAKE) all PROFILE=default
+	$(MAKE) all PROFILE=test
+	$(MAKE) guests unit-tests fuzz-replay bench-tools
+	tests/run-all.sh
+
+clean:
+	rm -rf build/default build/test build/custom build/host build/guests build/fuzz build/bench

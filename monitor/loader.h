@@ -1,0 +1,57 @@
+/*
+ * monitor/loader.h - guest loaders and the initial vCPU state they ask for.
+ *
+ * Test images (loader_testimg.c) are the project's own freestanding guests:
+ *  - ELF64 / EM_X86_64 / ET_EXEC: entered in 64-bit long mode, paging on with
+ *    the first 4 GiB identity-mapped (2 MiB pages), flat code/data segments.
+ *    PT_LOAD segments must lie in RAM at or above TESTIMG_MIN_LOAD.
+ *  - ELF32 / EM_386 / ET_EXEC: entered in 16-bit real mode, CS=DS=ES=SS=0,
+ *    IP = e_entry (< 64 KiB); segments in [TESTIMG_MIN_LOAD_REAL, 0xA0000).
+ * Entry registers (both modes): rdi = vCPU index, rsi = vCPU count,
+ * rdx = guest-physical address of the NUL-terminated command line (0: none),
+ * rsp = top of this vCPU's own stack (TESTIMG_STACK_SIZE bytes each).
+ * Every vCPU enters at e_entry; the guest tells them apart by rdi.
+ */
+#ifndef WISP_LOADER_H
+#define WISP_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+#define TESTIMG_BOOT_GDT 0x1000ull    /* GDT */
+#define TESTIMG_BOOT_PML4 0x2000ull   /* PML4, PDPT at +0x1000, 4 PDs after */
+#define TESTIMG_CMDLINE 0x8000ull     /* command line, up to 4 KiB */
+#define TESTIMG_CMDLINE_MAX 4096
+#define TESTIMG_MIN_LOAD 0x100000ull  /* long-mode segments start here */
+#define TESTIMG_MIN_LOAD_REAL 0x10000ull
+#define TESTIMG_STACK_SIZE 0x4000ull  /* per vCPU, long mode */
+
+enum boot_mode { BOOT_LONG64, BOOT_REAL16 };
+
+struct boot_info {
+	enum boot_mode mode;
+	uint64_t entry;
+	uint64_t cmdline; /* gpa, 0 if none */
+};
+
+/*
+ * Validate and load a test image (img, len) into guest RAM m, writing the
+ * boot structures for its mode. Every header field is untrusted: offsets and
+ * sizes are overflow-checked before use. Returns 0, or -1 with one line in
+ * err (the caller exits WISP_EXIT_IMAGE).
+ */
+int loader_testimg_load(const struct mem *m, const void *img, size_t len,
+			const char *cmdline, struct boot_info *bi, char *err,
+			size_t errlen);
+
+/*
+ * Set vCPU `idx` of `ncpus` (vcpu_fd) to the entry state bi describes:
+ * segment registers, control registers, rip, the entry registers above.
+ * Returns 0 or -errno from the KVM ioctls.
+ */
+int cpu_boot_setup(int vcpu_fd, const struct boot_info *bi,
+		   const struct mem *m, unsigned idx, unsigned ncpus);
+
+#endif

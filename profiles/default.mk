@@ -1,0 +1,7 @@
+# default profile: a console machine for the project's test images.
+# DEVICES: compiled-in device models (devices/<name>.c).
+# TRUSTED: those granted the trusted helper table; all others are untrusted.
+# LOADERS: guest loaders compiled in (monitor/loader_<name>.c).
+DEVICES := uart i8042 debug_exit
+TRUSTED := i8042 debug_exit
+LOADERS := testimg

@@ -1,0 +1,83 @@
+#!/bin/sh
+# scripts/setup.sh - install what wisp needs on Debian 12 and build the musl
+# dependencies. Idempotent; `make` runs it through a stamp file.
+#   setup.sh packages   install missing Debian packages
+#   setup.sh capng DIR  build libcap-ng for musl into DIR (lib/ and include/)
+set -eu
+
+PKGS="build-essential musl-tools libcmocka-dev libseccomp-dev clang
+libfuzzer-14-dev libclang-rt-14-dev dpkg-dev iproute2 file binutils"
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+packages() {
+	missing=""
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "setup: installing Debian packages:$missing"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	# shellcheck disable=SC2086
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends $missing
+}
+
+# deb-src entries derived from the machine's own apt sources (deb822 and
+# one-line formats), written into a private apt state under $1 so the host
+# configuration is never modified and no archive host is named here.
+derive_src_lists() {
+	out="$1/sources.list.d"
+	mkdir -p "$out"
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		sed -e 's/^Types:.*/Types: deb-src/' "$f" >"$out/$(basename "$f")"
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		sed -n -e 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list \
+			>"$out/from-sources-list.list"
+	fi
+}
+
+apt_private() {
+	state="$1"; shift
+	apt-get -o APT::Sandbox::User=root -o Dir::Etc::SourceList=/dev/null \
+		-o Dir::Etc::SourceParts="$state/sources.list.d" \
+		-o Dir::State::Lists="$state/lists" \
+		-o Dir::Cache="$state/cache" "$@"
+}
+
+capng() {
+	dest="$1"
+	[ -f "$dest/lib/libcap-ng.a" ] && return 0
+	work="$dest/src"
+	state="$dest/apt"
+	rm -rf "$work" && mkdir -p "$work" "$state/lists/partial" \
+		"$state/cache/archives/partial"
+	derive_src_lists "$state"
+	apt_private "$state" update -qq
+	(cd "$work" && apt_private "$state" source -qq libcap-ng)
+	srcdir=$(find "$work" -maxdepth 1 -type d -name 'libcap-ng-*' | head -n1)
+	[ -n "$srcdir" ] || { echo "setup: libcap-ng source not found" >&2; exit 1; }
+	inc="$dest/musl-include"
+	mkdir -p "$inc"
+	ln -sfn /usr/include/linux "$inc/linux"
+	ln -sfn /usr/include/x86_64-linux-gnu/asm "$inc/asm"
+	ln -sfn /usr/include/asm-generic "$inc/asm-generic"
+	(cd "$srcdir" && CC="musl-gcc -I$inc" ./configure -q --disable-shared \
+		--enable-static --without-python --without-python3 >/dev/null &&
+		make -s -C src >/dev/null)
+	mkdir -p "$dest/lib" "$dest/include"
+	cp "$srcdir/src/.libs/libcap-ng.a" "$dest/lib/"
+	cp "$srcdir/src/cap-ng.h" "$dest/include/"
+	echo "setup: built libcap-ng for musl in $dest"
+}
+
+case "${1:-}" in
+packages) packages ;;
+capng) capng "$2" ;;
+*) echo "usage: $0 packages | capng DIR" >&2; exit 2 ;;
+esac

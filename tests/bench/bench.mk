@@ -1,0 +1,3 @@
+# Benchmarks: make bench.
+bench-tools:
+bench:

@@ -1,0 +1,14 @@
+# Unit tests (cmocka, host gcc with ASan/UBSan). Each test is
+# tests/unit/test_<name>.c; list the project sources it links in
+# UNIT_SRCS_<name>. Binaries land in build/host/tests/.
+UNIT_DIR := build/host/tests
+UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
+UNIT_SRCS_test_mem := mem/mem.c
+
+$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h fuzz/*.h) | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread
+
+.SECONDEXPANSION:
+unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
