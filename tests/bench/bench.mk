@@ -1,3 +1,19 @@
-# Benchmarks: make bench.
-bench-tools:
-bench:
+# Benchmarks (make bench). The baseline (bare) is built with the same musl
+# toolchain and wisp's own loader so only the monitor differs.
+BENCH_DIR := build/bench
+BENCH_EXITS ?= 1000000
+BARE_SRCS := tests/bench/bare.c mem/mem.c monitor/loader_testimg.c monitor/cpu_x86.c
+
+$(BENCH_DIR)/bare: $(BARE_SRCS) monitor/loader.h mem/mem.h | setup
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -static -o $@ $(BARE_SRCS)
+
+$(BENCH_DIR)/bench: tests/bench/bench.c | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $<
+
+bench-tools: $(BENCH_DIR)/bare $(BENCH_DIR)/bench
+
+bench: bench-tools guests
+	$(MAKE) all PROFILE=test
+	$(BENCH_DIR)/bench build/test/wisp $(BENCH_DIR)/bare $(GUEST_DIR) $(BENCH_EXITS)

@@ -1,0 +1,121 @@
+/*
+ * monitor/cli.c - the command line. Every bad input is reported as one line
+ * naming the problem, with a WISP_EXIT_* code, before anything starts.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "exitcode.h"
+#include "log.h"
+
+#ifndef WISP_VERSION
+#define WISP_VERSION "0.1.0"
+#endif
+
+static const char cli_usage[] =
+	"usage: wisp [OPTIONS] --kernel IMAGE\n"
+	"  --kernel PATH       guest image: ELF64 (long mode) or ELF32 (real mode)\n"
+	"  --cmdline STR       command line passed to the guest\n"
+	"  --mem SIZE          guest RAM, MiB or with K/M/G suffix (default 64M)\n"
+	"  --cpus N            number of vCPUs (default 1)\n"
+	"  --serial SPEC       console of the first serial device:\n"
+	"                      stdio (default), none, file:PATH\n"
+	"  --device SPEC       NAME[,KEY=VALUE...]; repeat for several instances\n"
+	"  --list-devices      print the devices compiled into this binary\n"
+	"  --help, --version\n"
+	"Exit status: the guest's own status 0-63; wisp errors 64-79\n"
+	"(see README); 128+N after signal N.\n";
+
+enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
+       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION };
+
+static const struct option cli_opts[] = {
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "serial", required_argument, NULL, OPT_SERIAL },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "list-devices", no_argument, NULL, OPT_LIST },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+/* A plain number is MiB (like QEMU's -m); a suffix gives the unit. */
+uint64_t cli_parse_mem(const char *s)
+{
+	uint64_t v;
+	size_t n = strlen(s);
+	bool plain = n && s[n - 1] >= '0' && s[n - 1] <= '9';
+
+	if (dev_parse_u64(s, true, &v) < 0 ||
+	    (plain && __builtin_mul_overflow(v, 1ull << 20, &v)))
+		die(WISP_EXIT_USAGE, "--mem: bad size '%s'", s);
+	if (v < CLI_MEM_MIN || (v & 0xfff))
+		die(WISP_EXIT_USAGE,
+		    "--mem: %s is not a multiple of 4 KiB of at least 2 MiB", s);
+	uint64_t host = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+			(uint64_t)sysconf(_SC_PAGESIZE);
+	if (v > host)
+		die(WISP_EXIT_USAGE, "--mem: %s is more than this host's %llu MiB",
+		    s, (unsigned long long)(host >> 20));
+	return v;
+}
+
+static unsigned cli_parse_cpus(const char *s)
+{
+	uint64_t v;
+
+	if (dev_parse_u64(s, false, &v) < 0 || v < 1 || v > CLI_MAX_CPUS)
+		die(WISP_EXIT_USAGE, "--cpus: '%s' is not a number from 1 to %d",
+		    s, CLI_MAX_CPUS);
+	return (unsigned)v;
+}
+
+static void cli_add_device(struct vm_config *cfg, const char *spec)
+{
+	if (cfg->n_devs >= CLI_MAX_DEVICES)
+		die(WISP_EXIT_USAGE, "--device: at most %d devices", CLI_MAX_DEVICES);
+	cfg->dev_specs[cfg->n_devs++] = spec;
+}
+
+static void cli_one(struct vm_config *cfg, int c, const char *arg,
+		    const char *bad)
+{
+	switch (c) {
+	case OPT_MEM: cfg->mem_size = cli_parse_mem(arg); break;
+	case OPT_CPUS: cfg->ncpus = cli_parse_cpus(arg); break;
+	case OPT_KERNEL: cfg->kernel = arg; break;
+	case OPT_CMDLINE: cfg->cmdline = arg; break;
+	case OPT_SERIAL: cfg->serial = arg; break;
+	case OPT_DEVICE: cli_add_device(cfg, arg); break;
+	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
+	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
+	case OPT_VERSION:
+		printf("wisp %s (profile %s)\n", WISP_VERSION, WISP_PROFILE);
+		exit(WISP_EXIT_OK);
+	case ':': die(WISP_EXIT_USAGE, "option '%s' needs a value", bad);
+	default: die(WISP_EXIT_USAGE, "unknown option '%s' (see --help)", bad);
+	}
+}
+
+void cli_parse(int argc, char **argv, struct vm_config *cfg)
+{
+	int c;
+
+	*cfg = (struct vm_config){ .mem_size = 64ull << 20, .ncpus = 1,
+				   .serial = "stdio" };
+	opterr = 0; /* getopt's own messages are not one clear line */
+	while ((c = getopt_long(argc, argv, ":", cli_opts, NULL)) != -1)
+		cli_one(cfg, c, optarg, argv[optind - 1]);
+	if (optind < argc)
+		die(WISP_EXIT_USAGE, "unexpected argument '%s' (see --help)",
+		    argv[optind]);
+	if (!cfg->kernel)
+		die(WISP_EXIT_USAGE, "no guest image: --kernel PATH is required");
+}

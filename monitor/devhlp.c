@@ -1,0 +1,267 @@
+/*
+ * monitor/devhlp.c - the monitor's two helper tables. Every call names its
+ * caller (ins) and is checked against what that instance owns: its ranges,
+ * its claimed interrupt lines, its timers, its console. The trusted table
+ * adds VM-wide powers and is handed only to devices the profile trusts.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "vm.h"
+
+static struct dev_host *host_of(struct dev_ins *ins)
+{
+	return ins->host;
+}
+
+static struct iobus *bus_of(struct vm *vm, enum dev_space space)
+{
+	if (space == DEV_SPACE_PIO)
+		return &vm->pio;
+	return space == DEV_SPACE_MMIO ? &vm->mmio : NULL;
+}
+
+static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
+			   uint64_t base, uint64_t len,
+			   const struct dev_io_ops *ops, void *opaque)
+{
+	struct dev_host *h = host_of(ins);
+	struct iobus *bus = bus_of(h->vm, space);
+	struct dev_ins *clash = NULL;
+
+	/* Ranges are fixed once vCPUs run: the lookup on exits takes no lock. */
+	if (!bus || !ops || h->constructed)
+		return -EINVAL;
+	struct iobus_range r = { base, len, ins, ops, opaque };
+	int rc = iobus_insert(bus, &r, &clash);
+	if (rc == -EEXIST)
+		wlog(LOG_ERR, "%s: %s range 0x%llx+0x%llx overlaps %s", ins->name,
+		     bus->name, (unsigned long long)base,
+		     (unsigned long long)len, clash->name);
+	return rc;
+}
+
+static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
+			     uint64_t base)
+{
+	struct dev_host *h = host_of(ins);
+	struct iobus *bus = bus_of(h->vm, space);
+
+	if (!bus || h->constructed)
+		return -EINVAL;
+	return iobus_remove(bus, base, ins);
+}
+
+static bool vm_gsi_claimed(struct vm *vm, unsigned gsi)
+{
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (vm->hosts[i].irqs & (1u << gsi))
+			return true;
+	return false;
+}
+
+static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
+{
+	struct dev_host *h = host_of(ins);
+
+	/* GSI 2 is the PIC cascade; nothing may drive it. */
+	if (gsi >= VM_NR_GSI || gsi == 2 || h->constructed)
+		return -EINVAL;
+	if (vm_gsi_claimed(h->vm, gsi))
+		return -EBUSY;
+	h->irqs |= 1u << gsi;
+	return 0;
+}
+
+static int irq_line(struct vm *vm, unsigned gsi, int level)
+{
+	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
+
+static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
+		       enum dev_irq_level level)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (gsi >= VM_NR_GSI || !(h->irqs & (1u << gsi)))
+		return -EPERM;
+	switch (level) {
+	case DEV_IRQ_LOW:
+	case DEV_IRQ_HIGH:
+		return irq_line(h->vm, gsi, level);
+	case DEV_IRQ_PULSE: {
+		int rc = irq_line(h->vm, gsi, 1);
+		return rc ? rc : irq_line(h->vm, gsi, 0);
+	}
+	}
+	return -EINVAL;
+}
+
+static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
+			size_t len)
+{
+	return mem_read(&host_of(ins)->vm->mem, gpa, buf, len);
+}
+
+static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
+			 size_t len)
+{
+	return mem_write(&host_of(ins)->vm->mem, gpa, buf, len);
+}
+
+static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
+{
+	return dev_cfg_get_u64(ins, key, out);
+}
+
+static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
+{
+	return dev_cfg_get_str(ins, key, out);
+}
+
+static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
+		    const char *fmt, ...)
+{
+	struct dev_host *h = host_of(ins);
+	char line[400];
+	uint64_t supp;
+	va_list ap;
+
+	if ((int)lvl > (int)log_threshold || !ratelimit_ok(&h->rl, &supp))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (supp)
+		wlog(LOG_WARN, "%s: %llu lines suppressed", ins->name,
+		     (unsigned long long)supp);
+	wlog((enum log_level)lvl, "%s: %s", ins->name, line);
+}
+
+static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (!fn || h->constructed || h->n_timers >= DEV_MAX_TIMERS)
+		return -EINVAL;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	h->timers[h->n_timers] = (struct dev_timer){ fd, fn, opaque };
+	return (int)h->n_timers++;
+}
+
+static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
+{
+	struct dev_host *h = host_of(ins);
+	struct itimerspec its = { 0 };
+
+	if (timer < 0 || (unsigned)timer >= h->n_timers)
+		return -EINVAL;
+	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
+	if (timerfd_settime(h->timers[timer].fd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
+{
+	struct chr *c = host_of(ins)->chr;
+
+	if (!c)
+		return (long)len; /* no console: output is dropped */
+	ssize_t n = write(c->out_fd, buf, len);
+	return n < 0 ? -errno : n;
+}
+
+static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (!h->chr)
+		return 0; /* nothing will ever arrive */
+	if (h->chr->rx_owner && h->chr->rx_owner != ins)
+		return -EBUSY;
+	h->chr->rx_owner = ins;
+	h->chr->rx = fn;
+	return 0;
+}
+
+static void hlp_chr_rx_ready(struct dev_ins *ins)
+{
+	struct dev_host *h = host_of(ins);
+	uint64_t one = 1;
+
+	if (h->chr && h->chr->rx_owner == ins && h->chr->pend_len)
+		(void)!write(h->vm->rxready_fd, &one, sizeof(one));
+}
+
+static uint64_t hlp_clock_ns(struct dev_ins *ins)
+{
+	return now_ns();
+}
+
+static void hlp_vm_poweroff(struct dev_ins *ins, int status)
+{
+	struct vm *vm = host_of(ins)->vm;
+
+	if (status < 0 || status > WISP_EXIT_GUEST_MAX) {
+		wlog(LOG_ERR, "%s: guest reported status %d, above %d", ins->name,
+		     status, WISP_EXIT_GUEST_MAX);
+		vm_request_stop(vm, WISP_EXIT_GUEST_RANGE, "bad guest status");
+		return;
+	}
+	vm_request_stop(vm, status, "guest reported its status");
+}
+
+static void hlp_vm_reset(struct dev_ins *ins)
+{
+	wlog(LOG_INFO, "%s: guest requested a reset; stopping", ins->name);
+	vm_request_stop(host_of(ins)->vm, WISP_EXIT_OK, "guest reset");
+}
+
+static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
+				    unsigned idx)
+{
+	struct vm *vm = host_of(ins)->vm;
+
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (!strcmp(vm->devs[i].reg->name, name) &&
+		    vm->devs[i].idx == idx)
+			return &vm->devs[i];
+	return NULL;
+}
+
+static const struct dev_hlp_trusted hlp_trusted_powers = {
+	.vm_poweroff = hlp_vm_poweroff,
+	.vm_reset = hlp_vm_reset,
+	.dev_find = hlp_dev_find,
+};
+
+#define HLP_COMMON                                                             \
+	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
+	.irq_claim = hlp_irq_claim, .irq_set = hlp_irq_set,                    \
+	.mem_read = hlp_mem_read, .mem_write = hlp_mem_write,                  \
+	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
+	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
+	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
+	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns
+
+static const struct dev_hlp hlp_untrusted = { HLP_COMMON, .trusted = NULL };
+static const struct dev_hlp hlp_trusted = { HLP_COMMON,
+					    .trusted = &hlp_trusted_powers };
+
+const struct dev_hlp *devhlp_table(bool trusted)
+{
+	return trusted ? &hlp_trusted : &hlp_untrusted;
+}

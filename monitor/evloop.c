@@ -1,0 +1,171 @@
+/*
+ * monitor/evloop.c - the main thread after start: signals, console input,
+ * device timers, the halt watchdog, and the stop request, over one epoll.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "vm.h"
+
+/* epoll user data: what kind of fd fired, and which one. */
+enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG };
+#define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
+
+struct evloop {
+	struct vm *vm;
+	int ep;
+	int sig_fd;
+	int wd_fd;
+	bool console_pollable;
+	bool console_watched;
+};
+
+static void ev_add(struct evloop *ev, int fd, uint64_t data)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = data };
+
+	if (epoll_ctl(ev->ep, EPOLL_CTL_ADD, fd, &e) < 0)
+		die(WISP_EXIT_OSERR, "epoll_ctl: %s", strerror(errno));
+}
+
+static void ev_console_watch(struct evloop *ev, bool on)
+{
+	struct chr *c = &ev->vm->console;
+	struct epoll_event e = { .events = EPOLLIN,
+				 .data.u64 = EV_DATA(EV_CONSOLE, 0, 0) };
+
+	if (!ev->console_pollable || on == ev->console_watched)
+		return;
+	epoll_ctl(ev->ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, c->in_fd, &e);
+	ev->console_watched = on;
+}
+
+/* Input is pumped while it flows; a regular file as stdin cannot be polled,
+ * so it is pumped until the device is full or the file ends. */
+static void ev_console_pump(struct evloop *ev)
+{
+	struct chr *c = &ev->vm->console;
+	bool more;
+
+	do {
+		more = chr_pump(ev->vm, c);
+	} while (more && !ev->console_pollable && !c->in_eof);
+	ev_console_watch(ev, more && !c->in_eof);
+}
+
+static void ev_setup_console(struct evloop *ev)
+{
+	struct chr *c = &ev->vm->console;
+	struct epoll_event e = { .events = EPOLLIN,
+				 .data.u64 = EV_DATA(EV_CONSOLE, 0, 0) };
+
+	if (c->in_fd < 0 || !c->rx_owner)
+		return;
+	chr_start_input(c);
+	if (epoll_ctl(ev->ep, EPOLL_CTL_ADD, c->in_fd, &e) == 0) {
+		ev->console_pollable = ev->console_watched = true;
+		return;
+	}
+	ev_console_pump(ev);
+}
+
+static void ev_setup_timers(struct evloop *ev)
+{
+	struct vm *vm = ev->vm;
+
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		for (unsigned t = 0; t < vm->hosts[i].n_timers; t++)
+			ev_add(ev, vm->hosts[i].timers[t].fd,
+			       EV_DATA(EV_TIMER, i, t));
+	/* Twice a second: cheap, and a halted VM ends within a second. */
+	struct itimerspec its = { { 0, 500000000 }, { 0, 500000000 } };
+	ev->wd_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (ev->wd_fd < 0 || timerfd_settime(ev->wd_fd, 0, &its, NULL) < 0)
+		die(WISP_EXIT_OSERR, "watchdog timer: %s", strerror(errno));
+	ev_add(ev, ev->wd_fd, EV_DATA(EV_WATCHDOG, 0, 0));
+}
+
+static void ev_setup(struct evloop *ev, struct vm *vm)
+{
+	sigset_t set;
+
+	ev->vm = vm;
+	ev->ep = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	ev->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (ev->ep < 0 || ev->sig_fd < 0)
+		die(WISP_EXIT_OSERR, "event loop setup: %s", strerror(errno));
+	ev_add(ev, ev->sig_fd, EV_DATA(EV_SIGNAL, 0, 0));
+	ev_add(ev, vm->stop_fd, EV_DATA(EV_STOP, 0, 0));
+	ev_add(ev, vm->rxready_fd, EV_DATA(EV_RXREADY, 0, 0));
+	ev_setup_timers(ev);
+	ev_setup_console(ev);
+}
+
+static void ev_drain(int fd)
+{
+	uint64_t buf[16];
+
+	(void)!read(fd, buf, sizeof(buf));
+}
+
+static void ev_signal(struct evloop *ev)
+{
+	struct signalfd_siginfo si;
+
+	if (read(ev->sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	wlog(LOG_INFO, "%s received, stopping the VM", strsignal((int)si.ssi_signo));
+	vm_request_stop(ev->vm, WISP_EXIT_SIGNAL_BASE + (int)si.ssi_signo,
+			"signal");
+}
+
+static void ev_timer(struct evloop *ev, unsigned dev, unsigned t)
+{
+	struct dev_host *h = &ev->vm->hosts[dev];
+	struct dev_timer *tm = &h->timers[t];
+
+	ev_drain(tm->fd);
+	pthread_mutex_lock(&h->lock);
+	tm->fn(h->ins, tm->opaque);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void ev_dispatch(struct evloop *ev, uint64_t d)
+{
+	switch ((enum ev_kind)(d >> 32)) {
+	case EV_SIGNAL: ev_signal(ev); break;
+	case EV_STOP: ev_drain(ev->vm->stop_fd); break;
+	case EV_RXREADY: ev_drain(ev->vm->rxready_fd); ev_console_pump(ev); break;
+	case EV_CONSOLE: ev_console_pump(ev); break;
+	case EV_TIMER: ev_timer(ev, (d >> 16) & 0xffff, d & 0xffff); break;
+	case EV_WATCHDOG: ev_drain(ev->wd_fd); vcpus_halt_check(ev->vm); break;
+	}
+}
+
+int evloop_run(struct vm *vm)
+{
+	struct evloop ev = { 0 };
+	struct epoll_event evs[16];
+
+	ev_setup(&ev, vm);
+	while (!atomic_load(&vm->stopping)) {
+		int n = epoll_wait(ev.ep, evs, 16, -1);
+		if (n < 0 && errno != EINTR)
+			die(WISP_EXIT_OSERR, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++)
+			ev_dispatch(&ev, evs[i].data.u64);
+	}
+	close(ev.wd_fd);
+	close(ev.sig_fd);
+	close(ev.ep);
+	return atomic_load(&vm->exit_code);
+}

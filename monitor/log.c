@@ -1,0 +1,69 @@
+/* monitor/log.c - stderr logging with a "wisp: " prefix and rate limiting. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+enum log_level log_threshold = LOG_INFO;
+
+static void vlog_line(const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One fprintf per line so lines from several threads never interleave. */
+	fprintf(stderr, "wisp: %s\n", line);
+}
+
+void wlog(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (lvl > log_threshold)
+		return;
+	va_start(ap, fmt);
+	vlog_line(fmt, ap);
+	va_end(ap);
+}
+
+void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_line(fmt, ap);
+	va_end(ap);
+	exit(code);
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed)
+{
+	uint64_t t = now_ns();
+	bool ok;
+
+	pthread_mutex_lock(&rl->lock);
+	if (t - rl->window_ns >= 1000000000ull) {
+		rl->window_ns = t;
+		rl->in_window = 0;
+	}
+	ok = rl->in_window < rl->burst;
+	if (ok) {
+		rl->in_window++;
+		*suppressed = rl->suppressed;
+		rl->suppressed = 0;
+	} else {
+		rl->suppressed++;
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return ok;
+}

@@ -1,0 +1,165 @@
+/*
+ * monitor/main.c - one process, one VM. Order of life: parse and check all
+ * input, build memory and load the guest, open KVM and create the VM, build
+ * devices and vCPUs, drop privileges, run, stop in order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "exitcode.h"
+#include "vm.h"
+
+#define IMAGE_MAX (1ull << 30)
+
+void vm_request_stop(struct vm *vm, int code, const char *why)
+{
+	bool expected = false;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, true))
+		return;
+	atomic_store(&vm->exit_code, code);
+	(void)why;
+	(void)!write(vm->stop_fd, &one, sizeof(one));
+}
+
+/* The whole image in memory; missing or unreadable is the user's problem. */
+static void *read_image(const char *path, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(WISP_EXIT_NOINPUT, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		die(WISP_EXIT_NOINPUT, "'%s' is not a regular file", path);
+	if ((uint64_t)st.st_size > IMAGE_MAX)
+		die(WISP_EXIT_IMAGE, "'%s' is larger than 1 GiB", path);
+	void *buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		die(WISP_EXIT_OSERR, "out of memory reading '%s'", path);
+	ssize_t n = read(fd, buf, (size_t)st.st_size);
+	if (n != st.st_size)
+		die(WISP_EXIT_NOINPUT, "cannot read '%s': %s", path,
+		    n < 0 ? strerror(errno) : "short read");
+	close(fd);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void vm_load_guest(struct vm *vm)
+{
+	char err[256];
+	size_t len;
+	void *img = read_image(vm->cfg->kernel, &len);
+	int rc = mem_init(&vm->mem, vm->cfg->mem_size);
+
+	if (rc < 0)
+		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
+	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
+				err, sizeof(err)) < 0)
+		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
+	free(img);
+}
+
+static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
+{
+	char err[256];
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->ncpus = cfg->ncpus;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
+	iobus_init(&vm->pio, "port", 0x10000);
+	iobus_init(&vm->mmio, "MMIO", ~0ull);
+	int rc = chr_open(&vm->console, cfg->serial, err, sizeof(err));
+	if (rc < 0)
+		die(rc == -2 ? WISP_EXIT_NOINPUT : WISP_EXIT_USAGE, "%s", err);
+	if (devmgr_create(vm, err, sizeof(err)) < 0)
+		die(WISP_EXIT_USAGE, "%s", err);
+	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->rxready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (vm->stop_fd < 0 || vm->rxready_fd < 0)
+		die(WISP_EXIT_OSERR, "eventfd: %s", strerror(errno));
+}
+
+static void vm_build(struct vm *vm)
+{
+	int rc;
+
+	kvm_open_vm(vm);
+	if ((rc = mem_register_kvm(&vm->mem, vm->vm_fd)) < 0)
+		die(WISP_EXIT_KVM, "registering guest memory: %s", strerror(-rc));
+	devmgr_construct(vm);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if ((rc = vcpu_create(vm, i)) < 0)
+			die(WISP_EXIT_KVM, "creating vCPU %u: %s", i, strerror(-rc));
+}
+
+/* Every signal stays blocked in the main thread (the event loop reads them
+ * from a signalfd) and in the vCPU threads, which unblock only the kick. */
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigfillset(&set);
+	sigdelset(&set, SIGSEGV);
+	sigdelset(&set, SIGBUS);
+	sigdelset(&set, SIGFPE);
+	sigdelset(&set, SIGILL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static int vm_run(struct vm *vm)
+{
+	int rc;
+
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if ((rc = vcpu_start(&vm->vcpus[i])) < 0)
+			die(WISP_EXIT_OSERR, "starting vCPU %u: %s", i, strerror(-rc));
+	int code = evloop_run(vm);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	return code;
+}
+
+static void vm_teardown(struct vm *vm)
+{
+	uint64_t n = atomic_load(&vm->unclaimed);
+
+	devmgr_destruct(vm);
+	chr_close(&vm->console);
+	if (n)
+		wlog(LOG_INFO, "%llu accesses to unclaimed ports/MMIO",
+		     (unsigned long long)n);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static struct vm vm;
+	struct vm_config cfg;
+
+	cli_parse(argc, argv, &cfg);
+	block_signals();
+	vm_prepare(&vm, &cfg);
+	vm_load_guest(&vm);
+	vm_build(&vm);
+	if (priv_drop() < 0)
+		die(WISP_EXIT_OSERR, "dropping privileges failed");
+	int code = vm_run(&vm);
+	vm_teardown(&vm);
+	return code;
+}

@@ -1,0 +1,138 @@
+/*
+ * monitor/vm.h - the monitor's internal layer: one VM per process, its KVM
+ * handles, vCPU threads, device instances and the console. Only monitor/
+ * includes this; devices see a struct dev_hlp and nothing else.
+ */
+#ifndef WISP_VM_H
+#define WISP_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev.h"
+#include "iobus.h"
+#include "loader.h"
+#include "log.h"
+#include "mem.h"
+
+#define VM_MAX_DEVICES 32
+#define VM_MAX_CPUS 255
+#define DEV_MAX_TIMERS 4
+#define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
+
+struct vm;
+struct kvm_run;
+
+/* The console backend: output fd, optional input fd. */
+struct chr {
+	int out_fd;
+	int in_fd; /* -1: no input */
+	bool is_file;
+	struct dev_ins *rx_owner; /* instance whose callback gets input */
+	dev_chr_rx_fn rx;
+	uint8_t pending[256]; /* input the device has not taken yet */
+	size_t pend_off, pend_len;
+	bool in_eof;
+};
+
+struct dev_timer {
+	int fd; /* timerfd, watched by the event loop */
+	dev_timer_fn fn;
+	void *opaque;
+};
+
+/* What the monitor keeps per device instance (ins->host points here). */
+struct dev_host {
+	struct vm *vm;
+	struct dev_ins *ins;
+	pthread_mutex_t lock; /* serialises every call into the device */
+	bool trusted;
+	bool constructed;
+	uint32_t irqs;        /* claimed GSIs, bit n = GSI n */
+	struct ratelimit rl;
+	struct chr *chr;      /* NULL: no console attached */
+	unsigned n_timers;
+	struct dev_timer timers[DEV_MAX_TIMERS];
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned idx;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+	atomic_uint_fast64_t exits;   /* for the halt watchdog */
+	atomic_bool halted_dead;      /* halted with interrupts off */
+	uint64_t wd_last;             /* exits at the last watchdog tick */
+};
+
+struct vm_config {
+	uint64_t mem_size;
+	unsigned ncpus;
+	const char *kernel;
+	const char *cmdline;
+	const char *serial; /* "stdio", "none" or "file:PATH" */
+	unsigned n_devs;
+	const char *dev_specs[VM_MAX_DEVICES];
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd, vm_fd;
+	struct mem mem;
+	struct boot_info boot;
+	struct iobus pio, mmio;
+	unsigned ncpus;
+	struct vcpu vcpus[VM_MAX_CPUS];
+	unsigned n_devs;
+	struct dev_ins devs[VM_MAX_DEVICES];
+	struct dev_host hosts[VM_MAX_DEVICES];
+	struct chr console;
+	int stop_fd;  /* eventfd: someone asked the VM to stop */
+	int rxready_fd; /* eventfd: a device has room for console input */
+	atomic_bool stopping;
+	atomic_int exit_code;
+	struct ratelimit unclaimed_rl;
+	atomic_uint_fast64_t unclaimed;
+};
+
+/* Ask the VM to stop with `code`; the first request wins. Any thread. */
+void vm_request_stop(struct vm *vm, int code, const char *why);
+
+/* kvm.c: open /dev/kvm, check API and capabilities, create VM + irqchip. */
+int kvm_open_vm(struct vm *vm);
+/* vcpu.c */
+int vcpu_create(struct vm *vm, unsigned idx);
+int vcpu_start(struct vcpu *v);
+void vcpu_kick(struct vcpu *v);
+void vcpus_halt_check(struct vm *vm);
+/* exit.c: one exit of a vCPU; returns false when the VM must stop. */
+bool exit_dispatch(struct vcpu *v);
+/* io dispatch shared with the benchmark and tests */
+void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
+		 unsigned size, bool is_write);
+
+/* devmgr.c: instances from the CLI and profile defaults. */
+int devmgr_create(struct vm *vm, char *err, size_t errlen);
+int devmgr_construct(struct vm *vm);
+void devmgr_destruct(struct vm *vm);
+const struct dev_hlp *devhlp_table(bool trusted);
+
+/* chr.c: console backend */
+int chr_open(struct chr *c, const char *spec, char *err, size_t errlen);
+void chr_close(struct chr *c);
+void chr_start_input(struct chr *c);
+/* Move console input to the device; false: stop watching the input fd. */
+bool chr_pump(struct vm *vm, struct chr *c);
+
+/* evloop.c: main thread loop until stop; returns the exit code. */
+int evloop_run(struct vm *vm);
+
+/* priv.c: drop what is no longer needed once setup is done. */
+int priv_drop(void);
+
+#endif
