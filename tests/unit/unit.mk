@@ -5,6 +5,8 @@ UNIT_DIR := build/host/tests
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 UNIT_SRCS_test_mem := mem/mem.c
+UNIT_SRCS_test_iobus := monitor/iobus.c
+UNIT_SRCS_test_devhlp := monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
 
 $(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)

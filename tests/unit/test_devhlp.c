@@ -1,0 +1,180 @@
+/*
+ * Unit tests: the monitor's helper tables (monitor/devhlp.c). Two instances
+ * share one VM; each call must be refused when it touches what the caller
+ * does not own. KVM is not needed: refusals happen before any ioctl.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "exitcode.h"
+#include "vm.h"
+
+const struct dev_entry dev_registry[] = { { 0 } };
+const size_t dev_registry_len = 0;
+static const struct dev_reg reg_a = { .name = "a" }, reg_b = { .name = "b" };
+static struct vm vm;
+static int stop_code = -1;
+
+void vm_request_stop(struct vm *v, int code, const char *why)
+{
+	stop_code = code;
+}
+
+static uint64_t rd(struct dev_ins *ins, void *o, uint64_t off, unsigned sz)
+{
+	return 0x1234;
+}
+
+static const struct dev_io_ops ops = { .read = rd };
+
+static int setup(void **state)
+{
+	memset(&vm, 0, sizeof(vm));
+	vm.vm_fd = -1;
+	iobus_init(&vm.pio, "port", 0x10000);
+	iobus_init(&vm.mmio, "MMIO", ~0ull);
+	assert_int_equal(mem_init(&vm.mem, 2 << 20), 0);
+	vm.n_devs = 2;
+	for (unsigned i = 0; i < 2; i++) {
+		vm.devs[i].reg = i ? &reg_b : &reg_a;
+		snprintf(vm.devs[i].name, sizeof(vm.devs[i].name), "%s.0",
+			 vm.devs[i].reg->name);
+		vm.hosts[i] = (struct dev_host){ .vm = &vm, .ins = &vm.devs[i] };
+		vm.hosts[i].rl = (struct ratelimit)RATELIMIT_INIT(10);
+		vm.devs[i].host = &vm.hosts[i];
+		vm.devs[i].hlp = devhlp_table(i == 1);
+	}
+	stop_code = -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	iobus_free(&vm.pio);
+	iobus_free(&vm.mmio);
+	mem_destroy(&vm.mem);
+	return 0;
+}
+
+static void test_tables(void **state)
+{
+	assert_null(devhlp_table(false)->trusted);
+	assert_non_null(devhlp_table(true)->trusted);
+}
+
+static void test_ranges_owned(void **state)
+{
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	const struct dev_hlp *h = a->hlp;
+
+	assert_int_equal(h->io_register(a, DEV_SPACE_PIO, 0x3f8, 8, &ops, NULL), 0);
+	assert_int_equal(h->io_register(b, DEV_SPACE_PIO, 0x3fc, 1, &ops, NULL),
+			 -EEXIST);
+	assert_int_equal(h->io_unregister(b, DEV_SPACE_PIO, 0x3f8), -EPERM);
+	assert_int_equal(h->io_register(a, 7, 0, 1, &ops, NULL), -EINVAL);
+	assert_int_equal(h->io_register(a, DEV_SPACE_PIO, 0x10, 1, NULL, NULL),
+			 -EINVAL);
+	/* Once constructed, ranges are fixed (the exit path takes no lock). */
+	vm.hosts[0].constructed = true;
+	assert_int_equal(h->io_unregister(a, DEV_SPACE_PIO, 0x3f8), -EINVAL);
+	vm.hosts[0].constructed = false;
+	assert_int_equal(h->io_unregister(a, DEV_SPACE_PIO, 0x3f8), 0);
+}
+
+static void test_dispatch(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	uint32_t v = 0;
+
+	pthread_mutex_init(&vm.hosts[0].lock, NULL);
+	vm.unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
+	assert_int_equal(a->hlp->io_register(a, DEV_SPACE_MMIO, 0xd0000000,
+					     0x1000, &ops, NULL), 0);
+	io_dispatch(&vm, &vm.mmio, 0xd0000010, &v, 4, false);
+	assert_int_equal(v, 0x1234);
+	io_dispatch(&vm, &vm.mmio, 0xd0000ffe, &v, 4, false); /* straddles */
+	assert_int_equal(v, 0xffffffff);
+	uint16_t w = 0;
+	io_dispatch(&vm, &vm.pio, 0x80, &w, 2, false);
+	assert_int_equal(w, 0xffff);
+	assert_int_equal(atomic_load(&vm.unclaimed), 2);
+}
+
+static void test_irq_owned(void **state)
+{
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	const struct dev_hlp *h = a->hlp;
+
+	assert_int_equal(h->irq_claim(a, 4), 0);
+	assert_int_equal(h->irq_claim(b, 4), -EBUSY);
+	assert_int_equal(h->irq_claim(a, 2), -EINVAL);
+	assert_int_equal(h->irq_claim(a, VM_NR_GSI), -EINVAL);
+	assert_int_equal(h->irq_set(b, 4, DEV_IRQ_HIGH), -EPERM);
+	assert_int_equal(h->irq_set(a, 5, DEV_IRQ_HIGH), -EPERM);
+	assert_int_equal(h->irq_set(a, 1000, DEV_IRQ_HIGH), -EPERM);
+}
+
+static void test_mem_checked(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, out[8];
+
+	assert_int_equal(a->hlp->mem_write(a, 0x1000, buf, 8), 0);
+	assert_int_equal(a->hlp->mem_read(a, 0x1000, out, 8), 0);
+	assert_memory_equal(buf, out, 8);
+	assert_int_equal(a->hlp->mem_read(a, (2 << 20) - 4, out, 8), -EFAULT);
+	assert_int_equal(a->hlp->mem_write(a, ~0ull - 3, buf, 8), -EFAULT);
+	assert_int_equal(a->hlp->mem_read(a, MEM_HOLE_START, out, 1), -EFAULT);
+}
+
+static void test_timers_owned(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+
+	assert_int_equal(a->hlp->timer_arm(a, 0, 1000), -EINVAL);
+	assert_int_equal(a->hlp->timer_arm(a, -1, 1000), -EINVAL);
+	assert_int_equal(a->hlp->timer_create(a, NULL, NULL), -EINVAL);
+}
+
+static void test_trusted_powers(void **state)
+{
+	struct dev_ins *b = &vm.devs[1];
+	const struct dev_hlp_trusted *t = b->hlp->trusted;
+
+	t->vm_poweroff(b, 63);
+	assert_int_equal(stop_code, 63);
+	t->vm_poweroff(b, 64);
+	assert_int_equal(stop_code, WISP_EXIT_GUEST_RANGE);
+	t->vm_poweroff(b, -1);
+	assert_int_equal(stop_code, WISP_EXIT_GUEST_RANGE);
+	t->vm_reset(b);
+	assert_int_equal(stop_code, WISP_EXIT_OK);
+	assert_ptr_equal(t->dev_find(b, "a", 0), &vm.devs[0]);
+	assert_null(t->dev_find(b, "a", 1));
+	assert_null(t->dev_find(b, "zzz", 0));
+}
+
+static void test_no_console(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+
+	/* No console attached: output is dropped, input never arrives. */
+	assert_int_equal(a->hlp->chr_write(a, "hi", 2), 2);
+	assert_int_equal(a->hlp->chr_set_rx(a, NULL), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_tables), T(test_ranges_owned), T(test_dispatch),
+		T(test_irq_owned), T(test_mem_checked), T(test_timers_owned),
+		T(test_trusted_powers), T(test_no_console),
+	};
+	return cmocka_run_group_tests_name("devhlp", tests, NULL, NULL);
+}
