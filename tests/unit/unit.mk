@@ -8,9 +8,10 @@ UNIT_SRCS_test_mem := mem/mem.c
 UNIT_SRCS_test_iobus := monitor/iobus.c
 UNIT_SRCS_test_devhlp := monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
 
+# Second expansion lets each test's prerequisites name its own source list.
+.SECONDEXPANSION:
 $(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread
 
-.SECONDEXPANSION:
 unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
