@@ -1,5 +1,4 @@
 /* mem/mem.c - guest RAM: memfd, layout around the 32-bit hole, memslots. */
-#define _GNU_SOURCE
 #include "mem.h"
 
 #include <errno.h>
