@@ -1,0 +1,24 @@
+/*
+ * tests/guests/bench.c - N port-I/O exits (N from the command line,
+ * default 1000000): a 4-byte write to testdev port 0xe0 in a three
+ * instruction loop, since every guest instruction is emulated here.
+ */
+#include "guest.h"
+
+int main(uint64_t idx, uint64_t ncpus, const char *cmdline)
+{
+	bool ok = true;
+	uint64_t n = cmdline_u64(cmdline, NULL, 1000000, &ok);
+
+	if (!ok)
+		return 62;
+	if (n == 0)
+		return 0;
+	__asm__ volatile("1: outl %%eax, %%dx\n\t"
+			 "dec %%rcx\n\t"
+			 "jnz 1b"
+			 : "+c"(n)
+			 : "a"(0), "d"(TESTDEV_PORT)
+			 : "memory");
+	return 0;
+}
