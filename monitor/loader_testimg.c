@@ -226,8 +226,9 @@ static int check_seg_place(const struct img *im, const struct mem *m,
 	fmt_size(w->ram, ram, sizeof(ram));
 	if (end > w->ram || !mem_gpa_ptr(m, s->gpa, s->memsz))
 		return fail(im, "segment at 0x%" PRIx64 " (0x%" PRIx64
-			    " bytes) does not fit in %s of guest memory",
-			    s->gpa, s->memsz, ram);
+			    " bytes) does not fit in %s%s of guest memory%s",
+			    s->gpa, s->memsz, w->ram < m->size ? "the " : "",
+			    ram, w->ram < m->size ? " below the MMIO hole" : "");
 	if (end > w->hi && im->is64)
 		return fail(im, "segment at 0x%" PRIx64 " (0x%" PRIx64 " bytes)"
 			    " reaches into the vCPU stacks above 0x%" PRIx64
