@@ -1,0 +1,79 @@
+#!/bin/sh
+# tests/integration/build.sh - what the build promises about its binaries:
+# static, and containing exactly their profile's devices.
+. "$(dirname "$0")/lib.sh"
+need_built "$WISP_DEFAULT" "$WISP_TEST"
+
+for p in default test; do
+	b=build/$p/wisp
+	if file -b "$b" | grep -q 'statically linked'; then
+		pass "$p: file says statically linked"
+	else
+		fail "$p: file says: $(file -b "$b")"
+	fi
+	if ldd "$b" 2>&1 | grep -q 'not a dynamic executable'; then
+		pass "$p: ldd says not a dynamic executable"
+	else
+		fail "$p: ldd says: $(ldd "$b" 2>&1 | head -n 3)"
+	fi
+done
+
+# No UART code in the test profile. A stripped binary would pass that
+# vacuously, so first insist nm sees symbols at all.
+nsym=$(nm "$WISP_TEST" 2>/dev/null | grep -c '')
+nuart_test=$(nm "$WISP_TEST" 2>/dev/null | grep -ci uart)
+nuart_default=$(nm "$WISP_DEFAULT" 2>/dev/null | grep -ci uart)
+if [ "$nsym" -gt 0 ] && [ "$nuart_test" -eq 0 ]; then
+	pass "test: nm shows no uart symbols (of $nsym)"
+else
+	fail "test: nm shows $nuart_test uart symbols (of $nsym)"
+	nm "$WISP_TEST" | grep -i uart | head -n 5 | sed 's/^/    /'
+fi
+if [ "$nuart_default" -gt 0 ]; then
+	pass "default: nm shows uart symbols ($nuart_default)"
+else
+	fail "default: nm shows no uart symbols"
+fi
+
+profile_devices() {
+	sed -n 's/^DEVICES[ :]*= *//p' "profiles/$1.mk"
+}
+
+# Every device name the tree knows: profiles and device sources.
+all_devices() {
+	{
+		for f in profiles/*.mk; do
+			sed -n 's/^DEVICES[ :]*= *//p' "$f" | tr ' ' '\n'
+		done
+		for f in devices/*.c; do
+			basename "$f" .c
+		done
+	} | grep -v -e '^framework$' -e '^$' | sort -u
+}
+
+for p in default test; do
+	run_wisp 10 "build/$p/wisp" --list-devices
+	if [ "$RC" != 0 ]; then
+		fail "$p: --list-devices exits 0 (exit $RC)"
+		show_output
+		continue
+	fi
+	want=" $(profile_devices "$p") "
+	bad=""
+	for d in $(all_devices); do
+		has=no
+		grep -qw -- "$d" "$T/out" && has=yes
+		case "$want" in
+		*" $d "*) [ "$has" = yes ] || bad="$bad missing:$d" ;;
+		*) [ "$has" = no ] || bad="$bad extra:$d" ;;
+		esac
+	done
+	if [ -z "$bad" ]; then
+		pass "$p: --list-devices lists exactly:$want"
+	else
+		fail "$p: --list-devices:$bad"
+		show_output
+	fi
+done
+
+finish

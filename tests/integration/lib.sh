@@ -1,0 +1,106 @@
+# tests/integration/lib.sh - helpers shared by the integration tests.
+# Sourced (". lib.sh") by each test, which then checks several cases, prints
+# one PASS/FAIL line per case and ends with `finish`: exit 0 when every case
+# passed, 1 otherwise, 77 after "SKIP: <reason>" when it cannot run here.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
+cd "$ROOT" || exit 1
+# shellcheck disable=SC2034 # used by the tests that source this file
+WISP_DEFAULT=build/default/wisp
+# shellcheck disable=SC2034
+WISP_TEST=build/test/wisp
+# shellcheck disable=SC2034
+GUESTS=build/guests
+CASES=0
+FAILS=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/wisp-it.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+# A test that needs a guest on KVM must say why it cannot run, never pass.
+need_kvm() {
+	[ -e /dev/kvm ] || skip "/dev/kvm is missing"
+	if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+		skip "/dev/kvm is not read-write for uid $(id -u)"
+	fi
+}
+
+# Missing build output is a failure: `make test` builds it first.
+need_built() {
+	for f in "$@"; do
+		[ -f "$f" ] && continue
+		echo "FAIL: $f is missing (build it with: make test)"
+		exit 1
+	done
+}
+
+pass() {
+	CASES=$((CASES + 1))
+	echo "PASS: $1"
+}
+
+fail() {
+	CASES=$((CASES + 1))
+	FAILS=$((FAILS + 1))
+	echo "FAIL: $1"
+}
+
+show_output() {
+	sed -n '1,12s/^/    stdout: /p' "$T/out"
+	sed -n '1,12s/^/    stderr: /p' "$T/err"
+}
+
+finish() {
+	echo "$((CASES - FAILS)) of $CASES cases passed"
+	[ "$FAILS" -eq 0 ]
+	exit $?
+}
+
+# run_wisp SECS CMD... : runs CMD bounded by SECS seconds with stdin from
+# $STDIN (default /dev/null); stdout lands in $T/out, stderr in $T/err and
+# the exit status in RC (124: timed out).
+run_wisp() {
+	secs=$1
+	shift
+	timeout -k 2 "$secs" "$@" <"${STDIN:-/dev/null}" >"$T/out" 2>"$T/err"
+	RC=$?
+}
+
+# expect NAME WANT_RC [TEXT...] : RC is WANT_RC and stdout holds each TEXT.
+expect() {
+	name=$1
+	want=$2
+	shift 2
+	if [ "$RC" = 124 ]; then
+		fail "$name (timed out, wanted exit $want)"
+		show_output
+		return 1
+	fi
+	if [ "$RC" != "$want" ]; then
+		fail "$name (exit $RC, wanted $want)"
+		show_output
+		return 1
+	fi
+	for text in "$@"; do
+		grep -qF -- "$text" "$T/out" && continue
+		fail "$name (stdout lacks \"$text\")"
+		show_output
+		return 1
+	done
+	pass "$name"
+}
+
+# stderr_matches NAME ERE : a case on its own for what wisp logged.
+stderr_matches() {
+	if grep -qiE -- "$2" "$T/err"; then
+		pass "$1"
+	else
+		fail "$1 (stderr does not match /$2/)"
+		show_output
+	fi
+}
