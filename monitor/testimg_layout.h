@@ -9,7 +9,7 @@
 
 #include "loader.h"
 
-#define TESTIMG_MAX_VCPUS 64u
+#define TESTIMG_MAX_VCPUS 256u /* covers the CLI's --cpus range */
 #define TESTIMG_STACK_AREA (TESTIMG_MAX_VCPUS * TESTIMG_STACK_SIZE)
 
 /* Real mode: stacks grow down from here, 0x200 bytes each, 32 of them,

@@ -497,8 +497,8 @@ static void test_segment_in_stacks(void **state)
 	assert_int_equal(load(f, NULL), 0); /* ends exactly at the stacks */
 	reinit(f, RAM_SIZE);
 	ph64(&f->im, 1)->p_paddr += 1;
-	expect_reject(f, NULL, "segment at 0x3efdf01 (0x2100 bytes) reaches "
-			       "into the vCPU stacks above 0x3f00000 in 64 MiB "
+	expect_reject(f, NULL, "segment at 0x3bfdf01 (0x2100 bytes) reaches "
+			       "into the vCPU stacks above 0x3c00000 in 64 MiB "
 			       "of guest memory");
 }
 
@@ -557,10 +557,10 @@ static void test_memory_too_small(void **state)
 	reinit(f, MIB);
 	expect_reject(f, NULL, "1 MiB of guest memory is too small for the "
 			       "boot area and vCPU stacks (need more than "
-			       "2 MiB)");
-	reinit(f, 3 * MIB); /* code fits, data reaches the stacks */
+			       "5 MiB)");
+	reinit(f, 6 * MIB); /* code fits, data reaches the stacks */
 	expect_reject(f, NULL, "segment at 0x200000 (0x2100 bytes) reaches "
-			       "into the vCPU stacks above 0x200000 in 3 MiB");
+			       "into the vCPU stacks above 0x200000 in 6 MiB");
 	make32(&f->im);
 	reinit(f, 0x10000);
 	expect_reject(f, NULL, "64 KiB of guest memory is too small for the "
