@@ -3,12 +3,15 @@
  * UART and exits 0. Loaded at 0x10000: the monitor enters with CS = 0x1000
  * (IP = 0) and DS = ES = SS = 0, so own data is read through %cs and the
  * command line (dx, a physical address below 64 KiB) through %ds.
+ * Only vCPU 0 (di = 0) prints; the others wait with interrupts off.
  */
 	.code16
 	.section .text.start, "ax"
 	.globl _start
 _start:
 	cli
+	test %di, %di
+	jnz park
 	mov %dx, %bx			/* command line, 0 if none */
 	mov $(msg - _start), %si
 	call puts_cs
@@ -25,6 +28,9 @@ _start:
 	outl %eax, %dx
 2:	hlt
 	jmp 2b
+
+park:	pause
+	jmp park
 
 /* print the NUL-terminated string at %cs:%si */
 puts_cs:

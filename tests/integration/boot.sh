@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/integration/boot.sh - the demo guest in long mode, a real-mode
 # guest, and where the serial console's output goes.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$GUESTS/hello.elf" "$GUESTS/real16.elf"
 need_kvm
@@ -20,6 +21,10 @@ expect "hello: runs in 16 MiB" 0 "Hello from a wisp test guest!"
 run_wisp 20 "$WISP_DEFAULT" --kernel "$GUESTS/real16.elf" --cmdline "rm"
 expect "real16: real mode prints and exits 0" 0 \
 	"real16: hello from 16-bit real mode" "real16: command line: rm"
+
+run_wisp 20 "$WISP_DEFAULT" --cpus 4 --kernel "$GUESTS/real16.elf"
+expect "real16: 4 vCPUs in real mode, vCPU 0 prints" 0 \
+	"real16: hello from 16-bit real mode"
 
 run_wisp 20 "$WISP_DEFAULT" --serial "file:$T/serial" \
 	--kernel "$GUESTS/hello.elf"

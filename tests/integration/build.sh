@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/integration/build.sh - what the build promises about its binaries:
 # static, and containing exactly their profile's devices.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$WISP_TEST"
 

@@ -2,6 +2,7 @@
 # tests/integration/cli.sh - bad user input: each mistake gets its exit code
 # from monitor/exitcode.h (64 usage, 65 image, 66 missing/unreadable file)
 # and exactly one line on stderr, starting "wisp: ".
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$GUESTS/hello.elf"
 W=$WISP_DEFAULT
@@ -58,6 +59,7 @@ if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	head -c 100 "$K" >"$T/short.elf"
 	cli_error "truncated ELF kernel" 65 --kernel "$T/short.elf"
 	cli_error "dynamic executable as kernel" 65 --kernel /bin/true
+	cli_error "memory too small for the stacks" 65 --mem 4M --kernel "$K"
 	cli_error "command line too long" 65 --kernel "$K" \
 		--cmdline "$(head -c 5000 /dev/zero | tr '\0' x)"
 else

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/integration/exits.sh - how a guest ends wisp: the debug-exit port's
 # status ranges, and a triple fault.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$WISP_TEST" "$GUESTS/status.elf" \
 	"$GUESTS/triple.elf"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/integration/flood.sh - 200000 unclaimed port accesses: every read
 # gives all ones, wisp keeps running and its log stays short (rate limit).
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$WISP_TEST" "$GUESTS/flood.elf"
 need_kvm

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/integration/mmio.sh - testdev MMIO of sizes 1/2/4/8, overlapping
 # sizes, the access counter and unclaimed MMIO (all in mmio.elf).
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$WISP_TEST" "$GUESTS/mmio.elf"
 need_kvm

@@ -2,6 +2,7 @@
 # tests/integration/pio.sh - port I/O of sizes 1/2/4 against the devices
 # each profile has (pio.elf checks what its command line names), two UART
 # instances, and a control run proving the guest's checks can fail.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$WISP_TEST" "$GUESTS/pio.elf"
 need_kvm

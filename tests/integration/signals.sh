@@ -3,6 +3,7 @@
 # order: wisp exits 143 / 130 itself, promptly. A shell reports death by a
 # signal as 128+N too, so a small perl watcher records the exact wait
 # status ("exit N" or "signal N").
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_TEST" "$GUESTS/spin.elf"
 need_kvm

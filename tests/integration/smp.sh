@@ -2,6 +2,7 @@
 # tests/integration/smp.sh - every vCPU starts at the entry with its own
 # index and stack and checks in with a locked add; vCPU 0 counts them.
 # 255 is the most --cpus accepts.
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$GUESTS/smp.elf"
 need_kvm
