@@ -3,7 +3,7 @@
  *
  * The image is untrusted input: every header field is checked before it is
  * used, file ranges go through img_span() and guest ranges through
- * seg_check() + mem_gpa_ptr(), both overflow-checked. The whole image is
+ * check_seg_place() + mem_gpa_ptr(), both overflow-checked. The whole image is
  * validated before the first byte is copied into guest RAM.
  */
 #include "loader.h"
@@ -208,6 +208,20 @@ static int mem_window(const struct img *im, const struct mem *m,
 	return 0;
 }
 
+/* In RAM but past the mode's window: the stacks, or real mode's 640 KiB. */
+static int past_window(const struct img *im, const struct window *w,
+		       const struct seg *s, const char *ram)
+{
+	if (im->is64)
+		return fail(im, "segment at 0x%" PRIx64 " (0x%" PRIx64 " bytes)"
+			    " reaches into the vCPU stacks above 0x%" PRIx64
+			    " in %s of guest memory", s->gpa, s->memsz, w->hi,
+			    ram);
+	return fail(im, "segment at 0x%" PRIx64 " (0x%" PRIx64 " bytes)"
+		    " extends past 0x%" PRIx64 ", the real-mode limit",
+		    s->gpa, s->memsz, w->hi);
+}
+
 static int check_seg_place(const struct img *im, const struct mem *m,
 			   const struct window *w, unsigned i,
 			   const struct seg *s)
@@ -229,15 +243,8 @@ static int check_seg_place(const struct img *im, const struct mem *m,
 			    " bytes) does not fit in %s%s of guest memory%s",
 			    s->gpa, s->memsz, w->ram < m->size ? "the " : "",
 			    ram, w->ram < m->size ? " below the MMIO hole" : "");
-	if (end > w->hi && im->is64)
-		return fail(im, "segment at 0x%" PRIx64 " (0x%" PRIx64 " bytes)"
-			    " reaches into the vCPU stacks above 0x%" PRIx64
-			    " in %s of guest memory", s->gpa, s->memsz, w->hi,
-			    ram);
 	if (end > w->hi)
-		return fail(im, "segment at 0x%" PRIx64 " (0x%" PRIx64 " bytes)"
-			    " extends past 0x%" PRIx64 ", the real-mode limit",
-			    s->gpa, s->memsz, w->hi);
+		return past_window(im, w, s, ram);
 	return 0;
 }
 
