@@ -1,6 +1,57 @@
 # Fuzz targets: fuzz/<dev>_fuzz.c, one per device. Built two ways:
-#   make fuzz          clang libFuzzer + ASan + UBSan -> build/fuzz/lf/<dev>
+#   make fuzz          clang libFuzzer + ASan + UBSan -> build/fuzz/lf/<dev>,
+#                      each run for FUZZ_TIME seconds over a copy of
+#                      fuzz/corpus/<dev>/ (crashes: build/fuzz/crashes/<dev>/)
 #   make fuzz-replay   gcc + fuzz/replay.c driver     -> build/fuzz/replay/<dev>
+# A target #includes its device's source (its invariants read device state),
+# so it links only the framework, the fake helper table and a registry
+# holding that one device.
 FUZZ_TARGETS := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
-fuzz-replay:
-fuzz:
+FUZZ_DIR := build/fuzz
+FUZZ_TIME ?= 20
+FUZZ_CC := clang
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+# UBSan findings must fail the replay, not scroll past.
+FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
+FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c
+FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk
+
+.PRECIOUS: $(FUZZ_DIR)/registry-%.c
+$(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
+	@mkdir -p $(dir $@)
+	devices/gen-registry.sh fuzz-$* "$*" "" > $@.tmp
+	mv $@.tmp $@
+
+$(FUZZ_DIR)/replay/%: fuzz/%_fuzz.c devices/%.c fuzz/replay.c \
+		$(FUZZ_DIR)/registry-%.c $(FUZZ_DEPS) | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_fuzz.c fuzz/replay.c \
+		$(FUZZ_LIBSRCS) $(FUZZ_DIR)/registry-$*.c
+
+$(FUZZ_DIR)/lf/%: fuzz/%_fuzz.c devices/%.c $(FUZZ_DIR)/registry-%.c \
+		$(FUZZ_DEPS) | setup
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_fuzz.c $(FUZZ_LIBSRCS) \
+		$(FUZZ_DIR)/registry-$*.c
+
+fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(FUZZ_TARGETS))
+
+# New inputs libFuzzer finds stay in build/fuzz/corpus/<dev>; the committed
+# seeds are copied in before each run.
+fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
+		cp fuzz/corpus/$$t/* $(FUZZ_DIR)/corpus/$$t/; \
+		echo "fuzz: $$t for $(FUZZ_TIME)s"; \
+		if ! $(FUZZ_DIR)/lf/$$t -max_total_time=$(FUZZ_TIME) -timeout=10 \
+			-print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ \
+			$(FUZZ_DIR)/corpus/$$t >$(FUZZ_DIR)/$$t.log 2>&1; then \
+			tail -n 40 $(FUZZ_DIR)/$$t.log; \
+			echo "fuzz: $$t FAILED; input in $(FUZZ_DIR)/crashes/$$t/"; \
+			exit 1; \
+		fi; \
+		grep -h 'stat::number_of_executed_runs\|stat::new_units_added' \
+			$(FUZZ_DIR)/$$t.log | sed "s/^/fuzz: $$t: /"; \
+	done

@@ -1,0 +1,742 @@
+/*
+ * fuzz/fuzz_hlp.c - the buffer-backed helper table (see fuzz_hlp.h). Every
+ * check mirrors monitor/devhlp.c and monitor/iobus.c, error code for error
+ * code: a difference here is a device bug that only shows in production.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_hlp.h"
+
+void fuzz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("fuzz invariant failed: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+struct fuzz_dev *fuzz_dev_of(struct fuzz_host *h, const struct dev_ins *ins)
+{
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+		if (h->devs[i].used && &h->devs[i].ins == ins)
+			return &h->devs[i];
+	return NULL;
+}
+
+/* The caller's record; a device passing a foreign ins is a harness bug. */
+static struct fuzz_dev *caller(struct dev_ins *ins)
+{
+	struct fuzz_dev *d = ins ? fuzz_dev_of(ins->host, ins) : NULL;
+
+	if (!d)
+		fuzz_fail("helper called with an instance the host does not own");
+	return d;
+}
+
+static struct fuzz_host *host_of(struct dev_ins *ins)
+{
+	caller(ins);
+	return ins->host;
+}
+
+/* --- ranges --- */
+
+static bool range_overlaps(const struct fuzz_range *r, enum dev_space space,
+			   uint64_t base, uint64_t end)
+{
+	return r->space == space && base < r->base + r->len && r->base < end;
+}
+
+static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
+			   uint64_t base, uint64_t len,
+			   const struct dev_io_ops *ops, void *opaque)
+{
+	struct fuzz_host *h = host_of(ins);
+	uint64_t end, limit = space == DEV_SPACE_PIO ? FUZZ_PIO_LIMIT : 0;
+
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
+	    caller(ins)->constructed)
+		return -EINVAL;
+	if (len == 0 || __builtin_add_overflow(base, len, &end) ||
+	    (limit && end > limit))
+		return -EINVAL;
+	for (size_t i = 0; i < h->n_ranges; i++)
+		if (range_overlaps(&h->ranges[i], space, base, end))
+			return -EEXIST;
+	if (h->n_ranges >= FUZZ_MAX_RANGES)
+		return -ENOMEM;
+	h->ranges[h->n_ranges++] =
+		(struct fuzz_range){ ins, space, base, len, ops, opaque };
+	return 0;
+}
+
+static void range_drop(struct fuzz_host *h, size_t i)
+{
+	memmove(&h->ranges[i], &h->ranges[i + 1],
+		(h->n_ranges - i - 1) * sizeof(h->ranges[0]));
+	h->n_ranges--;
+}
+
+static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
+			     uint64_t base)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
+	    caller(ins)->constructed)
+		return -EINVAL;
+	for (size_t i = 0; i < h->n_ranges; i++) {
+		struct fuzz_range *r = &h->ranges[i];
+		if (r->space != space || r->base != base)
+			continue;
+		if (r->owner != ins)
+			return -EPERM;
+		range_drop(h, i);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* --- interrupts --- */
+
+static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	/* GSI 2 is the PIC cascade, as in the monitor. */
+	if (gsi >= FUZZ_NR_GSI || gsi == 2 || caller(ins)->constructed)
+		return -EINVAL;
+	if (h->irqs[gsi].owner)
+		return -EBUSY;
+	h->irqs[gsi] = (struct fuzz_irq){ .owner = ins };
+	return 0;
+}
+
+static void irq_line(struct fuzz_irq *q, bool level)
+{
+	if (level && !q->level)
+		q->rises++;
+	q->level = level;
+}
+
+static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
+		       enum dev_irq_level level)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	if (gsi >= FUZZ_NR_GSI || h->irqs[gsi].owner != ins)
+		return -EPERM;
+	struct fuzz_irq *q = &h->irqs[gsi];
+	switch (level) {
+	case DEV_IRQ_LOW:
+	case DEV_IRQ_HIGH:
+		irq_line(q, level == DEV_IRQ_HIGH);
+		break;
+	case DEV_IRQ_PULSE: /* high then low, as two KVM_IRQ_LINE calls */
+		irq_line(q, true);
+		irq_line(q, false);
+		q->pulses++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	q->sets++;
+	return 0;
+}
+
+/* --- guest memory: one (gpa, len) check, overflow-safe --- */
+
+static uint8_t *mem_ptr(struct fuzz_host *h, uint64_t gpa, size_t len)
+{
+	if (gpa >= FUZZ_MEM_SIZE || len > FUZZ_MEM_SIZE - gpa)
+		return NULL;
+	return h->mem + gpa;
+}
+
+static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
+			size_t len)
+{
+	uint8_t *p = mem_ptr(host_of(ins), gpa, len);
+
+	if (!p || (len && !buf))
+		return -EFAULT;
+	memcpy(buf, p, len);
+	return 0;
+}
+
+static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
+			 size_t len)
+{
+	uint8_t *p = mem_ptr(host_of(ins), gpa, len);
+
+	if (!p || (len && !buf))
+		return -EFAULT;
+	memcpy(p, buf, len);
+	return 0;
+}
+
+/* --- config and logging --- */
+
+static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
+{
+	return dev_cfg_get_u64(ins, key, out);
+}
+
+static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
+{
+	return dev_cfg_get_str(ins, key, out);
+}
+
+static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
+		    const char *fmt, ...)
+{
+	struct fuzz_host *h = host_of(ins);
+	va_list ap;
+
+	if ((unsigned)lvl > DEV_LOG_DEBUG)
+		fuzz_fail("%s: log level %d", ins->name, (int)lvl);
+	va_start(ap, fmt);
+	vsnprintf(h->last_log, sizeof(h->last_log), fmt, ap);
+	va_end(ap);
+	h->log_lines[lvl]++;
+	if (h->verbose)
+		fprintf(stderr, "%s: %s\n", ins->name, h->last_log);
+}
+
+/* --- timers --- */
+
+static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
+{
+	struct fuzz_dev *d = caller(ins);
+
+	if (!fn || d->constructed || d->n_timers >= FUZZ_MAX_TIMERS)
+		return -EINVAL;
+	d->timers[d->n_timers] = (struct fuzz_timer){ .fn = fn, .opaque = opaque };
+	return (int)d->n_timers++;
+}
+
+static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
+{
+	struct fuzz_dev *d = caller(ins);
+	struct fuzz_host *h = ins->host;
+
+	if (timer < 0 || (unsigned)timer >= d->n_timers)
+		return -EINVAL;
+	struct fuzz_timer *t = &d->timers[timer];
+	t->armed = ns != 0;
+	if (__builtin_add_overflow(h->now_ns, ns, &t->deadline))
+		t->deadline = UINT64_MAX;
+	return 0;
+}
+
+/* --- console --- */
+
+static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
+{
+	struct fuzz_dev *d = caller(ins);
+	size_t room = FUZZ_OUT_MAX - d->out_len;
+	size_t n = len < room ? len : room;
+
+	if (len && !buf)
+		return -EFAULT;
+	memcpy(d->out + d->out_len, buf, n);
+	d->out_len += n;
+	d->out_total += len;
+	return (long)len;
+}
+
+static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)
+{
+	caller(ins)->rx = fn;
+	return 0;
+}
+
+static void hlp_chr_rx_ready(struct dev_ins *ins)
+{
+	struct fuzz_dev *d = caller(ins);
+
+	d->rx_ready_calls++;
+	/* The monitor wakes its event loop only when input is held. */
+	if (d->pend_len)
+		d->rx_waiting = false;
+}
+
+static uint64_t hlp_clock_ns(struct dev_ins *ins)
+{
+	return host_of(ins)->now_ns;
+}
+
+/* --- trusted powers --- */
+
+static void hlp_vm_poweroff(struct dev_ins *ins, int status)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	h->poweroff_calls++;
+	h->poweroff_status = status;
+}
+
+static void hlp_vm_reset(struct dev_ins *ins)
+{
+	host_of(ins)->reset_calls++;
+}
+
+static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
+				    unsigned idx)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++) {
+		struct fuzz_dev *d = &h->devs[i];
+		if (d->used && d->ins.idx == idx && !strcmp(d->ins.reg->name, name))
+			return &d->ins;
+	}
+	return NULL;
+}
+
+static const struct dev_hlp_trusted fuzz_powers = {
+	.vm_poweroff = hlp_vm_poweroff,
+	.vm_reset = hlp_vm_reset,
+	.dev_find = hlp_dev_find,
+};
+
+#define FUZZ_HLP_COMMON                                                        \
+	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
+	.irq_claim = hlp_irq_claim, .irq_set = hlp_irq_set,                    \
+	.mem_read = hlp_mem_read, .mem_write = hlp_mem_write,                  \
+	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
+	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
+	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
+	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns
+
+static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
+						   .trusted = NULL };
+static const struct dev_hlp fuzz_hlp_trusted = { FUZZ_HLP_COMMON,
+						 .trusted = &fuzz_powers };
+
+/* --- the host: instances --- */
+
+void fuzz_host_init(struct fuzz_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->verbose = getenv("WISP_FUZZ_VERBOSE") != NULL;
+}
+
+void fuzz_host_fini(struct fuzz_host *h)
+{
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+		if (h->devs[i].used)
+			fuzz_dev_destroy(h, &h->devs[i].ins);
+}
+
+static unsigned count_live(const struct fuzz_host *h, const struct dev_reg *reg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+		n += h->devs[i].used && h->devs[i].ins.reg == reg;
+	return n;
+}
+
+static struct fuzz_dev *free_slot(struct fuzz_host *h)
+{
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+		if (!h->devs[i].used)
+			return &h->devs[i];
+	return NULL;
+}
+
+/* Everything the instance owns goes back, as when a VM ends. */
+static void release_all(struct fuzz_host *h, struct fuzz_dev *d)
+{
+	for (size_t i = h->n_ranges; i-- > 0;)
+		if (h->ranges[i].owner == &d->ins)
+			range_drop(h, i);
+	for (unsigned g = 0; g < FUZZ_NR_GSI; g++)
+		if (h->irqs[g].owner == &d->ins)
+			h->irqs[g] = (struct fuzz_irq){ 0 };
+	free(d->ins.priv);
+	memset(d, 0, sizeof(*d));
+}
+
+/* No spec: no config, and reg need not be in the registry (tests use
+ * probe devices of their own). */
+static int parse_for(struct fuzz_host *h, struct fuzz_dev *d,
+		     const struct dev_reg *reg, const char *spec)
+{
+	if (!spec) {
+		d->ins.reg = reg;
+		return 0;
+	}
+	if (dev_parse_spec(spec, &d->ins, h->err, sizeof(h->err)) < 0)
+		return -EINVAL;
+	if (d->ins.reg != reg) {
+		snprintf(h->err, sizeof(h->err), "spec '%s' does not name %s",
+			 spec, reg->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_create(struct fuzz_host *h, const struct dev_reg *reg,
+			bool trusted)
+{
+	if (!reg->ops || !reg->ops->construct || !reg->ops->reset) {
+		snprintf(h->err, sizeof(h->err), "%s: construct/reset missing",
+			 reg->name);
+		return -EINVAL;
+	}
+	if (count_live(h, reg) >= reg->max_instances || !free_slot(h)) {
+		snprintf(h->err, sizeof(h->err), "too many instances of %s",
+			 reg->name);
+		return -EBUSY;
+	}
+	if (trusted && !(reg->flags & DEV_F_TRUSTABLE)) {
+		snprintf(h->err, sizeof(h->err), "%s cannot be trusted",
+			 reg->name);
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int fill_ins(struct fuzz_host *h, struct fuzz_dev *d, bool trusted)
+{
+	struct dev_ins *ins = &d->ins;
+	size_t sz = ins->reg->instance_size;
+
+	ins->idx = count_live(h, ins->reg);
+	snprintf(ins->name, sizeof(ins->name), "%s.%u", ins->reg->name,
+		 ins->idx);
+	/* Like the monitor: priv always points at something. */
+	ins->priv = calloc(1, sz ? sz : 1);
+	if (!ins->priv)
+		return -ENOMEM;
+	ins->hlp = trusted ? &fuzz_hlp_trusted : &fuzz_hlp_untrusted;
+	ins->host = h;
+	d->trusted = trusted;
+	d->used = true;
+	return 0;
+}
+
+int fuzz_dev_create(struct fuzz_host *h, const struct dev_reg *reg,
+		    bool trusted, const char *spec, struct dev_ins **out)
+{
+	int rc = check_create(h, reg, trusted);
+
+	if (rc)
+		return rc;
+	struct fuzz_dev *d = free_slot(h);
+	memset(d, 0, sizeof(*d));
+	if ((rc = parse_for(h, d, reg, spec)) < 0 ||
+	    (rc = fill_ins(h, d, trusted)) < 0) {
+		memset(d, 0, sizeof(*d));
+		return rc;
+	}
+	rc = reg->ops->construct(&d->ins);
+	if (rc < 0) {
+		snprintf(h->err, sizeof(h->err), "%s: construct failed: %s",
+			 d->ins.name, strerror(-rc));
+		release_all(h, d);
+		return rc;
+	}
+	d->constructed = true;
+	*out = &d->ins;
+	return 0;
+}
+
+void fuzz_dev_destroy(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d)
+		fuzz_fail("destroying an instance the host does not own");
+	if (ins->reg->ops->destruct)
+		ins->reg->ops->destruct(ins);
+	release_all(h, d);
+}
+
+void fuzz_dev_reset(struct fuzz_host *h, struct dev_ins *ins)
+{
+	if (!fuzz_dev_of(h, ins))
+		fuzz_fail("resetting an instance the host does not own");
+	ins->reg->ops->reset(ins);
+	fuzz_chr_pump(h);
+}
+
+/* --- guest accesses --- */
+
+static const struct fuzz_range *range_find(const struct fuzz_host *h,
+					   enum dev_space space, uint64_t addr,
+					   unsigned size)
+{
+	for (size_t i = 0; i < h->n_ranges; i++) {
+		const struct fuzz_range *r = &h->ranges[i];
+		if (r->space != space || addr < r->base ||
+		    addr - r->base >= r->len)
+			continue;
+		/* The whole access in one range, as iobus_find demands. */
+		return addr - r->base + size > r->len ? NULL : r;
+	}
+	return NULL;
+}
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+int fuzz_io(struct fuzz_host *h, enum dev_space space, uint64_t addr,
+	    unsigned size, bool is_write, uint64_t *val)
+{
+	if (size != 1 && size != 2 && size != 4 && size != 8)
+		return -EINVAL;
+	const struct fuzz_range *r = range_find(h, space, addr, size);
+	if (!r) {
+		h->unclaimed++;
+		if (!is_write)
+			*val = size_mask(size);
+		return -ENOENT;
+	}
+	uint64_t off = addr - r->base;
+	if (is_write && r->ops->write)
+		r->ops->write(r->owner, r->opaque, off, size, *val & size_mask(size));
+	else if (!is_write)
+		*val = (r->ops->read ? r->ops->read(r->owner, r->opaque, off, size)
+				     : ~0ull) & size_mask(size);
+	fuzz_chr_pump(h);
+	return 0;
+}
+
+uint64_t fuzz_pio_read(struct fuzz_host *h, uint64_t port, unsigned size)
+{
+	uint64_t v = 0;
+
+	fuzz_io(h, DEV_SPACE_PIO, port, size, false, &v);
+	return v;
+}
+
+void fuzz_pio_write(struct fuzz_host *h, uint64_t port, unsigned size,
+		    uint64_t val)
+{
+	fuzz_io(h, DEV_SPACE_PIO, port, size, true, &val);
+}
+
+uint64_t fuzz_mmio_read(struct fuzz_host *h, uint64_t gpa, unsigned size)
+{
+	uint64_t v = 0;
+
+	fuzz_io(h, DEV_SPACE_MMIO, gpa, size, false, &v);
+	return v;
+}
+
+void fuzz_mmio_write(struct fuzz_host *h, uint64_t gpa, unsigned size,
+		     uint64_t val)
+{
+	fuzz_io(h, DEV_SPACE_MMIO, gpa, size, true, &val);
+}
+
+/* --- console input --- */
+
+static void chr_offer(struct fuzz_dev *d)
+{
+	size_t took = d->rx(&d->ins, d->pend, d->pend_len);
+
+	if (took > d->pend_len)
+		fuzz_fail("%s took %zu of %zu input bytes", d->ins.name, took,
+			  d->pend_len);
+	memmove(d->pend, d->pend + took, d->pend_len - took);
+	d->pend_len -= took;
+	d->rx_waiting = d->pend_len != 0;
+}
+
+void fuzz_chr_pump(struct fuzz_host *h)
+{
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++) {
+		struct fuzz_dev *d = &h->devs[i];
+		if (d->used && d->rx && d->pend_len && !d->rx_waiting)
+			chr_offer(d);
+	}
+}
+
+size_t fuzz_chr_input(struct fuzz_host *h, struct dev_ins *ins,
+		      const uint8_t *buf, size_t len)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d || !d->rx)
+		return 0; /* no input callback: nothing will ever arrive */
+	size_t n = FUZZ_PEND_MAX - d->pend_len;
+	n = len < n ? len : n;
+	memcpy(d->pend + d->pend_len, buf, n);
+	d->pend_len += n;
+	fuzz_chr_pump(h);
+	return n;
+}
+
+size_t fuzz_chr_held(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	return d ? d->pend_len : 0;
+}
+
+/* --- timers --- */
+
+static struct fuzz_timer *earliest_due(struct fuzz_host *h,
+				       struct fuzz_dev **owner)
+{
+	struct fuzz_timer *best = NULL;
+
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++) {
+		struct fuzz_dev *d = &h->devs[i];
+		for (unsigned t = 0; d->used && t < d->n_timers; t++) {
+			struct fuzz_timer *tm = &d->timers[t];
+			if (tm->armed && tm->deadline <= h->now_ns &&
+			    (!best || tm->deadline < best->deadline)) {
+				best = tm;
+				*owner = d;
+			}
+		}
+	}
+	return best;
+}
+
+static void timer_call(struct fuzz_host *h, struct fuzz_dev *d,
+		       struct fuzz_timer *tm)
+{
+	tm->armed = false; /* one-shot: the callback may arm it again */
+	tm->fired++;
+	tm->fn(&d->ins, tm->opaque);
+	fuzz_chr_pump(h);
+}
+
+/* A device re-arming with a tiny delay must not spin the harness forever. */
+#define FUZZ_MAX_FIRES_PER_ADVANCE 64
+
+void fuzz_advance(struct fuzz_host *h, uint64_t ns)
+{
+	struct fuzz_dev *d = NULL;
+	struct fuzz_timer *tm;
+
+	if (__builtin_add_overflow(h->now_ns, ns, &h->now_ns))
+		h->now_ns = UINT64_MAX;
+	for (int i = 0; i < FUZZ_MAX_FIRES_PER_ADVANCE &&
+			(tm = earliest_due(h, &d)) != NULL; i++)
+		timer_call(h, d, tm);
+}
+
+int fuzz_timer_fire(struct fuzz_host *h, struct dev_ins *ins, unsigned id)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d || id >= d->n_timers)
+		return -EINVAL;
+	timer_call(h, d, &d->timers[id]);
+	return 0;
+}
+
+/* --- the op interpreter --- */
+
+struct fuzz_in {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint64_t in_le(struct fuzz_in *in, unsigned bytes)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
+		v |= (uint64_t)*in->p << (8 * i);
+	return v;
+}
+
+static uint64_t window(uint64_t base, uint64_t span, uint64_t pad, uint64_t r)
+{
+	uint64_t lo = base >= pad ? base - pad : 0;
+
+	return lo + r % (span + 2 * pad);
+}
+
+static void op_access(struct fuzz_host *h, const struct fuzz_target *t,
+		      struct fuzz_in *in, struct fuzz_op *op)
+{
+	bool mmio = op->kind == FUZZ_OP_MMIO_W || op->kind == FUZZ_OP_MMIO_R;
+	bool wr = op->kind == FUZZ_OP_PIO_W || op->kind == FUZZ_OP_MMIO_W;
+	uint64_t a = in_le(in, 1);
+
+	op->size = 1u << (a >> 6);
+	op->space = mmio ? DEV_SPACE_MMIO : DEV_SPACE_PIO;
+	if (mmio && !t->mmio_span)
+		return;
+	op->addr = mmio ? window(t->mmio_base, t->mmio_span, 8, in_le(in, 2))
+			: window(t->pio_base, t->pio_span, 4, a & 63);
+	if (wr)
+		op->val = in_le(in, op->size);
+	op->rc = fuzz_io(h, op->space, op->addr, op->size, wr, &op->val);
+}
+
+static void op_mem(struct fuzz_host *h, struct fuzz_in *in)
+{
+	uint64_t gpa = in_le(in, 2);
+	size_t n = (size_t)in_le(in, 1);
+
+	n = n < in->n ? n : in->n;
+	n = n < FUZZ_MEM_SIZE - gpa ? n : FUZZ_MEM_SIZE - gpa;
+	memcpy(h->mem + gpa, in->p, n);
+	in->p += n;
+	in->n -= n;
+}
+
+static void op_input(struct fuzz_host *h, struct dev_ins *ins,
+		     struct fuzz_in *in)
+{
+	size_t n = (size_t)in_le(in, 1) % 64;
+
+	n = n < in->n ? n : in->n;
+	fuzz_chr_input(h, ins, in->p, n);
+	in->p += n;
+	in->n -= n;
+}
+
+static void op_one(struct fuzz_host *h, struct dev_ins *ins,
+		   const struct fuzz_target *t, struct fuzz_in *in,
+		   struct fuzz_op *op)
+{
+	switch (op->kind) {
+	case FUZZ_OP_PIO_W: case FUZZ_OP_PIO_R:
+	case FUZZ_OP_MMIO_W: case FUZZ_OP_MMIO_R:
+		op_access(h, t, in, op);
+		break;
+	case FUZZ_OP_INPUT: op_input(h, ins, in); break;
+	case FUZZ_OP_CLOCK: fuzz_advance(h, in_le(in, 4)); break;
+	case FUZZ_OP_RESET: fuzz_dev_reset(h, ins); break;
+	case FUZZ_OP_MEM: op_mem(h, in); break;
+	case FUZZ_OP_TIMER:
+		fuzz_timer_fire(h, ins, (unsigned)in_le(in, 1) % FUZZ_MAX_TIMERS);
+		break;
+	case FUZZ_OP_COUNT: break;
+	}
+}
+
+void fuzz_run(struct fuzz_host *h, struct dev_ins *ins,
+	      const struct fuzz_target *t, const uint8_t *data, size_t len)
+{
+	struct fuzz_in in = { data, len };
+
+	while (in.n) {
+		struct fuzz_op op = { 0 };
+		op.kind = (enum fuzz_op_kind)(in_le(&in, 1) % FUZZ_OP_COUNT);
+		op.rc = 1; /* not an access */
+		op_one(h, ins, t, &in, &op);
+		t->check(h, ins, &op, t->ctx);
+	}
+}

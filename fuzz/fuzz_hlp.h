@@ -1,0 +1,192 @@
+/*
+ * fuzz/fuzz_hlp.h - the third implementation of struct dev_hlp: no KVM, no
+ * threads, everything recorded so a test or a fuzz target can look at it.
+ *
+ * Guest RAM is a buffer at gpa 0. Port-I/O and MMIO ranges, interrupt lines
+ * and timers are owned and checked exactly as monitor/devhlp.c checks them
+ * (same error codes), so a device that behaves here behaves there. What the
+ * fake adds: every instance gets its own console, whose output is captured
+ * and whose input the test feeds; the clock is a number the test moves;
+ * the trusted powers only record what was asked.
+ *
+ * Console input follows the monitor's flow control: input a device does not
+ * take is held, and offered again only after the device calls chr_rx_ready,
+ * once the call into the device has returned (the monitor's event loop does
+ * the same from another thread).
+ */
+#ifndef WISP_FUZZ_HLP_H
+#define WISP_FUZZ_HLP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dev.h"
+
+#define FUZZ_MEM_SIZE 0x10000u /* guest RAM: [0, 64 KiB) */
+#define FUZZ_MAX_DEVS 8
+#define FUZZ_MAX_RANGES 32
+#define FUZZ_NR_GSI 24   /* as VM_NR_GSI: KVM's IOAPIC pins */
+#define FUZZ_MAX_TIMERS 4 /* per instance, as DEV_MAX_TIMERS */
+#define FUZZ_OUT_MAX 4096
+#define FUZZ_PEND_MAX 256 /* console input held for a device */
+#define FUZZ_PIO_LIMIT 0x10000ull
+
+struct fuzz_range {
+	struct dev_ins *owner;
+	enum dev_space space;
+	uint64_t base, len;
+	const struct dev_io_ops *ops;
+	void *opaque;
+};
+
+struct fuzz_irq {
+	struct dev_ins *owner;
+	bool level;      /* current line level */
+	unsigned rises;  /* low->high transitions, pulses included */
+	unsigned pulses;
+	unsigned sets;   /* successful irq_set calls */
+};
+
+struct fuzz_timer {
+	dev_timer_fn fn;
+	void *opaque;
+	bool armed;
+	uint64_t deadline; /* absolute, in the host's clock */
+	unsigned fired;
+};
+
+struct fuzz_dev {
+	bool used, trusted, constructed;
+	struct dev_ins ins;
+	unsigned n_timers;
+	struct fuzz_timer timers[FUZZ_MAX_TIMERS];
+	/* console */
+	dev_chr_rx_fn rx;
+	uint8_t out[FUZZ_OUT_MAX]; /* first FUZZ_OUT_MAX bytes written */
+	size_t out_len;
+	uint64_t out_total;
+	uint8_t pend[FUZZ_PEND_MAX]; /* held input */
+	size_t pend_len;
+	bool rx_waiting; /* a partial take: offer again after rx_ready */
+	unsigned rx_ready_calls;
+};
+
+struct fuzz_host {
+	uint8_t mem[FUZZ_MEM_SIZE];
+	uint64_t now_ns;
+	size_t n_ranges;
+	struct fuzz_range ranges[FUZZ_MAX_RANGES];
+	struct fuzz_irq irqs[FUZZ_NR_GSI];
+	struct fuzz_dev devs[FUZZ_MAX_DEVS];
+	/* the trusted powers, recorded */
+	unsigned poweroff_calls, reset_calls;
+	int poweroff_status;
+	/* logging: lines per dev_log_level, the last one without prefix */
+	unsigned log_lines[DEV_LOG_DEBUG + 1];
+	char last_log[256];
+	bool verbose; /* also print log lines (WISP_FUZZ_VERBOSE set) */
+	uint64_t unclaimed; /* accesses no range took */
+	char err[160];      /* why the last fuzz_dev_create failed */
+};
+
+/* Zero the host; RAM is zeroed, the clock starts at 0. */
+void fuzz_host_init(struct fuzz_host *h);
+/* Destroy every instance left. */
+void fuzz_host_fini(struct fuzz_host *h);
+
+/*
+ * Create and construct one instance of `reg` with the trusted or untrusted
+ * table. `spec` is a `--device` spec naming reg, parsed by dev_parse_spec
+ * (the registry linked in must contain reg); NULL means no options, and reg
+ * need not be registered. The instance index is the count of
+ * live instances of reg. Returns 0 and *out, or -errno: -EINVAL (spec, see
+ * h->err), -EBUSY (max_instances or no slot), -EPERM (trusted requested for
+ * a registration without DEV_F_TRUSTABLE), or construct's own error, after
+ * which everything the instance had registered is released.
+ */
+int fuzz_dev_create(struct fuzz_host *h, const struct dev_reg *reg,
+		    bool trusted, const char *spec, struct dev_ins **out);
+/* Destruct, release its ranges/irqs/timers/console, free priv. */
+void fuzz_dev_destroy(struct fuzz_host *h, struct dev_ins *ins);
+/* The reset op, as the monitor would call it. */
+void fuzz_dev_reset(struct fuzz_host *h, struct dev_ins *ins);
+/* The fuzz record of an instance created here, or NULL. */
+struct fuzz_dev *fuzz_dev_of(struct fuzz_host *h, const struct dev_ins *ins);
+
+/*
+ * A guest access, dispatched like monitor/exit.c io_dispatch: the whole
+ * access must fall in one range; the value is cut to `size` bytes both ways.
+ * Unclaimed: reads give all ones, writes are dropped, -ENOENT. A size other
+ * than 1, 2, 4, 8: -EINVAL. Returns 0 when a device took it.
+ */
+int fuzz_io(struct fuzz_host *h, enum dev_space space, uint64_t addr,
+	    unsigned size, bool is_write, uint64_t *val);
+uint64_t fuzz_pio_read(struct fuzz_host *h, uint64_t port, unsigned size);
+void fuzz_pio_write(struct fuzz_host *h, uint64_t port, unsigned size,
+		    uint64_t val);
+uint64_t fuzz_mmio_read(struct fuzz_host *h, uint64_t gpa, unsigned size);
+void fuzz_mmio_write(struct fuzz_host *h, uint64_t gpa, unsigned size,
+		     uint64_t val);
+
+/* Console input for ins: held (up to FUZZ_PEND_MAX), then offered unless the
+ * device is being waited on. Returns how many bytes were held or taken. */
+size_t fuzz_chr_input(struct fuzz_host *h, struct dev_ins *ins,
+		      const uint8_t *buf, size_t len);
+/* Offer held input to every device not waited on (the event loop's job). */
+void fuzz_chr_pump(struct fuzz_host *h);
+/* Bytes the device has not taken yet. */
+size_t fuzz_chr_held(struct fuzz_host *h, struct dev_ins *ins);
+
+/* Move the clock and fire due timers, earliest first. */
+void fuzz_advance(struct fuzz_host *h, uint64_t ns);
+/* Fire timer `id` of ins now, armed or not: a device must cope with a late
+ * or spurious expiry, as a timerfd read can race with re-arming. -EINVAL if
+ * there is no such timer. */
+int fuzz_timer_fire(struct fuzz_host *h, struct dev_ins *ins, unsigned id);
+
+/* --- the op-stream interpreter the fuzz targets share --- */
+
+enum fuzz_op_kind {
+	FUZZ_OP_PIO_W,  /* A, value: A>>6 = log2 size, A&63 = window offset */
+	FUZZ_OP_PIO_R,  /* A */
+	FUZZ_OP_MMIO_W, /* A, u16 offset, value */
+	FUZZ_OP_MMIO_R, /* A, u16 offset */
+	FUZZ_OP_INPUT,  /* n (mod 64), n bytes of console input */
+	FUZZ_OP_CLOCK,  /* u32 ns to advance */
+	FUZZ_OP_RESET,
+	FUZZ_OP_MEM,    /* u16 gpa, n, n bytes written into guest RAM */
+	FUZZ_OP_TIMER,  /* id: fire that timer now (spurious or not) */
+	FUZZ_OP_COUNT,
+};
+
+struct fuzz_op {
+	enum fuzz_op_kind kind;
+	enum dev_space space;
+	uint64_t addr;
+	unsigned size;
+	uint64_t val; /* written, or what the read returned */
+	int rc;       /* fuzz_io's result */
+};
+
+/* Accesses land in [base - 4, base + span + 4) for PIO and
+ * [base - 8, base + span + 8) for MMIO, so range edges are hit too. */
+struct fuzz_target {
+	uint64_t pio_base, pio_span;
+	uint64_t mmio_base, mmio_span; /* span 0: no MMIO ops */
+	/* Called after every op; aborts on a broken invariant. */
+	void (*check)(struct fuzz_host *h, struct dev_ins *ins,
+		      const struct fuzz_op *op, void *ctx);
+	void *ctx;
+};
+
+/* Run the ops encoded in data (first byte % FUZZ_OP_COUNT is the kind, then
+ * its operands, little-endian; missing bytes read as 0). */
+void fuzz_run(struct fuzz_host *h, struct dev_ins *ins,
+	      const struct fuzz_target *t, const uint8_t *data, size_t len);
+
+/* Abort with a message: a fuzz invariant failed. */
+void fuzz_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+						      noreturn));
+
+#endif
