@@ -43,6 +43,7 @@ $(SETUP): scripts/setup.sh
 
 $(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
 	scripts/setup.sh capng $(abspath $(CAPNG))
+	@touch $@
 
 # The registry depends on the profile's content, so it is regenerated when the
 # device list or trust changes (the .profile stamp holds both).

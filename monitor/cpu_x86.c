@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "testimg_layout.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_ET (1ull << 4)

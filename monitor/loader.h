@@ -5,11 +5,16 @@
  *  - ELF64 / EM_X86_64 / ET_EXEC: entered in 64-bit long mode, paging on with
  *    the first 4 GiB identity-mapped (2 MiB pages), flat code/data segments.
  *    PT_LOAD segments must lie in RAM at or above TESTIMG_MIN_LOAD.
- *  - ELF32 / EM_386 / ET_EXEC: entered in 16-bit real mode, CS=DS=ES=SS=0,
- *    IP = e_entry (< 64 KiB); segments in [TESTIMG_MIN_LOAD_REAL, 0xA0000).
+ *  - ELF32 / EM_386 / ET_EXEC: entered in 16-bit real mode with CS the
+ *    64 KiB segment holding e_entry (CS = (entry >> 4) & 0xf000, IP = entry
+ *    & 0xffff) and DS=ES=SS=FS=GS=0; segments in [TESTIMG_MIN_LOAD_REAL,
+ *    0xA0000); at most TESTIMG_REAL_MAX_VCPUS vCPUs.
  * Entry registers (both modes): rdi = vCPU index, rsi = vCPU count,
  * rdx = guest-physical address of the NUL-terminated command line (0: none),
- * rsp = top of this vCPU's own stack (TESTIMG_STACK_SIZE bytes each).
+ * rsp = top of this vCPU's own stack: long mode, TESTIMG_STACK_SIZE bytes
+ * each at the top of low RAM (room for TESTIMG_MAX_VCPUS is kept free of
+ * segments); real mode, TESTIMG_REAL_STACK_SIZE bytes each below
+ * TESTIMG_REAL_STACK_TOP.
  * Every vCPU enters at e_entry; the guest tells them apart by rdi.
  */
 #ifndef WISP_LOADER_H
@@ -27,6 +32,11 @@
 #define TESTIMG_MIN_LOAD 0x100000ull  /* long-mode segments start here */
 #define TESTIMG_MIN_LOAD_REAL 0x10000ull
 #define TESTIMG_STACK_SIZE 0x4000ull  /* per vCPU, long mode */
+#define TESTIMG_MAX_VCPUS 256u        /* covers the CLI's --cpus range */
+#define TESTIMG_STACK_AREA (TESTIMG_MAX_VCPUS * TESTIMG_STACK_SIZE)
+#define TESTIMG_REAL_STACK_TOP 0x8000ull
+#define TESTIMG_REAL_STACK_SIZE 0x200ull
+#define TESTIMG_REAL_MAX_VCPUS 32u
 
 enum boot_mode { BOOT_LONG64, BOOT_REAL16 };
 

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "testimg_layout.h"
 
 /* 64-bit flat code and data descriptors: the selectors cpu_x86.c loads. */
 #define GDT_CODE64 0x00af9a000000ffffull

@@ -67,6 +67,9 @@ static void vm_load_guest(struct vm *vm)
 	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
 				err, sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
+	if (vm->boot.mode == BOOT_REAL16 && vm->ncpus > TESTIMG_REAL_MAX_VCPUS)
+		die(WISP_EXIT_USAGE, "--cpus %u: a real-mode image runs on at most "
+		    "%u vCPUs", vm->ncpus, TESTIMG_REAL_MAX_VCPUS);
 	free(img);
 }
 

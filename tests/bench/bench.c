@@ -6,6 +6,7 @@
  * Prints lines "bench <name>: <value> <unit> (<ratio>x vs <baseline>)".
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

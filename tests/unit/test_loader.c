@@ -15,7 +15,6 @@
 
 #include "loader.h"
 #include "mem.h"
-#include "testimg_layout.h"
 
 #define MIB (1ull << 20)
 #define RAM_SIZE (64 * MIB)
