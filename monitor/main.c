@@ -100,8 +100,6 @@ static void vm_build(struct vm *vm)
 	int rc;
 
 	kvm_open_vm(vm);
-	if ((rc = mem_register_kvm(&vm->mem, vm->vm_fd)) < 0)
-		die(WISP_EXIT_KVM, "registering guest memory: %s", strerror(-rc));
 	devmgr_construct(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)

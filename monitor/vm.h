@@ -103,7 +103,8 @@ struct vm {
 /* Ask the VM to stop with `code`; the first request wins. Any thread. */
 void vm_request_stop(struct vm *vm, int code, const char *why);
 
-/* kvm.c: open /dev/kvm, check API and capabilities, create VM + irqchip. */
+/* kvm.c: open /dev/kvm, check API and capabilities, create the VM, register
+ * guest RAM (vm->mem, already initialised), create the irqchip. */
 int kvm_open_vm(struct vm *vm);
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned idx);

@@ -5,12 +5,13 @@
  *   bench WISP BARE GUEST_DIR [EXITS]
  * Prints lines "bench <name>: <value> <unit> (<ratio>x vs <baseline>)".
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,6 @@
 struct result {
 	uint64_t start_ns, end_ns;
 	uint64_t mark_ns; /* guest's first instruction, from the "mark" line */
-	long maxrss_kib;
 	int status;
 };
 
@@ -32,8 +32,10 @@ static uint64_t mono_ns(void)
 
 static void child(char *const argv[], int errfd)
 {
+	int null = open("/dev/null", O_WRONLY);
+
 	dup2(errfd, STDERR_FILENO);
-	freopen("/dev/null", "w", stdout);
+	dup2(null, STDOUT_FILENO);
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -53,10 +55,10 @@ static struct result run(char *const argv[])
 	static char out[1 << 16];
 	size_t len = 0;
 	int p[2];
-	struct rusage ru;
 
 	if (pipe(p) < 0)
 		exit(1);
+	fflush(stdout); /* or the child inherits unwritten lines */
 	r.start_ns = mono_ns();
 	pid_t pid = fork();
 	if (pid == 0)
@@ -67,10 +69,9 @@ static struct result run(char *const argv[])
 		len += (size_t)n;
 	out[len] = 0;
 	close(p[0]);
-	wait4(pid, &r.status, 0, &ru);
+	waitpid(pid, &r.status, 0);
 	r.end_ns = mono_ns();
 	r.mark_ns = find_mark(out);
-	r.maxrss_kib = ru.ru_maxrss;
 	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
 		fprintf(stderr, "bench: %s failed (status 0x%x):\n%s", argv[0],
 			r.status, out);
@@ -116,6 +117,51 @@ static void bench_exit_cost(char *wisp, char *bare, const char *dir,
 	       w / n / 1e3, (double)w / (double)b, b / n / 1e3);
 }
 
+/* VmHWM of pid's memory, in KiB, or 0. */
+static long read_hwm(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			kib = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* Peak RSS of the program itself. ru_maxrss would include the forked
+ * parent's pages from before exec, so the child is stopped at its exit
+ * (PTRACE_O_TRACEEXIT), while its memory still exists, and VmHWM read. */
+static long run_peak_rss(char *const argv[])
+{
+	int st;
+	long kib = 0;
+
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		execv(argv[0], argv); /* stops with SIGTRAP after exec */
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACEEXIT);
+	ptrace(PTRACE_CONT, pid, NULL, NULL);
+	while (waitpid(pid, &st, 0) == pid && !WIFEXITED(st) && !WIFSIGNALED(st)) {
+		if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)))
+			kib = read_hwm(pid);
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+	}
+	return kib;
+}
+
 /* exec to the guest's first instruction (it writes the mark port first). */
 static void bench_startup(char *wisp, char *bare, const char *dir)
 {
@@ -132,8 +178,8 @@ static void bench_startup(char *wisp, char *bare, const char *dir)
 			fprintf(stderr, "bench: no mark line\n"), exit(1);
 		w[i] = rw.mark_ns - rw.start_ns;
 		b[i] = rb.mark_ns - rb.start_ns;
-		wr[i] = (uint64_t)rw.maxrss_kib;
-		br[i] = (uint64_t)rb.maxrss_kib;
+		wr[i] = (uint64_t)run_peak_rss(wa);
+		br[i] = (uint64_t)run_peak_rss(ba);
 	}
 	uint64_t mw = median(w, N), mb = median(b, N);
 	uint64_t rw = median(wr, N), rb = median(br, N);
