@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""fuzz/gen_seeds.py - write the seed corpora fuzz/corpus/<dev>/.
+
+Not part of the build: run it by hand after changing the op encoding in
+fuzz/fuzz_hlp.h (fuzz_run) and commit the files it writes. Each seed is a
+short guest session that reaches one of the device's main paths, so the
+fuzzer starts from inputs that already get past the easy checks.
+"""
+import os
+import struct
+
+OP_PIO_W, OP_PIO_R, OP_MMIO_W, OP_MMIO_R, OP_INPUT, OP_CLOCK, OP_RESET, \
+    OP_MEM, OP_TIMER = range(9)
+LOG2 = {1: 0, 2: 1, 4: 2, 8: 3}
+
+
+class Seq:
+    """Encodes ops as fuzz_run decodes them for a target's windows."""
+
+    def __init__(self, pio_base, mmio_base=0):
+        self.pio_base, self.mmio_base, self.b = pio_base, mmio_base, b""
+
+    def _pio(self, op, addr, size):
+        off = addr - self.pio_base + 4  # window starts 4 below the base
+        assert 0 <= off < 64
+        self.b += bytes([op, LOG2[size] << 6 | off])
+
+    def pio_w(self, addr, val, size=1):
+        self._pio(OP_PIO_W, addr, size)
+        self.b += val.to_bytes(size, "little")
+        return self
+
+    def pio_r(self, addr, size=1):
+        self._pio(OP_PIO_R, addr, size)
+        return self
+
+    def _mmio(self, op, off, size):
+        self.b += bytes([op, LOG2[size] << 6]) + struct.pack("<H", off + 8)
+
+    def mmio_w(self, off, val, size):
+        self._mmio(OP_MMIO_W, off, size)
+        self.b += val.to_bytes(size, "little")
+        return self
+
+    def mmio_r(self, off, size):
+        self._mmio(OP_MMIO_R, off, size)
+        return self
+
+    def input(self, data):
+        assert len(data) < 64
+        self.b += bytes([OP_INPUT, len(data)]) + data
+        return self
+
+    def clock(self, ns):
+        self.b += bytes([OP_CLOCK]) + struct.pack("<I", ns)
+        return self
+
+    def reset(self):
+        self.b += bytes([OP_RESET])
+        return self
+
+    def mem(self, gpa, data):
+        self.b += bytes([OP_MEM]) + struct.pack("<HB", gpa, len(data)) + data
+        return self
+
+    def timer(self, tid):
+        self.b += bytes([OP_TIMER, tid])
+        return self
+
+
+def uart_seeds():
+    p = 0x3f8
+    thr, ier, iir, lcr, mcr, lsr, msr = p, p + 1, p + 2, p + 3, p + 4, p + 5, p + 6
+    s = {}
+    q = Seq(p).pio_w(lcr, 0x80).pio_w(p, 0x01).pio_w(ier, 0).pio_w(lcr, 0x03)
+    q.pio_w(iir, 0xc7).pio_w(mcr, 0x0b).pio_w(ier, 0x0f)
+    q.pio_r(iir).pio_r(lsr).pio_r(msr)
+    for c in b"hello\n":
+        q.pio_w(thr, c)
+    s["linux_init"] = q.pio_r(iir).pio_r(iir).b
+    q = Seq(p).pio_w(iir, 0x81).pio_w(ier, 0x01).pio_w(mcr, 0x08)
+    q.input(b"abc").pio_r(iir).clock(1000000).pio_r(iir)
+    s["rx_timeout"] = q.pio_r(p).pio_r(p).pio_r(p).pio_r(iir).pio_r(lsr).b
+    q = Seq(p).pio_w(iir, 0x01).pio_w(mcr, 0x1f).pio_r(msr)
+    for i in range(20):
+        q.pio_w(thr, 0x40 + i)
+    q.pio_w(ier, 0x05).pio_r(iir).pio_r(lsr).pio_r(iir)
+    for _ in range(16):
+        q.pio_r(p)
+    s["loopback_overrun"] = q.pio_w(mcr, 0x0b).pio_r(msr).pio_r(msr).b
+    q = Seq(p).pio_w(ier, 0x03).pio_w(mcr, 0x08)
+    q.input(b"the quick brown fox jumps over the lazy dog")
+    for _ in range(10):
+        q.pio_r(iir).pio_r(p)
+    s["nofifo_input"] = q.pio_r(p, 2).pio_r(p, 8).pio_w(p, 0x4142, 2).b
+    q = Seq(p).pio_w(ier, 0x02).pio_w(mcr, 0x08).pio_r(iir).reset()
+    q.pio_r(iir).pio_r(lsr).timer(0).pio_r(p - 2, 4).pio_r(p + 7, 2)
+    s["reset_edges"] = q.pio_w(p + 7, 0x5a).pio_r(p + 7).b
+    return s
+
+
+def i8042_seeds():
+    d, c = 0x60, 0x64
+    s = {}
+    q = Seq(d).pio_r(c).pio_w(c, 0xaa).pio_r(d).pio_w(c, 0x20).pio_r(d)
+    q.pio_w(c, 0x60).pio_w(d, 0x65).pio_w(c, 0xa7).pio_w(c, 0x20).pio_r(d)
+    q.pio_w(c, 0xa8).pio_w(c, 0xa9).pio_r(d).pio_w(c, 0xab).pio_r(d)
+    q.pio_w(c, 0xd3).pio_w(d, 0x5a).pio_r(c).pio_r(d)
+    s["linux_probe"] = q.pio_w(c, 0xad).pio_w(c, 0xae).pio_r(c).b
+    s["reset_fe"] = Seq(d).pio_r(c).pio_w(c, 0xfe).b
+    q = Seq(d).pio_w(c, 0xd0).pio_r(d).pio_w(c, 0xd1).pio_w(d, 0x03)
+    s["reset_outport"] = q.pio_w(c, 0xd1).pio_w(d, 0x02).b
+    q = Seq(d).pio_w(d, 0xff).pio_r(c).pio_w(c, 0xd4).pio_w(d, 0xf4)
+    s["no_devices"] = q.pio_r(c).pio_w(c, 0xd2).pio_w(d, 0xaa).pio_r(d).b
+    q = Seq(d).pio_w(c, 0x25).pio_r(d).pio_w(c, 0x65).pio_w(d, 0x12)
+    s["ram_edges"] = q.pio_w(c, 0x25).pio_r(d).pio_r(d, 2).pio_w(c - 1, 0xfe, 2).b
+    return s
+
+
+def debug_exit_seeds():
+    p = 0xf4
+    return {
+        "exit_0": Seq(p).pio_w(p, 0).b,
+        "exit_word": Seq(p).pio_r(p, 4).pio_w(p, 0x1234, 2).b,
+        "exit_big": Seq(p).pio_w(p, 0xffffffff, 4).pio_w(p + 1, 7).b,
+        "edges": Seq(p).pio_r(p - 2, 4).pio_w(p + 3, 1, 2).pio_w(p, 1, 8)
+        .pio_w(p + 3, 9).reset().b,
+    }
+
+
+def testdev_seeds():
+    p, base = 0xe0, 0xd0000000
+    s = {}
+    q = Seq(p, base)
+    for _ in range(5):
+        q.pio_w(p, 0, 4)
+    s["counter"] = q.pio_r(p, 4).pio_r(p, 2).pio_r(p + 1).b
+    q = Seq(p, base).pio_w(p + 4, 42).pio_w(p + 5, 1).pio_w(p + 5, 0)
+    s["mark_irq"] = q.pio_w(p + 5, 2).pio_w(p + 5, 3).pio_r(p + 7).b
+    q = Seq(p, base)
+    for size, off in ((1, 0), (2, 0x10), (4, 0x20), (8, 0x28)):
+        q.mmio_w(off, 0x1122334455667788 & ((1 << 8 * size) - 1), size)
+        q.mmio_r(off, size)
+    s["mmio_sizes"] = q.mmio_r(0xff8, 8).mmio_r(0xffc, 4).b
+    q = Seq(p, base).mmio_w(3, 0xdeadbeef, 8).mmio_r(2, 4).mmio_r(1, 2)
+    s["unaligned"] = q.mmio_r(0, 8).mmio_r(0xff8, 8).b
+    q = Seq(p, base).mmio_r(-8, 8).mmio_w(0x1000, 1, 4).mmio_w(0xff8, 5, 8)
+    q.mem(0x100, b"scratch").pio_w(p, 1, 4).reset().mmio_r(0xff8, 8)
+    s["edges_reset"] = q.pio_r(p, 4).pio_r(p + 6, 2).b
+    return s
+
+
+def main():
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+    for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
+                       ("debug_exit", debug_exit_seeds()),
+                       ("testdev", testdev_seeds())):
+        os.makedirs(os.path.join(root, dev), exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(root, dev, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
