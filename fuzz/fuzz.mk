@@ -52,6 +52,6 @@ fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS))
 			echo "fuzz: $$t FAILED; input in $(FUZZ_DIR)/crashes/$$t/"; \
 			exit 1; \
 		fi; \
-		grep -h 'stat::number_of_executed_runs\|stat::new_units_added' \
+		grep -h 'stat::number_of_executed_units\|stat::new_units_added' \
 			$(FUZZ_DIR)/$$t.log | sed "s/^/fuzz: $$t: /"; \
 	done
