@@ -8,11 +8,35 @@ UNIT_SRCS_test_mem := mem/mem.c
 UNIT_SRCS_test_loader := monitor/loader_testimg.c mem/mem.c
 UNIT_SRCS_test_iobus := monitor/iobus.c
 UNIT_SRCS_test_devhlp := monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
+UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c
+
+# Device-model tests drive the devices through the fuzz helper table
+# (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
+DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
+DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev,$(DEV_TEST_DEVICES))
+DEV_TEST_REGISTRY := build/host/registry.c
+DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(DEV_TEST_REGISTRY) \
+	$(DEV_TEST_DEVICES:%=devices/%.c)
+UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_debug_exit := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
+
+# Rewritten only when its content changes (FORCE + cmp, like .profile).
+$(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE
+	@mkdir -p $(dir $@)
+	@devices/gen-registry.sh host "$(DEV_TEST_DEVICES)" \
+		"$(DEV_TEST_TRUSTED)" > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+# UBSan findings fail a test instead of printing and passing.
+UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all
 
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:
 $(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread
+	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread
 
 unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))

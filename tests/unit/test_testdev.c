@@ -1,0 +1,209 @@
+/*
+ * tests/unit/test_testdev.c - the test device: exit counter, marks, irq
+ * line, and the MMIO scratch page with its alignment rule and access count.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dev.h"
+#include "fuzz_hlp.h"
+
+extern const struct dev_reg dev_reg_testdev;
+
+#define PORT 0xe0
+#define MMIO 0xd0000000ull
+#define COUNT_OFF 0xff8
+
+static int setup(void **state)
+{
+	struct fuzz_host *h = malloc(sizeof(*h));
+
+	if (!h)
+		return -1;
+	fuzz_host_init(h);
+	*state = h;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fuzz_host_fini(*state);
+	free(*state);
+	return 0;
+}
+
+static struct dev_ins *create(struct fuzz_host *h, const char *spec)
+{
+	struct dev_ins *ins = NULL;
+
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_testdev, false, spec,
+					 &ins), 0);
+	return ins;
+}
+
+static void test_counter(void **state)
+{
+	struct fuzz_host *h = *state;
+
+	create(h, NULL);
+	assert_int_equal(fuzz_pio_read(h, PORT, 4), 0);
+	for (int i = 0; i < 1000; i++)
+		fuzz_pio_write(h, PORT, 4, (uint64_t)i);
+	fuzz_pio_write(h, PORT, 1, 0);
+	fuzz_pio_write(h, PORT + 1, 1, 0); /* not the counter's offset */
+	fuzz_pio_write(h, PORT + 4, 1, 0);
+	assert_int_equal(fuzz_pio_read(h, PORT, 4), 1001);
+	assert_int_equal(fuzz_pio_read(h, PORT, 1), 1001 & 0xff);
+	assert_int_equal(fuzz_pio_read(h, PORT + 1, 1), 0xff);
+}
+
+static void test_mark(void **state)
+{
+	struct fuzz_host *h = *state;
+
+	create(h, NULL);
+	h->now_ns = 123456789;
+	fuzz_pio_write(h, PORT + 4, 4, 42);
+	assert_string_equal(h->last_log, "mark 42 t=123456789");
+	assert_int_equal(h->log_lines[DEV_LOG_INFO], 1);
+	assert_int_equal(fuzz_pio_read(h, PORT, 4), 0); /* not counted */
+}
+
+static void test_irq(void **state)
+{
+	struct fuzz_host *h = *state;
+
+	create(h, "testdev,irq=5");
+	assert_ptr_not_equal(h->irqs[5].owner, NULL);
+	fuzz_pio_write(h, PORT + 5, 1, 1);
+	assert_true(h->irqs[5].level);
+	fuzz_pio_write(h, PORT + 5, 1, 0);
+	assert_false(h->irqs[5].level);
+	fuzz_pio_write(h, PORT + 5, 1, 2);
+	assert_false(h->irqs[5].level);
+	assert_int_equal(h->irqs[5].pulses, 1);
+	assert_int_equal(h->irqs[5].rises, 2);
+	unsigned warns = h->log_lines[DEV_LOG_WARN];
+	fuzz_pio_write(h, PORT + 5, 1, 3);
+	assert_int_equal(h->irqs[5].sets, 3);
+	assert_int_equal(h->log_lines[DEV_LOG_WARN], warns + 1);
+}
+
+static void test_irq_absent(void **state)
+{
+	struct fuzz_host *h = *state;
+
+	create(h, NULL);
+	for (unsigned g = 0; g < FUZZ_NR_GSI; g++)
+		assert_null(h->irqs[g].owner); /* irq has no default */
+	fuzz_pio_write(h, PORT + 5, 1, 1);
+	assert_int_equal(h->log_lines[DEV_LOG_WARN], 1);
+	assert_non_null(strstr(h->last_log, "no irq="));
+}
+
+static void test_mmio_sizes(void **state)
+{
+	struct fuzz_host *h = *state;
+	const uint64_t pat = 0x1122334455667788ull;
+
+	create(h, NULL);
+	for (unsigned size = 1; size <= 8; size *= 2) {
+		uint64_t mask = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+		uint64_t off = 0x100 * size;
+		fuzz_mmio_write(h, MMIO + off, size, pat);
+		assert_true(fuzz_mmio_read(h, MMIO + off, size) == (pat & mask));
+		assert_true(fuzz_mmio_read(h, MMIO + off, 8) == (pat & mask));
+	}
+	/* Little-endian: byte 0 is the least significant. */
+	fuzz_mmio_write(h, MMIO + 0x800, 8, pat);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + 0x800, 1), 0x88);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + 0x807, 1), 0x11);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + 0x802, 2), 0x5566);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + 0x804, 4), 0x11223344);
+	fuzz_mmio_write(h, MMIO + 0xff0, 8, pat); /* the last scratch word */
+	assert_true(fuzz_mmio_read(h, MMIO + 0xff0, 8) == pat);
+}
+
+static void test_mmio_unaligned(void **state)
+{
+	struct fuzz_host *h = *state;
+
+	create(h, NULL);
+	fuzz_mmio_write(h, MMIO + 0x100, 8, 0x0807060504030201ull);
+	fuzz_mmio_write(h, MMIO + 0x101, 4, 0xffffffff); /* dropped */
+	fuzz_mmio_write(h, MMIO + 0x106, 4, 0xffffffff); /* dropped */
+	assert_true(fuzz_mmio_read(h, MMIO + 0x100, 8) == 0x0807060504030201ull);
+	assert_true(fuzz_mmio_read(h, MMIO + 0x102, 4) == 0xffffffff);
+	assert_true(fuzz_mmio_read(h, MMIO + 0x104, 8) == ~0ull);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + 0x101, 2), 0xffff);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + 0x101, 1), 0x02); /* fine */
+	assert_int_equal(h->log_lines[DEV_LOG_DEBUG], 5);
+	assert_non_null(strstr(h->last_log, "(5 so far)"));
+}
+
+static void test_mmio_access_count(void **state)
+{
+	struct fuzz_host *h = *state;
+
+	create(h, NULL);
+	/* The count includes the access reading it. */
+	assert_int_equal(fuzz_mmio_read(h, MMIO + COUNT_OFF, 8), 1);
+	fuzz_mmio_write(h, MMIO, 4, 1);
+	fuzz_mmio_read(h, MMIO + 3, 4); /* unaligned accesses count too */
+	fuzz_mmio_write(h, MMIO + COUNT_OFF, 8, 0); /* ignored */
+	assert_int_equal(fuzz_mmio_read(h, MMIO + COUNT_OFF, 8), 5);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + COUNT_OFF, 4), 6);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + COUNT_OFF + 4, 4), 0);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + COUNT_OFF, 1), 8);
+	/* Outside the page: not the device's, not counted. */
+	assert_true(fuzz_mmio_read(h, MMIO + 0x1000, 4) == 0xffffffff);
+	assert_true(fuzz_mmio_read(h, MMIO + 0xffc, 8) == ~0ull);
+	assert_int_equal(fuzz_mmio_read(h, MMIO + COUNT_OFF, 8), 9);
+	assert_int_equal(h->unclaimed, 2);
+}
+
+static void test_reset_and_options(void **state)
+{
+	struct fuzz_host *h = *state;
+	struct dev_ins *ins = create(h, "testdev,port=0x500,mmio=0x10000");
+
+	fuzz_pio_write(h, 0x500, 4, 1);
+	fuzz_mmio_write(h, 0x10008, 8, 77);
+	assert_int_equal(fuzz_pio_read(h, 0x500, 4), 1);
+	assert_int_equal(fuzz_pio_read(h, PORT, 4), 0xffffffff); /* unclaimed */
+	fuzz_dev_reset(h, ins);
+	assert_int_equal(fuzz_pio_read(h, 0x500, 4), 0);
+	assert_int_equal(fuzz_mmio_read(h, 0x10008, 8), 0);
+	assert_int_equal(fuzz_mmio_read(h, 0x10ff8, 8), 2);
+	fuzz_dev_destroy(h, ins);
+	/* The MMIO window must be page-aligned. */
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_testdev, false,
+					 "testdev,mmio=0xd0000800", &ins),
+			 -EINVAL);
+	assert_non_null(strstr(h->last_log, "4 KiB aligned"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_counter),
+		T(test_mark),
+		T(test_irq),
+		T(test_irq_absent),
+		T(test_mmio_sizes),
+		T(test_mmio_unaligned),
+		T(test_mmio_access_count),
+		T(test_reset_and_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
