@@ -97,9 +97,19 @@ static const struct dev_cfg_kv *find_kv(const struct dev_ins *ins,
 /* Quoted user text is cut so one bad option still gives one short line. */
 #define QUOTE_MAX 64
 
+/* Small ranges (irq lines) read better in decimal, addresses in hex. */
+static void fmt_range(char *buf, size_t len, const struct dev_opt *o)
+{
+	const char *f = o->max < 0x100 ? "%llu..%llu" : "0x%llx..0x%llx";
+
+	snprintf(buf, len, f, (unsigned long long)o->min,
+		 (unsigned long long)o->max);
+}
+
 static int check_value(const struct dev_reg *reg, const struct dev_opt *o,
 		       const char *val, char *err, size_t errlen)
 {
+	char range[48];
 	uint64_t v;
 
 	if (!*val) {
@@ -115,10 +125,9 @@ static int check_value(const struct dev_reg *reg, const struct dev_opt *o,
 		return -1;
 	}
 	if (v < o->min || v > o->max) {
-		snprintf(err, errlen,
-			 "device %s: option '%s' out of range 0x%llx..0x%llx",
-			 reg->name, o->key, (unsigned long long)o->min,
-			 (unsigned long long)o->max);
+		fmt_range(range, sizeof(range), o);
+		snprintf(err, errlen, "device %s: option '%s' out of range %s",
+			 reg->name, o->key, range);
 		return -1;
 	}
 	return 0;
@@ -244,9 +253,11 @@ static const char *class_name(enum dev_class cls)
 
 static void list_opt(int fd, const struct dev_opt *o)
 {
+	char range[48];
+
+	fmt_range(range, sizeof(range), o);
 	if (o->type == DEV_OPT_U64)
-		dprintf(fd, "    %s=<0x%llx..0x%llx>  %s\n", o->key,
-			(unsigned long long)o->min, (unsigned long long)o->max,
+		dprintf(fd, "    %s=<%s>  %s\n", o->key, range,
 			o->help ? o->help : "");
 	else
 		dprintf(fd, "    %s=<text>  %s\n", o->key, o->help ? o->help : "");
