@@ -23,6 +23,8 @@
 #define TESTDEV_PIO_LEN 8
 #define TESTDEV_MMIO_LEN 4096u
 #define TESTDEV_COUNT_OFF 0xff8u
+/* x86-64 guest-physical addresses have at most 52 bits. */
+#define TESTDEV_MMIO_MAX ((1ull << 52) - TESTDEV_MMIO_LEN)
 
 #define PIO_COUNTER 0
 #define PIO_MARK 4
@@ -169,7 +171,7 @@ static int testdev_config(struct dev_ins *ins, struct testdev *t)
 	 * counted from the page or from address 0. */
 	if (port > 0x10000 - TESTDEV_PIO_LEN ||
 	    (mmio & (TESTDEV_MMIO_LEN - 1)) ||
-	    mmio > UINT64_MAX - TESTDEV_MMIO_LEN + 1 ||
+	    mmio > TESTDEV_MMIO_MAX ||
 	    (t->has_irq && irq > UINT32_MAX)) {
 		ins->hlp->log(ins, DEV_LOG_ERR, "port 0x%" PRIx64 ", mmio 0x%"
 			      PRIx64 " (must be 4 KiB aligned) or irq invalid",
@@ -209,7 +211,7 @@ static const struct dev_opt testdev_opts[] = {
 	  .max = 0x10000 - TESTDEV_PIO_LEN,
 	  .help = "base of the 8 I/O ports (default 0xe0)" },
 	{ .key = "mmio", .type = DEV_OPT_U64, .min = 0,
-	  .max = UINT64_MAX - TESTDEV_MMIO_LEN + 1,
+	  .max = TESTDEV_MMIO_MAX,
 	  .help = "4 KiB-aligned base of the scratch page (default 0xd0000000)" },
 	{ .key = "irq", .type = DEV_OPT_U64, .min = 0, .max = 23,
 	  .help = "interrupt line driven through port+5 (default: none)" },

@@ -188,6 +188,16 @@ static void test_reset_and_options(void **state)
 					 "testdev,mmio=0xd0000800", &ins),
 			 -EINVAL);
 	assert_non_null(strstr(h->last_log, "4 KiB aligned"));
+	/* The highest page below 2^52 is accepted, the next one is not. */
+	ins = create(h, "testdev,mmio=0xffffffffff000");
+	fuzz_mmio_write(h, 0xffffffffff000ull, 4, 9);
+	assert_int_equal(fuzz_mmio_read(h, 0xffffffffff000ull, 4), 9);
+	fuzz_dev_destroy(h, ins);
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_testdev, false,
+					 "testdev,mmio=0x10000000000000", &ins),
+			 -EINVAL);
+	assert_string_equal(h->err, "device testdev: option 'mmio' out of "
+				    "range 0x0..0xffffffffff000");
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
