@@ -75,6 +75,7 @@ include tests/guests/guests.mk
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include tests/bench/bench.mk
+include policy/policy.mk
 
 run: $(B)/wisp $(GUEST_DIR)/hello.elf
 	$(B)/wisp --kernel $(GUEST_DIR)/hello.elf
