@@ -40,3 +40,30 @@ $(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h m
 	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread
 
 unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
+
+# test_policy links a policies.c compiled from the fixture policies in
+# tests/policy/ (not the real roles), and runs the compiler itself for its
+# error cases; test_policy_debug is the same test against the --debug output.
+# POLICY_COMPILE comes from policy/policy.mk, included after this file, so
+# these prerequisites name it through second expansion ($$).
+POLICY_FIXTURES := $(sort $(wildcard tests/policy/*.policy))
+POLICY_FIXTURE_C := build/host/policies-fixture.c
+POLICY_FIXTURE_DEBUG_C := build/host/policies-fixture-debug.c
+POLICY_TEST_CFLAGS = -Ipolicy -DPOLICY_COMPILE='"$(abspath $(POLICY_COMPILE))"'
+UNIT_SRCS_test_policy := $(POLICY_FIXTURE_C)
+
+$(POLICY_FIXTURE_C): $$(POLICY_COMPILE) $(POLICY_FIXTURES)
+	$(POLICY_COMPILE) -o $@ $(POLICY_FIXTURES)
+
+$(POLICY_FIXTURE_DEBUG_C): $$(POLICY_COMPILE) $(POLICY_FIXTURES)
+	$(POLICY_COMPILE) --debug -o $@ $(POLICY_FIXTURES)
+
+$(UNIT_DIR)/test_policy: UNIT_CFLAGS += $(POLICY_TEST_CFLAGS)
+$(UNIT_DIR)/test_policy: policy/policy.h $$(POLICY_COMPILE)
+
+$(UNIT_DIR)/test_policy_debug: tests/unit/test_policy.c $(POLICY_FIXTURE_DEBUG_C) policy/policy.h | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(UNIT_CFLAGS) $(POLICY_TEST_CFLAGS) -DPOLICY_DEBUG_BUILD \
+		-o $@ $< $(POLICY_FIXTURE_DEBUG_C) -lcmocka
+
+unit-tests: $(UNIT_DIR)/test_policy_debug
