@@ -18,7 +18,7 @@ MUSL_INC := $(CAPNG)/musl-include
 SETUP := $(DEPS)/.packages
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -D_GNU_SOURCE
+CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -D_GNU_SOURCE
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -fstack-protector-strong
 HOST_CC := gcc

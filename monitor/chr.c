@@ -69,13 +69,13 @@ int chr_open(struct chr *c, const char *spec, char *err, size_t errlen)
 	return -1;
 }
 
-/* Called once the VM is about to run: input matters only from then on. */
+/* Called once the VM is about to run: input matters only from then on.
+ * stdin stays blocking (it may share its file description with stdout);
+ * it is read only when epoll reports input. */
 void chr_start_input(struct chr *c)
 {
 	if (c->in_fd == STDIN_FILENO && c->rx_owner)
 		chr_raw_tty();
-	if (c->in_fd >= 0)
-		fcntl(c->in_fd, F_SETFL, fcntl(c->in_fd, F_GETFL) | O_NONBLOCK);
 }
 
 void chr_close(struct chr *c)
@@ -103,12 +103,14 @@ static bool chr_offer(struct vm *vm, struct chr *c)
 	return c->pend_len == 0;
 }
 
-/* Read more input when none is held. Returns false when input should not be
- * watched (data held back, or end of file). */
-bool chr_pump(struct vm *vm, struct chr *c)
+/* Offer held input, then read more if `can_read` (input is ready). Returns
+ * false when input should not be watched (data held back, or end of file). */
+bool chr_pump(struct vm *vm, struct chr *c, bool can_read)
 {
 	if (c->pend_len && !chr_offer(vm, c))
 		return false;
+	if (!can_read)
+		return true;
 	ssize_t n = read(c->in_fd, c->pending, sizeof(c->pending));
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		c->in_eof = true;

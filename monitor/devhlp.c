@@ -109,12 +109,16 @@ static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
 static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
 			size_t len)
 {
+	if (!buf && len)
+		return -EFAULT;
 	return mem_read(&host_of(ins)->vm->mem, gpa, buf, len);
 }
 
 static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
 			 size_t len)
 {
+	if (!buf && len)
+		return -EFAULT;
 	return mem_write(&host_of(ins)->vm->mem, gpa, buf, len);
 }
 
@@ -180,8 +184,14 @@ static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 
 	if (!c)
 		return (long)len; /* no console: output is dropped */
-	ssize_t n = write(c->out_fd, buf, len);
-	return n < 0 ? -errno : n;
+	/* Whole or error: a short write must not lose guest output. */
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(c->out_fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		done += n > 0 ? (size_t)n : 0;
+	}
+	return (long)len;
 }
 
 static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)

@@ -66,6 +66,11 @@ static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 	const struct dev_entry *e = entry_of(ins->reg);
 	struct dev_host *h = &vm->hosts[ins - vm->devs];
 
+	if (e->trusted && !(ins->reg->flags & DEV_F_TRUSTABLE)) {
+		snprintf(err, len, "profile '%s' trusts device '%s', which may "
+			 "not be trusted", WISP_PROFILE, ins->reg->name);
+		return -1;
+	}
 	if ((ins->reg->flags & DEV_F_NEEDS_TRUST) && !e->trusted) {
 		snprintf(err, len,
 			 "device '%s' needs the trusted helper table, which "

@@ -48,13 +48,14 @@ static void ev_console_watch(struct evloop *ev, bool on)
 
 /* Input is pumped while it flows; a regular file as stdin cannot be polled,
  * so it is pumped until the device is full or the file ends. */
-static void ev_console_pump(struct evloop *ev)
+static void ev_console_pump(struct evloop *ev, bool readable)
 {
 	struct chr *c = &ev->vm->console;
 	bool more;
 
+	readable |= !ev->console_pollable; /* a file never blocks for long */
 	do {
-		more = chr_pump(ev->vm, c);
+		more = chr_pump(ev->vm, c, readable);
 	} while (more && !ev->console_pollable && !c->in_eof);
 	ev_console_watch(ev, more && !c->in_eof);
 }
@@ -72,7 +73,7 @@ static void ev_setup_console(struct evloop *ev)
 		ev->console_pollable = ev->console_watched = true;
 		return;
 	}
-	ev_console_pump(ev);
+	ev_console_pump(ev, true);
 }
 
 static void ev_setup_timers(struct evloop *ev)
@@ -110,11 +111,12 @@ static void ev_setup(struct evloop *ev, struct vm *vm)
 	ev_setup_console(ev);
 }
 
-static void ev_drain(int fd)
+/* Returns whether anything was pending. */
+static bool ev_drain(int fd)
 {
 	uint64_t buf[16];
 
-	(void)!read(fd, buf, sizeof(buf));
+	return read(fd, buf, sizeof(buf)) > 0;
 }
 
 static void ev_signal(struct evloop *ev)
@@ -133,7 +135,9 @@ static void ev_timer(struct evloop *ev, unsigned dev, unsigned t)
 	struct dev_host *h = &ev->vm->hosts[dev];
 	struct dev_timer *tm = &h->timers[t];
 
-	ev_drain(tm->fd);
+	/* Re-arming a timerfd clears an expiry epoll already reported. */
+	if (!ev_drain(tm->fd))
+		return;
 	pthread_mutex_lock(&h->lock);
 	tm->fn(h->ins, tm->opaque);
 	pthread_mutex_unlock(&h->lock);
@@ -144,8 +148,8 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	switch ((enum ev_kind)(d >> 32)) {
 	case EV_SIGNAL: ev_signal(ev); break;
 	case EV_STOP: ev_drain(ev->vm->stop_fd); break;
-	case EV_RXREADY: ev_drain(ev->vm->rxready_fd); ev_console_pump(ev); break;
-	case EV_CONSOLE: ev_console_pump(ev); break;
+	case EV_RXREADY: ev_drain(ev->vm->rxready_fd); ev_console_pump(ev, false); break;
+	case EV_CONSOLE: ev_console_pump(ev, true); break;
 	case EV_TIMER: ev_timer(ev, (d >> 16) & 0xffff, d & 0xffff); break;
 	case EV_WATCHDOG: ev_drain(ev->wd_fd); vcpus_halt_check(ev->vm); break;
 	}

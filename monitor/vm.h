@@ -127,8 +127,9 @@ const struct dev_hlp *devhlp_table(bool trusted);
 int chr_open(struct chr *c, const char *spec, char *err, size_t errlen);
 void chr_close(struct chr *c);
 void chr_start_input(struct chr *c);
-/* Move console input to the device; false: stop watching the input fd. */
-bool chr_pump(struct vm *vm, struct chr *c);
+/* Move console input to the device (reading when can_read); false: stop
+ * watching the input fd. */
+bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
 
 /* evloop.c: main thread loop until stop; returns the exit code. */
 int evloop_run(struct vm *vm);
