@@ -29,10 +29,15 @@ MON_SRCS := $(filter-out monitor/loader_%.c,$(wildcard monitor/*.c)) \
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
 DEV_SRCS := $(foreach d,$(DEVICES),devices/$(d).c)
 WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
-WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o
+WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
+	$(B)/obj/policies.o
+# wisp-debug: the same monitor whose filters trap and name a denied syscall
+# instead of killing (development only, never the default binary).
+WISP_DEBUG_OBJS := $(filter-out $(B)/obj/monitor/sandbox.o $(B)/obj/policies.o,$(WISP_OBJS)) \
+	$(B)/obj/sandbox-debug.o $(B)/obj/policies-debug.o
 
 .PHONY: all run test bench fuzz setup clean guests unit-tests fuzz-replay
-all: $(B)/wisp
+all: $(B)/wisp $(B)/wisp-debug
 
 setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a
 
@@ -61,6 +66,14 @@ $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
+$(B)/obj/policies.o $(B)/obj/policies-debug.o: $(B)/obj/%.o: $(B)/%.c policy/policy.h | setup
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
+
+$(B)/obj/sandbox-debug.o: monitor/sandbox.c | setup
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_SECCOMP_DEBUG -c $< -o $@
+
 $(B)/obj/%.o: %.c $(B)/.profile | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
@@ -68,6 +81,9 @@ $(B)/obj/%.o: %.c $(B)/.profile | setup
 
 $(B)/wisp: $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a
 	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
+
+$(B)/wisp-debug: $(WISP_DEBUG_OBJS) $(CAPNG)/lib/libcap-ng.a
+	$(MUSL_CC) -static -o $@ $(WISP_DEBUG_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
 
 -include $(WISP_OBJS:.o=.d)
 

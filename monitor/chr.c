@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "vm.h"
 
 static struct termios chr_saved_tio;
@@ -50,13 +51,15 @@ int chr_open(struct chr *c, const char *spec, char *err, size_t errlen)
 		return 0;
 	}
 	if (!strcmp(spec, "none")) {
-		c->out_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		c->out_fd = fd_pin(open("/dev/null", O_WRONLY | O_CLOEXEC),
+				   FD_CONSOLE);
 		return c->out_fd < 0 ? -1 : 0;
 	}
 	if (!strncmp(spec, "file:", 5) && spec[5]) {
 		c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC |
 						   O_CLOEXEC, 0644);
 		if (c->out_fd >= 0) {
+			c->out_fd = fd_pin(c->out_fd, FD_CONSOLE);
 			c->is_file = true;
 			return 0;
 		}

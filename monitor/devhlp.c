@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "policy.h"
 #include "vm.h"
 
 static struct dev_host *host_of(struct dev_ins *ins)
@@ -155,11 +156,13 @@ static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 {
 	struct dev_host *h = host_of(ins);
 
-	if (!fn || h->constructed || h->n_timers >= DEV_MAX_TIMERS)
+	if (!fn || h->constructed || h->n_timers >= DEV_MAX_TIMERS ||
+	    h->vm->n_timers >= FD_TIMER_MAX)
 		return -EINVAL;
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	fd = fd_pin(fd, FD_TIMER0 + (int)h->vm->n_timers++);
 	h->timers[h->n_timers] = (struct dev_timer){ fd, fn, opaque };
 	return (int)h->n_timers++;
 }

@@ -11,20 +11,12 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "policy.h"
 #include "vm.h"
 
 /* epoll user data: what kind of fd fired, and which one. */
 enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG };
 #define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
-
-struct evloop {
-	struct vm *vm;
-	int ep;
-	int sig_fd;
-	int wd_fd;
-	bool console_pollable;
-	bool console_watched;
-};
 
 static void ev_add(struct evloop *ev, int fd, uint64_t data)
 {
@@ -86,7 +78,8 @@ static void ev_setup_timers(struct evloop *ev)
 			       EV_DATA(EV_TIMER, i, t));
 	/* Twice a second: cheap, and a halted VM ends within a second. */
 	struct itimerspec its = { { 0, 500000000 }, { 0, 500000000 } };
-	ev->wd_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ev->wd_fd = fd_pin(timerfd_create(CLOCK_MONOTONIC,
+					  TFD_CLOEXEC | TFD_NONBLOCK), FD_WATCHDOG);
 	if (ev->wd_fd < 0 || timerfd_settime(ev->wd_fd, 0, &its, NULL) < 0)
 		die(WISP_EXIT_OSERR, "watchdog timer: %s", strerror(errno));
 	ev_add(ev, ev->wd_fd, EV_DATA(EV_WATCHDOG, 0, 0));
@@ -97,11 +90,12 @@ static void ev_setup(struct evloop *ev, struct vm *vm)
 	sigset_t set;
 
 	ev->vm = vm;
-	ev->ep = epoll_create1(EPOLL_CLOEXEC);
+	ev->ep = fd_pin(epoll_create1(EPOLL_CLOEXEC), FD_EPOLL);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	ev->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	ev->sig_fd = fd_pin(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK),
+			    FD_SIGNAL);
 	if (ev->ep < 0 || ev->sig_fd < 0)
 		die(WISP_EXIT_OSERR, "event loop setup: %s", strerror(errno));
 	ev_add(ev, ev->sig_fd, EV_DATA(EV_SIGNAL, 0, 0));
@@ -155,21 +149,22 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	}
 }
 
+void evloop_init(struct vm *vm)
+{
+	ev_setup(&vm->ev, vm);
+}
+
 int evloop_run(struct vm *vm)
 {
-	struct evloop ev = { 0 };
+	struct evloop *ev = &vm->ev;
 	struct epoll_event evs[16];
 
-	ev_setup(&ev, vm);
 	while (!atomic_load(&vm->stopping)) {
-		int n = epoll_wait(ev.ep, evs, 16, -1);
+		int n = epoll_wait(ev->ep, evs, 16, -1);
 		if (n < 0 && errno != EINTR)
 			die(WISP_EXIT_OSERR, "epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++)
-			ev_dispatch(&ev, evs[i].data.u64);
+			ev_dispatch(ev, evs[i].data.u64);
 	}
-	close(ev.wd_fd);
-	close(ev.sig_fd);
-	close(ev.ep);
 	return atomic_load(&vm->exit_code);
 }

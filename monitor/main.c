@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "exitcode.h"
+#include "policy.h"
 #include "vm.h"
 
 #define IMAGE_MAX (1ull << 30)
@@ -64,6 +65,7 @@ static void vm_load_guest(struct vm *vm)
 
 	if (rc < 0)
 		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
+	vm->mem.memfd = fd_pin(vm->mem.memfd, FD_MEM);
 	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
 				err, sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
@@ -93,6 +95,8 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	vm->rxready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_fd < 0 || vm->rxready_fd < 0)
 		die(WISP_EXIT_OSERR, "eventfd: %s", strerror(errno));
+	vm->stop_fd = fd_pin(vm->stop_fd, FD_STOP);
+	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
 
 static void vm_build(struct vm *vm)
@@ -127,6 +131,9 @@ static int vm_run(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_start(&vm->vcpus[i])) < 0)
 			die(WISP_EXIT_OSERR, "starting vCPU %u: %s", i, strerror(-rc));
+	/* The main thread's filter goes on last: vCPU threads are created
+	 * (clone is not in its policy) and install their own. */
+	sandbox_enter("main");
 	int code = evloop_run(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
@@ -158,6 +165,7 @@ int main(int argc, char **argv)
 	vm_prepare(&vm, &cfg);
 	vm_load_guest(&vm);
 	vm_build(&vm);
+	evloop_init(&vm);
 	if (priv_drop() < 0)
 		die(WISP_EXIT_OSERR, "dropping privileges failed");
 	int code = vm_run(&vm);

@@ -8,11 +8,12 @@
 #include <sys/mman.h>
 
 #include "exitcode.h"
+#include "policy.h"
 #include "vm.h"
 
 /* The kick signal only interrupts KVM_RUN; the handler does nothing because
  * the kicker already set immediate_exit. */
-#define SIG_KICK SIGRTMIN
+#define SIG_KICK WISP_SIG_KICK
 
 static void kick_handler(int sig)
 {
@@ -53,6 +54,7 @@ int vcpu_create(struct vm *vm, unsigned idx)
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, idx);
 	if (v->fd < 0)
 		return -errno;
+	v->fd = fd_pin(v->fd, FD_VCPU0 + (int)idx);
 	sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < (int)sizeof(struct kvm_run))
 		return -EINVAL;
@@ -110,6 +112,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	sandbox_enter("vcpu");
 	while (!atomic_load(&v->vm->stopping) && vcpu_run_once(v))
 		;
 	return NULL;

@@ -70,6 +70,16 @@ struct vcpu {
 	uint64_t wd_last;             /* exits at the last watchdog tick */
 };
 
+/* The main thread's event loop state (evloop.c). */
+struct evloop {
+	struct vm *vm;
+	int ep;
+	int sig_fd;
+	int wd_fd;
+	bool console_pollable;
+	bool console_watched;
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned ncpus;
@@ -98,6 +108,8 @@ struct vm {
 	atomic_int exit_code;
 	struct ratelimit unclaimed_rl;
 	atomic_uint_fast64_t unclaimed;
+	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
+	struct evloop ev;
 };
 
 /* Ask the VM to stop with `code`; the first request wins. Any thread. */
@@ -131,10 +143,19 @@ void chr_start_input(struct chr *c);
  * watching the input fd. */
 bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
 
-/* evloop.c: main thread loop until stop; returns the exit code. */
+/* evloop.c: create and register every fd the loop watches (before the
+ * sandbox), then run the main thread's loop until stop; returns the code. */
+void evloop_init(struct vm *vm);
 int evloop_run(struct vm *vm);
 
 /* priv.c: drop what is no longer needed once setup is done. */
 int priv_drop(void);
+
+/* fd.c: move fd to the fixed number target (policy.h), closing fd;
+ * returns target (or fd when negative). Dies if target is taken. */
+int fd_pin(int fd, int target);
+/* Install this thread's seccomp filter for role ("main", "vcpu"); dies on
+ * failure. Call after priv_drop. */
+void sandbox_enter(const char *role);
 
 #endif

@@ -76,7 +76,9 @@ struct name {
 static const struct name names[] = {
 	/* wisp's fixed fds (policy.h) */
 	N(FD_KVM), N(FD_VM), N(FD_STOP), N(FD_RXREADY), N(FD_MEM),
-	N(FD_VCPU0), N(FD_VCPU_LAST),
+	N(FD_CONSOLE), N(FD_SIGNAL), N(FD_WATCHDOG), N(FD_EPOLL),
+	N(FD_VCPU0), N(FD_VCPU_LAST), N(FD_VCPU_MASK), N(FD_TIMER0),
+	N(FD_TIMER_MASK), N(WISP_SIG_KICK),
 	N(STDIN_FILENO), N(STDOUT_FILENO), N(STDERR_FILENO), N(AT_FDCWD),
 	/* KVM ioctls on /dev/kvm, the VM fd and vCPU fds */
 	N(KVM_GET_API_VERSION), N(KVM_CREATE_VM), N(KVM_CHECK_EXTENSION),

@@ -23,15 +23,29 @@
 #include <linux/filter.h>
 #include <stddef.h>
 
-/* wisp moves its long-lived fds to these numbers before any filter is
- * installed, so policies can name them at build time. */
+/* wisp moves each long-lived fd to one of these numbers where it creates
+ * it (fd_pin), so policies can name fds at build time. The vCPU and timer
+ * blocks are aligned so one masked compare covers a block (libseccomp takes
+ * one condition per argument): `a0 & FD_VCPU_MASK == FD_VCPU0`. */
 #define FD_KVM 100
 #define FD_VM 101
-#define FD_STOP 102   /* eventfd: stop request */
-#define FD_RXREADY 103 /* eventfd: console input room */
-#define FD_MEM 104    /* guest RAM memfd */
-#define FD_VCPU0 128  /* vCPU n is FD_VCPU0 + n */
+#define FD_STOP 102     /* eventfd: stop request */
+#define FD_RXREADY 103  /* eventfd: console input room */
+#define FD_MEM 104      /* guest RAM memfd (shared with device processes) */
+#define FD_CONSOLE 105  /* console output when not stdout */
+#define FD_SIGNAL 106   /* signalfd of the event loop */
+#define FD_WATCHDOG 107 /* halt watchdog timerfd */
+#define FD_EPOLL 108    /* the event loop's epoll */
+#define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
+#define FD_VCPU_MASK 0xffffffffffffff00
+#define FD_TIMER0 512   /* device timer n is FD_TIMER0 + n, n < 128 */
+#define FD_TIMER_MASK 0xffffffffffffff80
+#define FD_TIMER_MAX 128
+
+/* The signal that kicks a vCPU out of KVM_RUN: a realtime signal free in
+ * musl (SIGRTMIN is 35 there), fixed so the main policy can name it. */
+#define WISP_SIG_KICK 40
 
 struct wisp_policy {
 	const char *name;               /* role: "main", "vcpu", "dev_uart" */
