@@ -67,3 +67,10 @@ $(UNIT_DIR)/test_policy_debug: tests/unit/test_policy.c $(POLICY_FIXTURE_DEBUG_C
 		-o $@ $< $(POLICY_FIXTURE_DEBUG_C) -lcmocka
 
 unit-tests: $(UNIT_DIR)/test_policy_debug
+
+# test_policy_roles: the real policies (policy/*.policy), both ways.
+POLICY_ROLES_C := build/host/policies-roles.c
+$(POLICY_ROLES_C): $(POLICY_COMPILE) $(POLICY_FILES) $(POLICY_LIST)
+	@mkdir -p $(dir $@)
+	$(POLICY_COMPILE) -o $@ $(POLICY_FILES)
+UNIT_SRCS_test_policy_roles := $(POLICY_ROLES_C)

@@ -1,0 +1,135 @@
+/*
+ * tests/unit/test_policy_roles.c - the real roles (policy/main.policy,
+ * policy/vcpu.policy) in both directions. A forked child installs the role's
+ * filter with the raw seccomp() syscall, makes one call, and leaves with the
+ * exit call its role allows: an allowed call (its result does not matter:
+ * most fds here are not open) ends with status 0, the same call with other
+ * arguments must be killed by SIGSYS (shell status 159).
+ */
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "policy.h"
+
+struct call {
+	const char *what;
+	long nr;
+	long a[6];
+	bool allowed;
+};
+
+static void child(const struct wisp_policy *p, const struct call *c,
+		  long exit_nr)
+{
+	struct rlimit no_core = { 0, 0 };
+	struct sock_fprog prog = { p->len, (struct sock_filter *)p->insns };
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		_exit(99);
+	syscall(c->nr, c->a[0], c->a[1], c->a[2], c->a[3], c->a[4], c->a[5]);
+	syscall(exit_nr, 0);
+}
+
+static void check(const char *role, long exit_nr, const struct call *calls,
+		  size_t n)
+{
+	const struct wisp_policy *p = policy_find(role);
+
+	assert_non_null(p);
+	for (size_t i = 0; i < n; i++) {
+		int st;
+		pid_t pid = fork();
+		if (pid == 0)
+			child(p, &calls[i], exit_nr);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		bool killed = WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+		bool ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		if (calls[i].allowed ? !ok : !killed)
+			fail_msg("%s: %s: status 0x%x, wanted %s", role,
+				 calls[i].what, st,
+				 calls[i].allowed ? "exit 0" : "SIGSYS");
+	}
+}
+
+#define VCPU(n) (FD_VCPU0 + (n))
+static char buf[64];
+static struct itimerspec its;
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* a[] tails are 0 */
+
+static void test_vcpu(void **state)
+{
+	const struct call calls[] = {
+		{ "KVM_RUN on a vCPU fd", SYS_ioctl, { VCPU(3), KVM_RUN }, true },
+		{ "KVM_RUN on the last vCPU fd", SYS_ioctl, { VCPU(255), KVM_RUN }, true },
+		{ "KVM_RUN past the vCPU block", SYS_ioctl, { VCPU(256), KVM_RUN }, false },
+		{ "KVM_GET_REGS on a vCPU fd", SYS_ioctl, { VCPU(0), (int)KVM_GET_REGS }, true },
+		{ "KVM_SET_REGS on a vCPU fd", SYS_ioctl, { VCPU(0), KVM_SET_REGS }, false },
+		{ "KVM_IRQ_LINE on the VM fd", SYS_ioctl, { FD_VM, KVM_IRQ_LINE }, true },
+		{ "KVM_RUN on the VM fd", SYS_ioctl, { FD_VM, KVM_RUN }, false },
+		{ "KVM_SET_USER_MEMORY_REGION", SYS_ioctl, { FD_VM, KVM_SET_USER_MEMORY_REGION }, false },
+		{ "write to stderr", SYS_write, { 2, (long)buf, 0 }, true },
+		{ "write to another fd", SYS_write, { 7, (long)buf, 0 }, false },
+		{ "arm a device timer", SYS_timerfd_settime, { FD_TIMER0 + 5, 0, (long)&its, 0 }, true },
+		{ "arm another fd", SYS_timerfd_settime, { 5, 0, (long)&its, 0 }, false },
+		{ "mmap anything", SYS_mmap, { 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, false },
+		{ "openat", SYS_openat, { AT_FDCWD, (long)"/etc/passwd", O_RDONLY }, false },
+		{ "read", SYS_read, { 0, (long)buf, 0 }, false },
+	};
+	check("vcpu", SYS_exit, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+static void test_main(void **state)
+{
+	const struct call calls[] = {
+		{ "mmap read/write", SYS_mmap, { 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, true },
+		{ "mmap executable", SYS_mmap, { 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, false },
+		{ "mprotect", SYS_mprotect, { 0, 4096, PROT_READ | PROT_EXEC }, false },
+		{ "kick signal", SYS_tkill, { -1, WISP_SIG_KICK }, true },
+		{ "another signal", SYS_tkill, { -1, SIGKILL }, false },
+		{ "TCSETS on stdin", SYS_ioctl, { 0, TCSETS, 0 }, true },
+		{ "TIOCSTI on stdin", SYS_ioctl, { 0, TIOCSTI, 0 }, false },
+		{ "KVM_IRQ_LINE on the VM fd", SYS_ioctl, { FD_VM, KVM_IRQ_LINE }, true },
+		{ "KVM_RUN from the main thread", SYS_ioctl, { VCPU(0), KVM_RUN }, false },
+		{ "read the signalfd", SYS_read, { FD_SIGNAL, (long)buf, 0 }, true },
+		{ "read another fd", SYS_read, { 9, (long)buf, 0 }, false },
+		{ "watch stdin", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, 0, 0 }, true },
+		{ "watch another fd", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, 5, 0 }, false },
+		{ "fdatasync the console", SYS_fdatasync, { FD_CONSOLE }, true },
+		{ "fdatasync another fd", SYS_fdatasync, { 3 }, false },
+		{ "openat", SYS_openat, { AT_FDCWD, (long)"/etc/passwd", O_RDONLY }, false },
+		{ "socket", SYS_socket, { 2, 1, 0 }, false },
+		{ "clone", SYS_clone, { SIGCHLD, 0, 0, 0, 0 }, false },
+		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, false },
+	};
+	check("main", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vcpu),
+		cmocka_unit_test(test_main),
+	};
+	return cmocka_run_group_tests_name("policy roles", tests, NULL, NULL);
+}
