@@ -337,6 +337,29 @@ void fuzz_host_fini(struct fuzz_host *h)
 			fuzz_dev_destroy(h, &h->devs[i].ins);
 }
 
+struct fuzz_fixture *fuzz_fixture_new(const struct dev_reg *reg, bool trusted)
+{
+	struct fuzz_fixture *f = malloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	fuzz_host_init(&f->h);
+	f->ins = NULL;
+	if (reg && fuzz_dev_create(&f->h, reg, trusted, NULL, &f->ins) < 0) {
+		fuzz_fixture_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void fuzz_fixture_free(struct fuzz_fixture *f)
+{
+	if (!f)
+		return;
+	fuzz_host_fini(&f->h);
+	free(f);
+}
+
 static unsigned count_live(const struct fuzz_host *h, const struct dev_reg *reg)
 {
 	unsigned n = 0;

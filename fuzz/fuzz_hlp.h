@@ -95,6 +95,16 @@ void fuzz_host_init(struct fuzz_host *h);
 /* Destroy every instance left. */
 void fuzz_host_fini(struct fuzz_host *h);
 
+/* A unit test's fixture: a heap host (first member, so a fixture pointer is
+ * also a host pointer) and, when reg is given, one instance of it with no
+ * options. fuzz_fixture_new returns NULL on failure. */
+struct fuzz_fixture {
+	struct fuzz_host h;
+	struct dev_ins *ins;
+};
+struct fuzz_fixture *fuzz_fixture_new(const struct dev_reg *reg, bool trusted);
+void fuzz_fixture_free(struct fuzz_fixture *f);
+
 /*
  * Create and construct one instance of `reg` with the trusted or untrusted
  * table. `spec` is a `--device` spec naming reg, parsed by dev_parse_spec

@@ -18,21 +18,16 @@
 
 extern const struct dev_reg dev_reg_debug_exit;
 
+/* *state is a struct fuzz_fixture with no device, used as its host. */
 static int setup(void **state)
 {
-	struct fuzz_host *h = malloc(sizeof(*h));
-
-	if (!h)
-		return -1;
-	fuzz_host_init(h);
-	*state = h;
-	return 0;
+	*state = fuzz_fixture_new(NULL, false);
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	fuzz_host_fini(*state);
-	free(*state);
+	fuzz_fixture_free(*state);
 	return 0;
 }
 

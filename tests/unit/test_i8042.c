@@ -24,55 +24,40 @@ extern const struct dev_reg dev_reg_i8042;
 #define STS_AUXOBF 0x20
 #define STS_TIMEOUT 0x40
 
-struct ctx {
-	struct fuzz_host h;
-	struct dev_ins *ins;
-};
-
 static int setup(void **state)
 {
-	struct ctx *c = malloc(sizeof(*c));
-
-	if (!c)
-		return -1;
-	fuzz_host_init(&c->h);
-	if (fuzz_dev_create(&c->h, &dev_reg_i8042, true, NULL, &c->ins) < 0)
-		return -1;
-	*state = c;
-	return 0;
+	*state = fuzz_fixture_new(&dev_reg_i8042, true);
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
-
-	fuzz_host_fini(&c->h);
-	free(c);
+	fuzz_fixture_free(*state);
 	return 0;
 }
 
-static unsigned status(struct ctx *c)
+static unsigned status(struct fuzz_fixture *c)
 {
 	return (unsigned)fuzz_pio_read(&c->h, CMD, 1);
 }
 
-static unsigned data(struct ctx *c)
+static unsigned data(struct fuzz_fixture *c)
 {
 	return (unsigned)fuzz_pio_read(&c->h, DATA, 1);
 }
 
-static void cmd(struct ctx *c, unsigned v)
+static void cmd(struct fuzz_fixture *c, unsigned v)
 {
 	fuzz_pio_write(&c->h, CMD, 1, v);
 }
 
-static void put(struct ctx *c, unsigned v)
+static void put(struct fuzz_fixture *c, unsigned v)
 {
 	fuzz_pio_write(&c->h, DATA, 1, v);
 }
 
 /* Send a command and read the one byte it answers. */
-static unsigned query(struct ctx *c, unsigned v)
+static unsigned query(struct fuzz_fixture *c, unsigned v)
 {
 	cmd(c, v);
 	assert_true(status(c) & STS_OBF);
@@ -83,7 +68,7 @@ static unsigned query(struct ctx *c, unsigned v)
 
 static void test_self_test(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	assert_int_equal(status(c) & (STS_OBF | 0x02), 0); /* no data, IBF 0 */
 	assert_int_equal(query(c, 0xaa), 0x55);
@@ -95,7 +80,7 @@ static void test_self_test(void **state)
 
 static void test_command_byte(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	assert_int_equal(query(c, 0x20), 0x47);
 	cmd(c, 0x60);
@@ -122,7 +107,7 @@ static void test_command_byte(void **state)
 
 static void test_aux_loop_and_absent_devices(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	cmd(c, 0xd3); /* Linux's AUX loop test wants AUXDATA set */
 	put(c, 0x5a);
@@ -144,7 +129,7 @@ static void test_aux_loop_and_absent_devices(void **state)
 
 static void test_reset_by_command(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	cmd(c, 0xff); /* pulses nothing: bit 0 set */
 	assert_int_equal(c->h.reset_calls, 0);
@@ -156,7 +141,7 @@ static void test_reset_by_command(void **state)
 
 static void test_reset_by_output_port(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	assert_int_equal(query(c, 0xd0), 0x03); /* reset inactive, A20 on */
 	cmd(c, 0xd1);
@@ -190,7 +175,7 @@ static void test_refuses_untrusted(void **state)
 
 static void test_reset_op(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	cmd(c, 0x60);
 	put(c, 0x00);

@@ -24,54 +24,39 @@ enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define FCR IIR
 #define THR RBR
 
-struct ctx {
-	struct fuzz_host h;
-	struct dev_ins *ins;
-};
-
 static int setup(void **state)
 {
-	struct ctx *c = malloc(sizeof(*c));
-
-	if (!c)
-		return -1;
-	fuzz_host_init(&c->h);
-	if (fuzz_dev_create(&c->h, &dev_reg_uart, false, NULL, &c->ins) < 0)
-		return -1;
-	*state = c;
-	return 0;
+	*state = fuzz_fixture_new(&dev_reg_uart, false);
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
-
-	fuzz_host_fini(&c->h);
-	free(c);
+	fuzz_fixture_free(*state);
 	return 0;
 }
 
-static unsigned rd(struct ctx *c, unsigned reg)
+static unsigned rd(struct fuzz_fixture *c, unsigned reg)
 {
 	return (unsigned)fuzz_pio_read(&c->h, COM1 + reg, 1);
 }
 
-static void wr(struct ctx *c, unsigned reg, unsigned v)
+static void wr(struct fuzz_fixture *c, unsigned reg, unsigned v)
 {
 	fuzz_pio_write(&c->h, COM1 + reg, 1, v);
 }
 
-static bool line(struct ctx *c)
+static bool line(struct fuzz_fixture *c)
 {
 	return c->h.irqs[IRQ4].level;
 }
 
-static void input(struct ctx *c, const char *s)
+static void input(struct fuzz_fixture *c, const char *s)
 {
 	fuzz_chr_input(&c->h, c->ins, (const uint8_t *)s, strlen(s));
 }
 
-static void assert_power_on(struct ctx *c)
+static void assert_power_on(struct fuzz_fixture *c)
 {
 	assert_int_equal(rd(c, LSR), 0x60);
 	assert_int_equal(rd(c, IIR), 0x01);
@@ -85,7 +70,7 @@ static void assert_power_on(struct ctx *c)
 
 static void test_power_on_and_reset(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	assert_power_on(c);
 	assert_ptr_equal(c->h.irqs[IRQ4].owner, c->ins);
@@ -103,7 +88,7 @@ static void test_power_on_and_reset(void **state)
 
 static void test_transmit(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 	const struct fuzz_dev *d = fuzz_dev_of(&c->h, c->ins);
 
 	wr(c, THR, 'h');
@@ -120,7 +105,7 @@ static void test_transmit(void **state)
 
 static void test_thre_interrupt(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, MCR, 0x08);
 	assert_false(line(c));
@@ -144,7 +129,7 @@ static void test_thre_interrupt(void **state)
 
 static void test_rda(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, MCR, 0x08);
 	wr(c, IER, 0x01);
@@ -163,7 +148,7 @@ static void test_rda(void **state)
 
 static void test_fifo_trigger_and_timeout(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, LCR, 0x80); /* 115200 8N1: 10 bits at 8680 ns */
 	wr(c, RBR, 1);
@@ -197,7 +182,7 @@ static void test_fifo_trigger_and_timeout(void **state)
 
 static void test_overrun(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 	char got[17] = "";
 
 	wr(c, FCR, 0x01);
@@ -222,7 +207,7 @@ static void test_overrun(void **state)
 
 static void test_loopback_msr(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, MCR, 0x1a); /* LOOP|OUT2|RTS: Linux's autoconfig test */
 	assert_int_equal(rd(c, MSR), 0x92); /* CTS|DCD, DSR dropped */
@@ -245,7 +230,7 @@ static void test_loopback_msr(void **state)
 
 static void test_dlab(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, IER, 0x05);
 	wr(c, LCR, 0x83);
@@ -269,7 +254,7 @@ static void test_dlab(void **state)
 
 static void test_iir_priority(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, FCR, 0x01);
 	wr(c, MCR, 0x10); /* loopback: lines drop, MSR deltas latch */
@@ -290,7 +275,7 @@ static void test_iir_priority(void **state)
 
 static void test_out2_gates_irq(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	wr(c, IER, 0x02);
 	assert_int_equal(rd(c, IIR), 0x02);
@@ -313,7 +298,7 @@ static void test_out2_gates_irq(void **state)
 
 static void test_rx_flow_control(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 	const struct fuzz_dev *d = fuzz_dev_of(&c->h, c->ins);
 	char got[21] = "";
 
@@ -333,7 +318,7 @@ static void test_rx_flow_control(void **state)
 
 static void test_rx_without_fifo_and_in_loopback(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	input(c, "xyz"); /* no FIFO: one byte at a time */
 	assert_int_equal(fuzz_chr_held(&c->h, c->ins), 2);
@@ -352,7 +337,7 @@ static void test_rx_without_fifo_and_in_loopback(void **state)
 
 static void test_multibyte_and_edges(void **state)
 {
-	struct ctx *c = *state;
+	struct fuzz_fixture *c = *state;
 
 	fuzz_pio_write(&c->h, COM1 + LCR, 2, 0x0b03); /* LCR, MCR */
 	assert_int_equal(rd(c, LCR), 0x03);
