@@ -6,6 +6,7 @@ PROFILE ?= default
 ifeq ($(origin DEVICES),command line)
 PROFILE := custom
 TRUSTED ?= $(filter i8042 debug_exit testdev,$(DEVICES))
+SANDBOXED ?= $(filter uart,$(DEVICES))
 LOADERS ?= testimg
 else
 include profiles/$(PROFILE).mk
@@ -54,12 +55,13 @@ $(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
-	devices/gen-registry.sh "$(PROFILE)" "$(DEVICES)" "$(TRUSTED)" > $@.tmp
+	devices/gen-registry.sh "$(PROFILE)" "$(DEVICES)" "$(TRUSTED)" \
+		"$(SANDBOXED)" > $@.tmp
 	mv $@.tmp $@
 
 $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
@@ -99,6 +101,7 @@ run: $(B)/wisp $(GUEST_DIR)/hello.elf
 test: setup
 	$(MAKE) all PROFILE=default
 	$(MAKE) all PROFILE=test
+	$(MAKE) all PROFILE=sandboxtest
 	$(MAKE) guests unit-tests fuzz-replay bench-tools
 	tests/run-all.sh
 

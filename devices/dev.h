@@ -68,10 +68,13 @@ struct dev_reg {
 	const struct dev_ops *ops;
 };
 
-/* One entry of the generated table: a registration and the profile's trust. */
+/* One entry of the generated table: a registration, whether the profile
+ * trusts it (trusted helper table) and whether it runs in its own sandboxed
+ * process (otherwise inside wisp, under the main and vCPU filters). */
 struct dev_entry {
 	const struct dev_reg *reg;
 	bool trusted;
+	bool sandboxed;
 };
 extern const struct dev_entry dev_registry[];
 extern const size_t dev_registry_len;

@@ -265,13 +265,14 @@ static void list_opt(int fd, const struct dev_opt *o)
 
 void dev_list(int fd)
 {
-	dprintf(fd, "%-12s %-9s %-10s %4s  %s\n", "device", "class", "trust",
-		"max", "description");
+	dprintf(fd, "%-12s %-9s %-10s %-10s %4s  %s\n", "device", "class",
+		"trust", "runs in", "max", "description");
 	for (size_t i = 0; i < dev_registry_len; i++) {
 		const struct dev_reg *r = dev_registry[i].reg;
-		dprintf(fd, "%-12s %-9s %-10s %4u  %s\n", r->name,
+		dprintf(fd, "%-12s %-9s %-10s %-10s %4u  %s\n", r->name,
 			class_name(r->cls),
 			dev_registry[i].trusted ? "trusted" : "untrusted",
+			dev_registry[i].sandboxed ? "process" : "wisp",
 			r->max_instances, r->desc ? r->desc : "");
 		for (size_t j = 0; j < r->n_opts; j++)
 			list_opt(fd, &r->opts[j]);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -25,13 +26,19 @@ static const char cli_usage[] =
 	"  --serial SPEC       console of the first serial device:\n"
 	"                      stdio (default), none, file:PATH\n"
 	"  --device SPEC       NAME[,KEY=VALUE...]; repeat for several instances\n"
+	"  --sandbox=all       run every device in its own sandboxed process\n"
+	"  --user UID:GID      run the VM under these numeric ids\n"
+	"  --chroot DIR        make DIR the root once everything is open\n"
+	"  --jail              new mount/ipc/uts/net/pid (and user) namespaces,\n"
+	"                      each as the host allows\n"
+	"                      (default: as the profile says, see --list-devices)\n"
 	"  --list-devices      print the devices compiled into this binary\n"
 	"  --help, --version\n"
 	"Exit status: the guest's own status 0-63; wisp errors 64-79\n"
 	"(see README); 128+N after signal N.\n";
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
-       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION };
+       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -41,6 +48,10 @@ static const struct option cli_opts[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "list-devices", no_argument, NULL, OPT_LIST },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "chroot", required_argument, NULL, OPT_CHROOT },
+	{ "jail", no_argument, NULL, OPT_JAIL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ 0 },
@@ -84,6 +95,34 @@ static void cli_add_device(struct vm_config *cfg, const char *spec)
 	cfg->dev_specs[cfg->n_devs++] = spec;
 }
 
+/* Numeric ids only: wisp reads no user database. 0:0 is allowed (it still
+ * drops supplementary groups). */
+static void cli_parse_user(struct vm_config *cfg, const char *s)
+{
+	char *end;
+	const char *colon = strchr(s, ':');
+	uint64_t uid, gid;
+
+	if (!colon || dev_parse_u64(colon + 1, false, &gid) < 0)
+		die(WISP_EXIT_USAGE, "--user: '%s' is not UID:GID (numbers)", s);
+	uid = strtoull(s, &end, 10);
+	if (end != colon || s == colon || uid >= 0xffffffffu ||
+	    gid >= 0xffffffffu)
+		die(WISP_EXIT_USAGE, "--user: '%s' is not UID:GID (numbers)", s);
+	cfg->has_user = true;
+	cfg->uid = (unsigned)uid;
+	cfg->gid = (unsigned)gid;
+}
+
+static void cli_parse_chroot(struct vm_config *cfg, const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		die(WISP_EXIT_NOINPUT, "--chroot: '%s' is not a directory", dir);
+	cfg->chroot = dir;
+}
+
 static void cli_one(struct vm_config *cfg, int c, const char *arg,
 		    const char *bad)
 {
@@ -94,6 +133,14 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_CMDLINE: cfg->cmdline = arg; break;
 	case OPT_SERIAL: cfg->serial = arg; break;
 	case OPT_DEVICE: cli_add_device(cfg, arg); break;
+	case OPT_SANDBOX:
+		if (strcmp(arg, "all"))
+			die(WISP_EXIT_USAGE, "--sandbox: '%s' is not 'all'", arg);
+		cfg->sandbox_all = true;
+		break;
+	case OPT_USER: cli_parse_user(cfg, arg); break;
+	case OPT_CHROOT: cli_parse_chroot(cfg, arg); break;
+	case OPT_JAIL: cfg->jail = true; break;
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
 	case OPT_VERSION:

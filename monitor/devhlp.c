@@ -261,20 +261,45 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.dev_find = hlp_dev_find,
 };
 
-#define HLP_COMMON                                                             \
+/* What every table shares: calls that act on the caller's own resources.
+ * In a device process they act on that process's own copies. */
+#define HLP_LOCAL                                                              \
 	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
-	.irq_claim = hlp_irq_claim, .irq_set = hlp_irq_set,                    \
-	.mem_read = hlp_mem_read, .mem_write = hlp_mem_write,                  \
-	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
+	.irq_claim = hlp_irq_claim, .mem_read = hlp_mem_read,                  \
+	.mem_write = hlp_mem_write, .cfg_u64 = hlp_cfg_u64,                    \
+	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns
+	.clock_ns = hlp_clock_ns
 
-static const struct dev_hlp hlp_untrusted = { HLP_COMMON, .trusted = NULL };
-static const struct dev_hlp hlp_trusted = { HLP_COMMON,
-					    .trusted = &hlp_trusted_powers };
+static const struct dev_hlp hlp_untrusted = {
+	HLP_LOCAL, .irq_set = hlp_irq_set, .chr_rx_ready = hlp_chr_rx_ready,
+	.trusted = NULL,
+};
+static const struct dev_hlp hlp_trusted = {
+	HLP_LOCAL, .irq_set = hlp_irq_set, .chr_rx_ready = hlp_chr_rx_ready,
+	.trusted = &hlp_trusted_powers,
+};
 
-const struct dev_hlp *devhlp_table(bool trusted)
+/* In a device process: VM-wide calls become up-calls wisp validates. */
+static const struct dev_hlp_trusted hlp_sandboxed_powers = {
+	.vm_poweroff = devproc_child_poweroff,
+	.vm_reset = devproc_child_reset,
+	.dev_find = devproc_child_dev_find,
+};
+static const struct dev_hlp hlp_sandboxed = {
+	HLP_LOCAL, .irq_set = devproc_child_irq_set,
+	.chr_rx_ready = devproc_child_rx_ready, .trusted = NULL,
+};
+static const struct dev_hlp hlp_sandboxed_trusted = {
+	HLP_LOCAL, .irq_set = devproc_child_irq_set,
+	.chr_rx_ready = devproc_child_rx_ready,
+	.trusted = &hlp_sandboxed_powers,
+};
+
+const struct dev_hlp *devhlp_table(bool trusted, bool sandboxed)
 {
+	if (sandboxed)
+		return trusted ? &hlp_sandboxed_trusted : &hlp_sandboxed;
 	return trusted ? &hlp_trusted : &hlp_untrusted;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "exitcode.h"
+#include "policy.h"
 #include "vm.h"
 
 static unsigned count_reg(const struct vm *vm, const struct dev_reg *reg)
@@ -60,6 +61,20 @@ static bool console_taken(const struct vm *vm)
 	return false;
 }
 
+/* A device runs sandboxed only under its own policy, dev_<name>. */
+static bool devmgr_no_policy(const struct dev_ins *ins, char *err, size_t len)
+{
+	char role[48];
+
+	snprintf(role, sizeof(role), "dev_%s", ins->reg->name);
+	if (policy_find(role))
+		return false;
+	snprintf(err, len, "device '%s' has no sandbox policy "
+		 "(policy/%s.policy) and cannot run in its own process",
+		 ins->reg->name, role);
+	return true;
+}
+
 static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 			 size_t len)
 {
@@ -78,7 +93,10 @@ static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 			 WISP_PROFILE);
 		return -1;
 	}
-	*h = (struct dev_host){ .vm = vm, .ins = ins, .trusted = e->trusted };
+	*h = (struct dev_host){ .vm = vm, .ins = ins, .trusted = e->trusted,
+				.sandboxed = e->sandboxed || vm->cfg->sandbox_all };
+	if (h->sandboxed && devmgr_no_policy(ins, err, len))
+		return -1;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->rl.lock, NULL);
 	h->rl.burst = 10;
@@ -86,7 +104,7 @@ static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 	if (ins->reg->cls == DEV_CLASS_SERIAL && !console_taken(vm))
 		h->chr = &vm->console;
 	ins->host = h;
-	ins->hlp = devhlp_table(e->trusted);
+	ins->hlp = devhlp_table(e->trusted, false);
 	ins->priv = calloc(1, ins->reg->instance_size ? ins->reg->instance_size : 1);
 	if (!ins->priv)
 		die(WISP_EXIT_OSERR, "out of memory for device %s", ins->name);
@@ -135,7 +153,9 @@ static void devmgr_destruct_one(struct vm *vm, unsigned i)
 	if (!h->constructed)
 		return;
 	pthread_mutex_lock(&h->lock);
-	if (ins->reg->ops->destruct)
+	if (h->proc)
+		devproc_stop(h);
+	else if (ins->reg->ops->destruct)
 		ins->reg->ops->destruct(ins);
 	h->constructed = false;
 	pthread_mutex_unlock(&h->lock);

@@ -15,8 +15,11 @@
 #include "vm.h"
 
 /* epoll user data: what kind of fd fired, and which one. */
-enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG };
+enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG,
+	       EV_DP_UP, EV_DP_EXIT };
 #define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
+
+static bool ev_drain(int fd);
 
 static void ev_add(struct evloop *ev, int fd, uint64_t data)
 {
@@ -85,6 +88,35 @@ static void ev_setup_timers(struct evloop *ev)
 	ev_add(ev, ev->wd_fd, EV_DATA(EV_WATCHDOG, 0, 0));
 }
 
+/* Device processes post up-calls on an eventfd; their pidfd reports death. */
+static void ev_setup_devprocs(struct evloop *ev)
+{
+	struct vm *vm = ev->vm;
+
+	for (unsigned i = 0; i < vm->n_devs; i++) {
+		struct devproc *p = vm->hosts[i].proc;
+		if (!p)
+			continue;
+		ev_add(ev, dp_fd(p, FD_DP_UP), EV_DATA(EV_DP_UP, i, 0));
+		ev_add(ev, dp_fd(p, FD_DP_PIDFD), EV_DATA(EV_DP_EXIT, i, 0));
+	}
+}
+
+static void ev_devproc(struct evloop *ev, unsigned dev, bool exited)
+{
+	struct dev_host *h = &ev->vm->hosts[dev];
+
+	if (exited) {
+		devproc_reap(h);
+		/* Reaped: its pidfd would stay readable. */
+		if (!h->proc->pid)
+			close(dp_fd(h->proc, FD_DP_PIDFD));
+		return;
+	}
+	ev_drain(dp_fd(h->proc, FD_DP_UP));
+	devproc_serve_up(h);
+}
+
 static void ev_setup(struct evloop *ev, struct vm *vm)
 {
 	sigset_t set;
@@ -102,6 +134,7 @@ static void ev_setup(struct evloop *ev, struct vm *vm)
 	ev_add(ev, vm->stop_fd, EV_DATA(EV_STOP, 0, 0));
 	ev_add(ev, vm->rxready_fd, EV_DATA(EV_RXREADY, 0, 0));
 	ev_setup_timers(ev);
+	ev_setup_devprocs(ev);
 	ev_setup_console(ev);
 }
 
@@ -146,6 +179,8 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	case EV_CONSOLE: ev_console_pump(ev, true); break;
 	case EV_TIMER: ev_timer(ev, (d >> 16) & 0xffff, d & 0xffff); break;
 	case EV_WATCHDOG: ev_drain(ev->wd_fd); vcpus_halt_check(ev->vm); break;
+	case EV_DP_UP: ev_devproc(ev, (d >> 16) & 0xffff, false); break;
+	case EV_DP_EXIT: ev_devproc(ev, (d >> 16) & 0xffff, true); break;
 	}
 }
 

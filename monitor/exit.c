@@ -36,7 +36,10 @@ void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
 	}
 	struct dev_host *h = r->owner->host;
 	pthread_mutex_lock(&h->lock);
-	if (is_write) {
+	if (h->proc) {
+		devproc_io(h, bus == &vm->pio ? DEV_SPACE_PIO : DEV_SPACE_MMIO,
+			   addr, data, size, is_write);
+	} else if (is_write) {
 		memcpy(&val, data, size);
 		if (r->ops->write)
 			r->ops->write(r->owner, r->opaque, addr - r->base, size,

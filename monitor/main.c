@@ -148,6 +148,7 @@ static void vm_teardown(struct vm *vm)
 	uint64_t n = atomic_load(&vm->unclaimed);
 
 	devmgr_destruct(vm);
+	devproc_reap_all(vm);
 	chr_close(&vm->console);
 	if (n)
 		wlog(LOG_INFO, "%llu accesses to unclaimed ports/MMIO",
@@ -165,9 +166,14 @@ int main(int argc, char **argv)
 	vm_prepare(&vm, &cfg);
 	vm_load_guest(&vm);
 	vm_build(&vm);
-	evloop_init(&vm);
-	if (priv_drop() < 0)
+	if (priv_confine(&cfg) < 0)
+		die(WISP_EXIT_OSERR, "confining wisp failed");
+	/* Device processes are forked into the jail; each finishes its own
+	 * drop, as wisp does next. */
+	devproc_spawn_all(&vm);
+	if (priv_finish(&cfg, false) < 0)
 		die(WISP_EXIT_OSERR, "dropping privileges failed");
+	evloop_init(&vm);
 	int code = vm_run(&vm);
 	vm_teardown(&vm);
 	return code;

@@ -31,9 +31,19 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ctx)
 	const char *name = nr < wisp_syscall_names_len && wisp_syscall_names[nr]
 				   ? wisp_syscall_names[nr]
 				   : "?";
-	char line[96] = "wisp: seccomp: denied syscall ";
+	char line[128] = "wisp: seccomp: denied syscall ";
+	char a0[24] = "(0x";
+	unsigned long v = (unsigned long)uc->uc_mcontext.gregs[REG_RDI];
+	int n = 3;
 
+	/* The first argument (often the fd) in hex, without printf. */
+	for (int sh = 60; sh >= 0; sh -= 4)
+		if ((v >> sh) || sh == 0 || n > 3)
+			a0[n++] = "0123456789abcdef"[(v >> sh) & 0xf];
+	a0[n++] = ')';
+	a0[n] = '\0';
 	strncat(line, name, 40);
+	strcat(line, a0);
 	strcat(line, "\n");
 	(void)!write(STDERR_FILENO, line, strlen(line));
 	uc->uc_mcontext.gregs[REG_RAX] = -ENOSYS;

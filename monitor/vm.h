@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "dev.h"
+#include "devproc.h"
 #include "iobus.h"
 #include "loader.h"
 #include "log.h"
@@ -49,10 +50,12 @@ struct dev_host {
 	struct dev_ins *ins;
 	pthread_mutex_t lock; /* serialises every call into the device */
 	bool trusted;
+	bool sandboxed;       /* runs in its own process (devproc.h) */
 	bool constructed;
 	uint32_t irqs;        /* claimed GSIs, bit n = GSI n */
 	struct ratelimit rl;
 	struct chr *chr;      /* NULL: no console attached */
+	struct devproc *proc; /* set when sandboxed, once spawned */
 	unsigned n_timers;
 	struct dev_timer timers[DEV_MAX_TIMERS];
 };
@@ -86,6 +89,11 @@ struct vm_config {
 	const char *kernel;
 	const char *cmdline;
 	const char *serial; /* "stdio", "none" or "file:PATH" */
+	bool sandbox_all;   /* --sandbox=all */
+	bool has_user;      /* --user UID:GID */
+	unsigned uid, gid;
+	const char *chroot; /* --chroot DIR */
+	bool jail;          /* --jail */
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
 };
@@ -101,6 +109,7 @@ struct vm {
 	unsigned n_devs;
 	struct dev_ins devs[VM_MAX_DEVICES];
 	struct dev_host hosts[VM_MAX_DEVICES];
+	struct devproc procs[VM_MAX_DEVICES];
 	struct chr console;
 	int stop_fd;  /* eventfd: someone asked the VM to stop */
 	int rxready_fd; /* eventfd: a device has room for console input */
@@ -133,7 +142,7 @@ void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
 int devmgr_create(struct vm *vm, char *err, size_t errlen);
 int devmgr_construct(struct vm *vm);
 void devmgr_destruct(struct vm *vm);
-const struct dev_hlp *devhlp_table(bool trusted);
+const struct dev_hlp *devhlp_table(bool trusted, bool sandboxed);
 
 /* chr.c: console backend */
 int chr_open(struct chr *c, const char *spec, char *err, size_t errlen);
@@ -148,8 +157,11 @@ bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
 void evloop_init(struct vm *vm);
 int evloop_run(struct vm *vm);
 
-/* priv.c: drop what is no longer needed once setup is done. */
-int priv_drop(void);
+/* priv.c: drop what is no longer needed once setup is done: confine
+ * (no_new_privs, --jail, --chroot), fork device processes, then finish
+ * (capabilities, --user) in wisp and in each device process. */
+int priv_confine(const struct vm_config *cfg);
+int priv_finish(const struct vm_config *cfg, bool device);
 
 /* fd.c: move fd to the fixed number target (policy.h), closing fd;
  * returns target (or fd when negative). Dies if target is taken. */

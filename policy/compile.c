@@ -52,6 +52,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,7 +79,10 @@ static const struct name names[] = {
 	N(FD_KVM), N(FD_VM), N(FD_STOP), N(FD_RXREADY), N(FD_MEM),
 	N(FD_CONSOLE), N(FD_SIGNAL), N(FD_WATCHDOG), N(FD_EPOLL),
 	N(FD_VCPU0), N(FD_VCPU_LAST), N(FD_VCPU_MASK), N(FD_TIMER0),
-	N(FD_TIMER_MASK), N(WISP_SIG_KICK),
+	N(FD_TIMER_MASK), N(WISP_SIG_KICK), N(FD_DP0), N(FD_DP_MASK),
+	N(FD_DPC_DOWN), N(FD_DPC_UP), N(FD_DPC_EPOLL), N(FD_DPC_IRQ0),
+	N(FD_DPC_IRQ_MASK), N(SIGKILL), { "P_PIDFD", 3 }, N(WEXITED),
+	N(FUTEX_WAIT), N(FUTEX_WAKE), N(FUTEX_WAIT_PRIVATE), N(FUTEX_WAKE_PRIVATE),
 	N(STDIN_FILENO), N(STDOUT_FILENO), N(STDERR_FILENO), N(AT_FDCWD),
 	/* KVM ioctls on /dev/kvm, the VM fd and vCPU fds */
 	N(KVM_GET_API_VERSION), N(KVM_CREATE_VM), N(KVM_CHECK_EXTENSION),
@@ -606,9 +610,10 @@ static void add_rule(struct policy *p, const struct rule *r)
 		p->nrs[p->n_syscalls++] = r->nr;
 }
 
-static void parse_line(struct policy *p, unsigned lineno, char *s)
+static void parse_line(struct policy *p, const char *path, unsigned lineno,
+		       char *s)
 {
-	struct line_ctx lc = { .path = p->path, .line = lineno };
+	struct line_ctx lc = { .path = path, .line = lineno };
 	struct rule r = { .line = lineno };
 	bool blank;
 
@@ -642,29 +647,59 @@ static bool set_role(struct policy *p)
 	return true;
 }
 
-static void parse_file(struct policy *p)
+static void parse_lines(struct policy *p, const char *path, unsigned depth);
+
+/* `include NAME.inc`: rules shared by several roles, from a file next to the
+ * including one. Returns whether the line was an include. */
+static bool parse_include(struct policy *p, const char *path, unsigned lineno,
+			  const char *s, unsigned depth)
+{
+	char name[128], full[1024];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (sscanf(s, " include %127s", name) != 1)
+		return false;
+	n = strlen(name);
+	if (strchr(name, '/') || n < 5 || strcmp(name + n - 4, ".inc") ||
+	    depth > 0) {
+		error_at(path, lineno, "include takes NAME.inc from the same "
+			 "folder, one level deep");
+		return true;
+	}
+	snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - path + 1) : 0,
+		 path, name);
+	parse_lines(p, full, depth + 1);
+	return true;
+}
+
+static void parse_lines(struct policy *p, const char *path, unsigned depth)
 {
 	char buf[MAX_LINE];
 	unsigned lineno = 0;
-	FILE *f;
+	FILE *f = fopen(path, "r");
 
-	if (!set_role(p))
-		return;
-	f = fopen(p->path, "r");
 	if (!f) {
-		error_at(p->path, 0, "%s", strerror(errno));
+		error_at(path, 0, "%s", strerror(errno));
 		return;
 	}
 	while (fgets(buf, sizeof(buf), f)) {
 		lineno++;
 		if (!strchr(buf, '\n') && !feof(f)) {
-			error_at(p->path, lineno, "line longer than %d characters",
+			error_at(path, lineno, "line longer than %d characters",
 				 MAX_LINE - 2);
 			break;
 		}
-		parse_line(p, lineno, buf);
+		if (!parse_include(p, path, lineno, buf, depth))
+			parse_line(p, path, lineno, buf);
 	}
 	fclose(f);
+}
+
+static void parse_file(struct policy *p)
+{
+	if (set_role(p))
+		parse_lines(p, p->path, 0);
 }
 
 /* ---- libseccomp ------------------------------------------------------------ */

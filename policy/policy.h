@@ -13,7 +13,9 @@
  * syscall are ORed. VALUE is a number or a name the compiler knows: ioctl
  * requests (KVM_RUN, ...), PROT_/MAP_/O_ flags, and wisp's fixed fd numbers
  * (FD_KVM, FD_VM, FD_VCPU0, ...; see below). A rule without its comment is
- * a compile error. The arch check comes first; anything else kills the
+ * a compile error. `include NAME.inc` reads the rules of a file next to the
+ * policy (rules several roles share, such as every device process's loop).
+ * The arch check comes first; anything else kills the
  * process (SECCOMP_RET_KILL_PROCESS), or in the debug build traps to a
  * handler that names the syscall and fails it with ENOSYS.
  */
@@ -42,6 +44,24 @@
 #define FD_TIMER0 512   /* device timer n is FD_TIMER0 + n, n < 128 */
 #define FD_TIMER_MASK 0xffffffffffffff80
 #define FD_TIMER_MAX 128
+/* Device processes, seen from wisp: sandboxed instance n owns the block
+ * FD_DP0 + n * FD_DP_STRIDE: its pidfd, the eventfd that wakes it, the
+ * eventfd by which it posts up-calls, and its irqfds (closed in wisp once
+ * the child holds them). */
+#define FD_DP0 768
+#define FD_DP_MASK 0xffffffffffffff00
+#define FD_DP_STRIDE 8
+#define FD_DP_PIDFD 0
+#define FD_DP_DOWN 1
+#define FD_DP_UP 2
+#define FD_DP_IRQ 3
+#define FD_DP_MAX 32
+/* ...and seen from inside a device process, whichever instance it is. */
+#define FD_DPC_DOWN 120  /* eventfd: a request is waiting */
+#define FD_DPC_UP 121    /* eventfd: wisp, serve my up-call */
+#define FD_DPC_EPOLL 122 /* the device process's loop */
+#define FD_DPC_IRQ0 124  /* irqfds, one per claimed line, up to 4 */
+#define FD_DPC_IRQ_MASK 0xfffffffffffffffc
 
 /* The signal that kicks a vCPU out of KVM_RUN: a realtime signal free in
  * musl (SIGRTMIN is 35 there), fixed so the main policy can name it. */

@@ -9,6 +9,10 @@
 #                        PROT_EXEC
 POLICY_COMPILE := build/host/policy-compile
 POLICY_FILES := $(sort $(wildcard policy/*.policy))
+POLICY_INCS := $(wildcard policy/*.inc)
+# A binary carries the thread roles and the policies of its own devices only.
+PROFILE_POLICIES := policy/main.policy policy/vcpu.policy \
+	$(wildcard $(foreach d,$(DEVICES),policy/dev_$(d).policy))
 # Rewritten only when the set of policy files changes, so removing one
 # regenerates the C files too.
 POLICY_LIST := build/host/policy-files.list
@@ -21,13 +25,13 @@ $(POLICY_LIST): FORCE
 	@mkdir -p $(dir $@)
 	@echo "$(POLICY_FILES)" | cmp -s - $@ || echo "$(POLICY_FILES)" > $@
 
-$(B)/policies.c: $(POLICY_COMPILE) $(POLICY_FILES) $(POLICY_LIST)
+$(B)/policies.c: $(POLICY_COMPILE) $(PROFILE_POLICIES) $(POLICY_INCS) $(B)/.profile
 	@mkdir -p $(dir $@)
-	$(POLICY_COMPILE) -o $@ $(POLICY_FILES)
+	$(POLICY_COMPILE) -o $@ $(PROFILE_POLICIES)
 
-$(B)/policies-debug.c: $(POLICY_COMPILE) $(POLICY_FILES) $(POLICY_LIST)
+$(B)/policies-debug.c: $(POLICY_COMPILE) $(PROFILE_POLICIES) $(POLICY_INCS) $(B)/.profile
 	@mkdir -p $(dir $@)
-	$(POLICY_COMPILE) --debug -o $@ $(POLICY_FILES)
+	$(POLICY_COMPILE) --debug -o $@ $(PROFILE_POLICIES)
 
 .PHONY: policy-check
 policy-check: $(POLICY_COMPILE)

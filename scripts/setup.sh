@@ -5,7 +5,7 @@
 #   setup.sh capng DIR  build libcap-ng for musl into DIR (lib/ and include/)
 set -eu
 
-PKGS="build-essential musl-tools libcmocka-dev libseccomp-dev clang
+PKGS="build-essential musl-tools libcmocka-dev libseccomp-dev libcap-ng-dev clang
 libfuzzer-14-dev libclang-rt-14-dev dpkg-dev iproute2 file binutils"
 
 as_root() {

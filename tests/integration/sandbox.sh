@@ -1,14 +1,15 @@
 #!/bin/sh
 # tests/integration/sandbox.sh - a running wisp holds no privilege: every
-# thread (main and each vCPU) runs under its seccomp filter (Seccomp: 2),
+# thread (main and each vCPU) and every device process (--sandbox=all: the
+# test device and the exit port) runs under its seccomp filter (Seccomp: 2),
 # with no_new_privs and empty effective and bounding capability sets. Then
-# the filtered VM still stops in order on SIGTERM.
+# the filtered VM still stops in order on SIGTERM, device processes too.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_TEST" "$GUESTS/spin.elf"
 need_kvm
 
-"$WISP_TEST" --cpus 2 --kernel "$GUESTS/spin.elf" </dev/null >"$T/out" 2>"$T/err" &
+"$WISP_TEST" --sandbox=all --cpus 2 --kernel "$GUESTS/spin.elf" </dev/null >"$T/out" 2>"$T/err" &
 PID=$!
 
 # field STATUS-FILE NAME : the value of one /proc status line.
@@ -35,15 +36,32 @@ else
 	grep -H Seccomp /proc/"$PID"/task/*/status | sed 's/^/    /'
 fi
 
+# Device processes: children of wisp, one per device, each filtered.
+CHILDREN=$(pgrep -P "$PID" | tr '\n' ' ')
+set -- $CHILDREN
+if [ $# -eq 2 ]; then
+	pass "one process per device (2: testdev, debug_exit)"
+else
+	fail "wanted 2 device processes, found $#: $CHILDREN"
+fi
 bad=""
-for s in /proc/"$PID"/task/*/status; do
+for c in $CHILDREN; do
+	[ "$(field /proc/"$c"/status Seccomp)" = 2 ] || bad="$bad $c"
+	[ "$(cat /proc/"$c"/task/*/status | grep -c '^Seccomp:')" = 1 ] ||
+		bad="$bad $c(threads)"
+done
+[ -z "$bad" ] && pass "device processes run with Seccomp: 2, single-threaded" ||
+	fail "device processes not filtered:$bad"
+
+bad=""
+for s in /proc/"$PID"/task/*/status $(for c in $CHILDREN; do echo /proc/"$c"/status; done); do
 	[ "$(field "$s" NoNewPrivs)" = 1 ] || bad="$bad NoNewPrivs@$s"
 	[ "$(field "$s" CapEff)" = 0000000000000000 ] || bad="$bad CapEff@$s"
 	[ "$(field "$s" CapBnd)" = 0000000000000000 ] || bad="$bad CapBnd@$s"
 	[ "$(field "$s" CapPrm)" = 0000000000000000 ] || bad="$bad CapPrm@$s"
 done
 if [ -z "$bad" ]; then
-	pass "NoNewPrivs: 1 and empty CapEff/CapPrm/CapBnd in every thread"
+	pass "NoNewPrivs: 1 and empty CapEff/CapPrm/CapBnd in every thread and device process"
 else
 	fail "privileges kept:$bad"
 fi
@@ -53,4 +71,8 @@ wait "$PID"
 RC=$?
 expect "SIGTERM stops the filtered VM in order (143)" 143
 stderr_matches "no seccomp kill on the way out" "stopping the VM"
+left=""
+for c in $CHILDREN; do kill -0 "$c" 2>/dev/null && left="$left $c"; done
+[ -z "$left" ] && pass "device processes are gone after the stop" ||
+	fail "device processes left:$left"
 finish

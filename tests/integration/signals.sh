@@ -50,13 +50,17 @@ signal_case() {
 	start_watched "$WISP_TEST" --cpus "$3" --kernel "$GUESTS/spin.elf"
 	# the guest's first instruction logs a testdev mark: it is running
 	n=100
-	until grep -q mark "$T/err" || [ -f "$T/status" ] || [ "$n" -eq 0 ]; do
+	# (perl writes the pid file after its fork: under load the guest can
+	# log its mark first)
+	until { grep -q mark "$T/err" && [ -f "$T/pid" ]; } ||
+		[ -f "$T/status" ] || [ "$n" -eq 0 ]; do
 		sleep 0.1
 		n=$((n - 1))
 	done
 	if [ -f "$T/status" ] || ! [ -f "$T/pid" ]; then
 		fail "$name (wisp ended before the signal: $(cat "$T/status" 2>/dev/null))"
 		show_output
+		[ -f "$T/pid" ] && kill -s KILL "$(cat "$T/pid")" 2>/dev/null
 		wait "$WATCHER"
 		return
 	fi

@@ -47,7 +47,7 @@ static int setup(void **state)
 		vm.hosts[i] = (struct dev_host){ .vm = &vm, .ins = &vm.devs[i] };
 		vm.hosts[i].rl = (struct ratelimit)RATELIMIT_INIT(10);
 		vm.devs[i].host = &vm.hosts[i];
-		vm.devs[i].hlp = devhlp_table(i == 1);
+		vm.devs[i].hlp = devhlp_table(i == 1, false);
 	}
 	stop_code = -1;
 	return 0;
@@ -63,8 +63,8 @@ static int teardown(void **state)
 
 static void test_tables(void **state)
 {
-	assert_null(devhlp_table(false)->trusted);
-	assert_non_null(devhlp_table(true)->trusted);
+	assert_null(devhlp_table(false, false)->trusted);
+	assert_non_null(devhlp_table(true, false)->trusted);
 }
 
 static void test_ranges_owned(void **state)

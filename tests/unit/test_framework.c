@@ -193,9 +193,9 @@ static void test_list(void **state)
 	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_non_null(strstr(buf, "uart         serial    untrusted     4"));
-	assert_non_null(strstr(buf, "i8042        platform  trusted       1"));
-	assert_non_null(strstr(buf, "testdev      misc      trusted       1"));
+	assert_non_null(strstr(buf, "uart         serial    untrusted  wisp          4"));
+	assert_non_null(strstr(buf, "i8042        platform  trusted    wisp          1"));
+	assert_non_null(strstr(buf, "testdev      misc      trusted    wisp          1"));
 	assert_non_null(strstr(buf, "    port=<0x0..0xfff8>  base I/O port"));
 	assert_non_null(strstr(buf, "    irq=<0..23>  interrupt line"));
 }

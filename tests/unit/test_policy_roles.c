@@ -1,11 +1,12 @@
 /*
  * tests/unit/test_policy_roles.c - the real roles (policy/main.policy,
- * policy/vcpu.policy) in both directions. A forked child installs the role's
+ * policy/vcpu.policy, policy/dev_*.policy) in both directions. A forked child installs the role's
  * filter with the raw seccomp() syscall, makes one call, and leaves with the
  * exit call its role allows: an allowed call (its result does not matter:
  * most fds here are not open) ends with status 0, the same call with other
  * arguments must be killed by SIGSYS (shell status 159).
  */
+#include <linux/futex.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <setjmp.h>
@@ -95,6 +96,10 @@ static void test_vcpu(void **state)
 		{ "mmap anything", SYS_mmap, { 0, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, false },
 		{ "openat", SYS_openat, { AT_FDCWD, (long)"/etc/passwd", O_RDONLY }, false },
 		{ "read", SYS_read, { 0, (long)buf, 0 }, false },
+		{ "wake a device process", SYS_write, { FD_DP0 + 9, (long)buf, 0 }, true },
+		{ "write past the device-process block", SYS_write, { FD_DP0 + 256, (long)buf, 0 }, false },
+		{ "has a device process died", SYS_waitid, { 3 /* P_PIDFD */, FD_DP0, 0, WEXITED | WNOHANG }, true },
+		{ "wait for any child", SYS_waitid, { P_ALL, 0, 0, WEXITED | WNOHANG }, false },
 	};
 	check("vcpu", SYS_exit, calls, sizeof(calls) / sizeof(calls[0]));
 }
@@ -121,8 +126,73 @@ static void test_main(void **state)
 		{ "socket", SYS_socket, { 2, 1, 0 }, false },
 		{ "clone", SYS_clone, { SIGCHLD, 0, 0, 0, 0 }, false },
 		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, false },
+		{ "read a device process's up-call", SYS_read, { FD_DP0 + 2, (long)buf, 0 }, true },
+		{ "reap a device process", SYS_waitid, { 3 /* P_PIDFD */, FD_DP0 + 8, 0, WEXITED }, true },
+		{ "reap any child", SYS_waitid, { P_ALL, 0, 0, WEXITED | WNOHANG }, false },
+		{ "SIGKILL a device process", SYS_pidfd_send_signal, { FD_DP0 + 8, SIGKILL, 0, 0 }, true },
+		{ "SIGTERM a device process", SYS_pidfd_send_signal, { FD_DP0 + 8, SIGTERM, 0, 0 }, false },
+		{ "SIGKILL through another fd", SYS_pidfd_send_signal, { 5, SIGKILL, 0, 0 }, false },
 	};
 	check("main", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+static uint32_t word;
+
+/* What every device process may do, and what none may. */
+#define DEVPROC_CALLS                                                          \
+	{ "wait in its loop", SYS_epoll_pwait, { FD_DPC_EPOLL, (long)buf, 1, 0, 0, 8 }, true }, \
+	{ "wait on another epoll", SYS_epoll_pwait, { FD_EPOLL, (long)buf, 1, 0, 0, 8 }, false }, \
+	{ "drain its request eventfd", SYS_read, { FD_DPC_DOWN, (long)buf, 0 }, true }, \
+	{ "read wisp's signalfd", SYS_read, { FD_SIGNAL, (long)buf, 0 }, false }, \
+	{ "read stdin", SYS_read, { 0, (long)buf, 0 }, false },                  \
+	{ "post an up-call", SYS_write, { FD_DPC_UP, (long)buf, 0 }, true },      \
+	{ "log to stderr", SYS_write, { 2, (long)buf, 0 }, true },                \
+	{ "write wisp's stop eventfd", SYS_write, { FD_STOP, (long)buf, 0 }, false }, \
+	{ "futex wake", SYS_futex, { (long)&word, FUTEX_WAKE, 1 }, true },        \
+	{ "futex requeue", SYS_futex, { (long)&word, FUTEX_REQUEUE, 1 }, false }, \
+	{ "KVM_IRQ_LINE on the VM fd", SYS_ioctl, { FD_VM, KVM_IRQ_LINE }, false }, \
+	{ "map guest RAM again", SYS_mmap, { 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, FD_MEM, 0 }, false }, \
+	{ "openat", SYS_openat, { AT_FDCWD, (long)"/etc/passwd", O_RDONLY }, false }, \
+	{ "socket", SYS_socket, { 2, 1, 0 }, false },                            \
+	{ "fork", SYS_clone, { SIGCHLD, 0, 0, 0, 0 }, false },                   \
+	{ "kill", SYS_kill, { 1, 0 }, false }
+
+static void test_dev_plain(void **state)
+{
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "pulse a line by irqfd", SYS_write, { FD_DPC_IRQ0, (long)buf, 0 }, false },
+		{ "arm a timer", SYS_timerfd_settime, { FD_TIMER0, 0, (long)&its, 0 }, false },
+		{ "console output", SYS_write, { 1, (long)buf, 0 }, false },
+	};
+	check("dev_i8042", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+	check("dev_debug_exit", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+static void test_dev_irqfd(void **state)
+{
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "pulse its first line", SYS_write, { FD_DPC_IRQ0, (long)buf, 0 }, true },
+		{ "pulse its fourth line", SYS_write, { FD_DPC_IRQ0 + 3, (long)buf, 0 }, true },
+		{ "write past its irqfds", SYS_write, { FD_DPC_IRQ0 + 4, (long)buf, 0 }, false },
+		{ "console output", SYS_write, { 1, (long)buf, 0 }, false },
+	};
+	check("dev_testdev", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+	check("dev_testbad", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+static void test_dev_uart(void **state)
+{
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "console output", SYS_write, { 1, (long)buf, 0 }, true },
+		{ "console output to a file", SYS_write, { FD_CONSOLE, (long)buf, 0 }, true },
+		{ "arm its timer", SYS_timerfd_settime, { FD_TIMER0 + 2, 0, (long)&its, 0 }, true },
+		{ "arm another fd", SYS_timerfd_settime, { FD_WATCHDOG, 0, (long)&its, 0 }, false },
+		{ "pulse a line by irqfd", SYS_write, { FD_DPC_IRQ0, (long)buf, 0 }, false },
+	};
+	check("dev_uart", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
 }
 
 int main(void)
@@ -130,6 +200,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vcpu),
 		cmocka_unit_test(test_main),
+		cmocka_unit_test(test_dev_plain),
+		cmocka_unit_test(test_dev_irqfd),
+		cmocka_unit_test(test_dev_uart),
 	};
 	return cmocka_run_group_tests_name("policy roles", tests, NULL, NULL);
 }

@@ -7,8 +7,15 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_SRCS_test_mem := mem/mem.c
 UNIT_SRCS_test_loader := monitor/loader_testimg.c mem/mem.c
 UNIT_SRCS_test_iobus := monitor/iobus.c
-UNIT_SRCS_test_devhlp := monitor/fd.c monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
-UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c
+# The helper tables and exit dispatch reach device processes (devproc*.c),
+# which install the real policies: those link the host-compiled roles.
+DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c \
+	monitor/sandbox.c monitor/fd.c monitor/priv.c monitor/iobus.c monitor/log.c mem/mem.c \
+	devices/framework.c $(POLICY_ROLES_C)
+UNIT_SRCS_test_devhlp = monitor/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_exit = monitor/exit.c $(DEVPROC_TEST_SRCS)
+# priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
+$(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit: UNIT_LIBS += -lcap-ng
 
 # Device-model tests drive the devices through the fuzz helper table
 # (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
@@ -37,7 +44,7 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all
 .SECONDEXPANSION:
 $(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread
+	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread $(UNIT_LIBS)
 
 unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 
@@ -70,7 +77,7 @@ unit-tests: $(UNIT_DIR)/test_policy_debug
 
 # test_policy_roles: the real policies (policy/*.policy), both ways.
 POLICY_ROLES_C := build/host/policies-roles.c
-$(POLICY_ROLES_C): $(POLICY_COMPILE) $(POLICY_FILES) $(POLICY_LIST)
+$(POLICY_ROLES_C): $$(POLICY_COMPILE) $$(POLICY_FILES) $$(POLICY_INCS) $$(POLICY_LIST)
 	@mkdir -p $(dir $@)
 	$(POLICY_COMPILE) -o $@ $(POLICY_FILES)
 UNIT_SRCS_test_policy_roles := $(POLICY_ROLES_C)

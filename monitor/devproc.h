@@ -1,0 +1,122 @@
+/*
+ * monitor/devproc.h - untrusted devices in their own processes.
+ *
+ * A sandboxed instance is constructed in wisp like any other (its ranges,
+ * lines and timers are claimed through the checked helper table), then, after
+ * the privilege drop, forked into a child that keeps only its own fds, maps
+ * nothing of wisp's shared memory but guest RAM and its own request page,
+ * installs its own seccomp policy (policy/dev_<name>.policy) and serves:
+ *
+ *  down  wisp -> device: trapped port/MMIO accesses, console input, destruct.
+ *        One request at a time (the instance lock): wisp writes the request
+ *        into the shared page, bumps down_seq and rings the child's eventfd
+ *        only if the child sleeps; the child answers in the same page and
+ *        bumps down_ack; wisp spins briefly, then futex-waits, with a
+ *        deadline. A child that dies, hangs past the deadline or asks for
+ *        something it does not own stops the VM (WISP_EXIT_SANDBOX).
+ *  up    device -> wisp: the helper calls that touch the VM (level interrupt
+ *        lines, console flow control, power off/reset for a trusted device).
+ *        Each is validated by wisp's own helper table against what the
+ *        instance owns, served by whichever wisp thread is waiting on the
+ *        device, or by the event loop.
+ *  fast  never through wisp: guest RAM is the shared memfd, interrupt pulses
+ *        leave by irqfd, timers are the child's own timerfds.
+ *
+ * Calls that only make sense during construction (io_register, irq_claim,
+ * timer_create, chr_set_rx) are refused in the child as they are in wisp
+ * once a device is constructed.
+ */
+#ifndef WISP_DEVPROC_H
+#define WISP_DEVPROC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct vm;
+struct dev_host;
+struct dev_ins;
+
+#define DEVPROC_DATA 256      /* console bytes per request */
+#define DEVPROC_MAX_IRQFD 4   /* interrupt lines per sandboxed device */
+#define DEVPROC_DEADLINE_MS 2000
+
+enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT };
+enum dp_up_op { DP_UP_IRQ_SET = 1, DP_UP_RX_READY, DP_UP_POWEROFF,
+		DP_UP_RESET };
+enum dp_up_state { DP_UP_IDLE, DP_UP_POSTED, DP_UP_SERVING, DP_UP_DONE };
+
+/* The page shared between wisp and one device process. */
+struct dp_shm {
+	_Atomic uint32_t down_seq, down_ack; /* request posted / answered */
+	_Atomic uint32_t child_sleeping;     /* child is in epoll_wait */
+	_Atomic uint32_t mon_bell;           /* bumped on answer or up-call */
+	_Atomic uint32_t mon_waiting;        /* a wisp thread futex-waits */
+	_Atomic uint32_t up_state;           /* enum dp_up_state */
+	struct {
+		uint32_t op, space, size, len;
+		uint64_t addr, val;
+		uint8_t data[DEVPROC_DATA];
+	} down;
+	struct {
+		uint32_t op;
+		int32_t rc;
+		uint64_t a0, a1;
+	} up;
+};
+
+struct devproc {
+	struct dp_shm *shm;
+	pid_t pid;         /* 0 once reaped */
+	int slot;          /* fd block: FD_DP0 + slot * FD_DP_STRIDE */
+	uint32_t seq;
+	atomic_bool dead;  /* exited, killed or abandoned: no more requests */
+	unsigned n_irqfd;
+	unsigned irq_gsi[DEVPROC_MAX_IRQFD];
+};
+
+/* Fork every sandboxed instance (after priv_drop, before vCPUs start).
+ * Dies with a clear message when a process cannot be set up. */
+void devproc_spawn_all(struct vm *vm);
+
+/* A trapped access to a sandboxed instance; caller holds the instance lock.
+ * A read that gets no answer returns all-ones. */
+void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
+		void *data, unsigned size, bool is_write);
+
+/* Event loop hooks: an up-call was posted; a device process ended. */
+void devproc_serve_up(struct dev_host *h);
+void devproc_reap(struct dev_host *h);
+
+/* Ask the process to destruct its device and exit, then kill it (it may
+ * not answer within the deadline). Caller holds the instance lock. */
+void devproc_stop(struct dev_host *h);
+
+/* Wait for every stopped device process. */
+void devproc_reap_all(struct vm *vm);
+
+/* ---- shared by devproc.c and devproc_child.c and devhlp.c ---- */
+enum dev_irq_level;
+
+/* The child: sheds wisp, installs policy dev_<name>, serves; never returns. */
+_Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
+				  pid_t parent);
+/* The sandboxed helper table's own members. */
+int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
+			  enum dev_irq_level level);
+void devproc_child_rx_ready(struct dev_ins *ins);
+void devproc_child_poweroff(struct dev_ins *ins, int status);
+void devproc_child_reset(struct dev_ins *ins);
+struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
+				       unsigned idx);
+/* Cross-process futex on a word of the request page. */
+void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
+void dp_futex_wake(_Atomic uint32_t *w);
+/* wisp's fd number `which` (FD_DP_*) in this process's block. */
+int dp_fd(const struct devproc *p, int which);
+/* Report a misbehaving device, stop the VM with WISP_EXIT_SANDBOX. */
+void dp_fail(struct dev_host *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * monitor/devproc_child.c - inside a device process: shed everything of
+ * wisp's but guest RAM, the request page and the device's own fds, install
+ * the device's policy, then serve requests, timers and doorbells. The
+ * device's helper table here is devhlp_table(trusted, true): local calls
+ * (guest memory, config, log, timers, console output) act on this process's
+ * own copies; calls that touch the VM are up-calls wisp validates.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "exitcode.h"
+#include "policy.h"
+#include "vm.h"
+
+#define DPC_SPIN_NS 50000ull  /* keep answering without sleeping this long */
+#define DPC_POLL_EVERY 64     /* look at timers every N back-to-back requests */
+#define DPC_MAX_KEEP (8 + DEV_MAX_TIMERS + DEVPROC_MAX_IRQFD)
+
+enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER };
+
+/* ---- the device's up-calls --------------------------------------------- */
+
+static long dpc_up(struct dev_ins *ins, uint32_t op, uint64_t a0, uint64_t a1)
+{
+	struct dp_shm *s = ((struct dev_host *)ins->host)->proc->shm;
+	uint64_t one = 1;
+	uint32_t st;
+
+	s->up.op = op;
+	s->up.a0 = a0;
+	s->up.a1 = a1;
+	atomic_store(&s->up_state, DP_UP_POSTED);
+	/* A wisp thread waiting on this device serves it; else the loop. */
+	atomic_fetch_add(&s->mon_bell, 1);
+	if (atomic_load(&s->mon_waiting))
+		dp_futex_wake(&s->mon_bell);
+	(void)!write(FD_DPC_UP, &one, sizeof(one));
+	while ((st = atomic_load(&s->up_state)) != DP_UP_DONE)
+		dp_futex_wait(&s->up_state, st, 10000000l);
+	long rc = s->up.rc;
+	atomic_store(&s->up_state, DP_UP_IDLE);
+	return rc;
+}
+
+/* Pulses on the device's own lines leave by irqfd, straight to KVM; levels
+ * and anything else are asked of wisp, which checks ownership. */
+int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
+			  enum dev_irq_level level)
+{
+	struct devproc *p = ((struct dev_host *)ins->host)->proc;
+	uint64_t one = 1;
+
+	for (unsigned i = 0; level == DEV_IRQ_PULSE && i < p->n_irqfd; i++)
+		if (p->irq_gsi[i] == gsi)
+			return write(FD_DPC_IRQ0 + (int)i, &one, sizeof(one)) < 0
+				       ? -errno : 0;
+	return (int)dpc_up(ins, DP_UP_IRQ_SET, gsi, level);
+}
+
+void devproc_child_rx_ready(struct dev_ins *ins)
+{
+	dpc_up(ins, DP_UP_RX_READY, 0, 0);
+}
+
+void devproc_child_poweroff(struct dev_ins *ins, int status)
+{
+	dpc_up(ins, DP_UP_POWEROFF, (uint64_t)(int64_t)status, 0);
+}
+
+void devproc_child_reset(struct dev_ins *ins)
+{
+	dpc_up(ins, DP_UP_RESET, 0, 0);
+}
+
+/* Other devices live in other processes. */
+struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
+				       unsigned idx)
+{
+	return NULL;
+}
+
+/* ---- serving requests --------------------------------------------------- */
+
+static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
+{
+	struct iobus *bus = s->down.space == DEV_SPACE_PIO ? &vm->pio : &vm->mmio;
+	unsigned size = s->down.size;
+	const struct iobus_range *r = NULL;
+
+	if (size == 1 || size == 2 || size == 4 || size == 8)
+		r = iobus_find(bus, s->down.addr, size);
+	if (!r || r->owner != h->ins) {
+		s->down.val = ~0ull;
+		return;
+	}
+	uint64_t off = s->down.addr - r->base;
+	if (s->down.op == DP_IO_WRITE && r->ops->write)
+		r->ops->write(h->ins, r->opaque, off, size, s->down.val);
+	else if (s->down.op == DP_IO_READ)
+		s->down.val = r->ops->read ? r->ops->read(h->ins, r->opaque, off,
+							   size)
+					   : ~0ull;
+}
+
+static void dpc_rx(struct dev_host *h, struct dp_shm *s)
+{
+	uint8_t buf[DEVPROC_DATA];
+	size_t n = s->down.len < DEVPROC_DATA ? s->down.len : DEVPROC_DATA;
+	struct chr *c = h->chr;
+
+	memcpy(buf, s->down.data, n);
+	s->down.val = c && c->rx && c->rx_owner == h->ins ? c->rx(h->ins, buf, n)
+							  : n;
+}
+
+static void dpc_answer(struct dp_shm *s, uint32_t seq)
+{
+	atomic_store(&s->down_ack, seq);
+	atomic_fetch_add(&s->mon_bell, 1);
+	if (atomic_load(&s->mon_waiting))
+		dp_futex_wake(&s->mon_bell);
+}
+
+static void dpc_serve(struct vm *vm, struct dev_host *h, uint32_t seq)
+{
+	struct dp_shm *s = h->proc->shm;
+	const struct dev_ops *ops = h->ins->reg->ops;
+
+	switch (s->down.op) {
+	case DP_IO_READ:
+	case DP_IO_WRITE: dpc_io(vm, h, s); break;
+	case DP_CHR_RX: dpc_rx(h, s); break;
+	case DP_DESTRUCT:
+		if (ops->destruct)
+			ops->destruct(h->ins);
+		dpc_answer(s, seq);
+		_exit(0);
+	}
+	dpc_answer(s, seq);
+}
+
+static void dpc_timer(struct dev_host *h, unsigned t)
+{
+	uint64_t n;
+
+	/* Re-arming a timerfd clears an expiry epoll already reported. */
+	if (t < h->n_timers && read(h->timers[t].fd, &n, sizeof(n)) > 0)
+		h->timers[t].fn(h->ins, h->timers[t].opaque);
+}
+
+static void dpc_poll(struct dev_host *h, int timeout)
+{
+	struct epoll_event evs[8];
+	uint64_t buf;
+	int n = epoll_wait(FD_DPC_EPOLL, evs, 8, timeout);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t d = evs[i].data.u64;
+		if ((d >> 32) == DPC_EV_DOWN)
+			(void)!read(FD_DPC_DOWN, &buf, sizeof(buf));
+		else
+			dpc_timer(h, (unsigned)d);
+	}
+}
+
+/* Whether a new request arrived within the spin window. */
+static bool dpc_spin(struct dp_shm *s, uint32_t *seen)
+{
+	uint64_t start = now_ns();
+
+	for (unsigned i = 1;; i++) {
+		uint32_t seq = atomic_load(&s->down_seq);
+		if (seq != *seen) {
+			*seen = seq;
+			return true;
+		}
+		if (!(i & 63) && now_ns() - start > DPC_SPIN_NS)
+			return false;
+		__builtin_ia32_pause();
+	}
+}
+
+static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
+{
+	struct dp_shm *s = h->proc->shm;
+	uint32_t seen = h->proc->seq; /* as of the fork: wisp may post before
+				       * this loop starts */
+
+	for (unsigned n = 1;; n++) {
+		if (dpc_spin(s, &seen)) {
+			dpc_serve(vm, h, seen);
+			if (!(n % DPC_POLL_EVERY))
+				dpc_poll(h, 0);
+			continue;
+		}
+		/* Pairs with wisp's store of down_seq before it reads this. */
+		atomic_store(&s->child_sleeping, 1);
+		if (atomic_load(&s->down_seq) == seen)
+			dpc_poll(h, -1);
+		atomic_store(&s->child_sleeping, 0);
+	}
+}
+
+/* ---- shedding wisp ------------------------------------------------------ */
+
+/* Writable shared memory of wisp's other than guest RAM: the other
+ * devices' request pages and the vCPUs' kvm_run pages. */
+static void dpc_unmap(struct vm *vm, const struct devproc *mine)
+{
+	for (unsigned i = 0; i < vm->n_devs; i++) {
+		struct devproc *p = vm->hosts[i].proc;
+		if (p && p != mine)
+			munmap(p->shm, sizeof(*p->shm));
+	}
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Close every fd but the sorted `keep` list. */
+static void dpc_close_rest(int *keep, unsigned n)
+{
+	unsigned next = 0;
+
+	qsort(keep, n, sizeof(*keep), cmp_int);
+	for (unsigned i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > next)
+			syscall(SYS_close_range, next, (unsigned)keep[i] - 1, 0);
+		next = (unsigned)keep[i] + 1;
+	}
+	syscall(SYS_close_range, next, ~0u, 0);
+}
+
+static void dpc_move(int from, int to)
+{
+	if (dup3(from, to, O_CLOEXEC) < 0)
+		_exit(WISP_EXIT_OSERR);
+}
+
+static void dpc_fds(struct dev_host *h)
+{
+	struct devproc *p = h->proc;
+	int keep[DPC_MAX_KEEP];
+	unsigned n = 0;
+
+	dpc_move(dp_fd(p, FD_DP_DOWN), FD_DPC_DOWN);
+	dpc_move(dp_fd(p, FD_DP_UP), FD_DPC_UP);
+	keep[n++] = STDERR_FILENO;
+	keep[n++] = FD_DPC_DOWN;
+	keep[n++] = FD_DPC_UP;
+	for (unsigned i = 0; i < p->n_irqfd; i++) {
+		dpc_move(dp_fd(p, FD_DP_IRQ + (int)i), FD_DPC_IRQ0 + (int)i);
+		keep[n++] = FD_DPC_IRQ0 + (int)i;
+	}
+	for (unsigned t = 0; t < h->n_timers; t++)
+		keep[n++] = h->timers[t].fd;
+	if (h->chr && h->chr->out_fd >= 0 && h->chr->out_fd != STDERR_FILENO)
+		keep[n++] = h->chr->out_fd;
+	dpc_close_rest(keep, n);
+}
+
+static void dpc_epoll(struct dev_host *h)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event e = { .events = EPOLLIN };
+
+	if (ep < 0 || dup3(ep, FD_DPC_EPOLL, O_CLOEXEC) < 0)
+		_exit(WISP_EXIT_OSERR);
+	close(ep);
+	e.data.u64 = (uint64_t)DPC_EV_DOWN << 32;
+	epoll_ctl(FD_DPC_EPOLL, EPOLL_CTL_ADD, FD_DPC_DOWN, &e);
+	for (unsigned t = 0; t < h->n_timers; t++) {
+		e.data.u64 = ((uint64_t)DPC_EV_TIMER << 32) | t;
+		epoll_ctl(FD_DPC_EPOLL, EPOLL_CTL_ADD, h->timers[t].fd, &e);
+	}
+}
+
+_Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
+				  pid_t parent)
+{
+	char role[48];
+
+	/* Outlive wisp by nothing: die with it. (In a new PID namespace the
+	 * parent is outside it and getppid() says 0.) */
+	pid_t pp = getppid();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (pp != parent && pp != 0))
+		_exit(WISP_EXIT_OSERR);
+	if (priv_finish(vm->cfg, true) < 0)
+		_exit(WISP_EXIT_OSERR);
+	dpc_unmap(vm, h->proc);
+	dpc_fds(h);
+	dpc_epoll(h);
+	h->ins->hlp = devhlp_table(h->trusted, true);
+	snprintf(role, sizeof(role), "dev_%s", h->ins->reg->name);
+	sandbox_enter(role);
+	dpc_loop(vm, h);
+}
