@@ -99,6 +99,8 @@ enum dev_log_level { DEV_LOG_ERR, DEV_LOG_WARN, DEV_LOG_INFO, DEV_LOG_DEBUG };
 typedef size_t (*dev_chr_rx_fn)(struct dev_ins *ins, const uint8_t *buf,
 				size_t len);
 typedef void (*dev_timer_fn)(struct dev_ins *ins, void *opaque);
+/* A doorbell rang `n` times (writes coalesce) since the last call. */
+typedef void (*dev_notify_fn)(struct dev_ins *ins, void *opaque, uint64_t n);
 
 /* VM-wide powers, only in the trusted table. */
 struct dev_hlp_trusted {
@@ -124,6 +126,13 @@ struct dev_hlp {
 	/* Release a range this instance registered at `base`. */
 	int (*io_unregister)(struct dev_ins *ins, enum dev_space space,
 			     uint64_t base);
+	/* A doorbell: guest writes of exactly `len` bytes (1, 2, 4 or 8) at
+	 * `addr`, inside a range this instance registered, arrive as `fn` with
+	 * no exit to wisp (KVM's ioeventfd), without reaching the range's write
+	 * callback. Construction only; at most DEV_MAX_IOEVENTS per instance. */
+	int (*ioevent_register)(struct dev_ins *ins, enum dev_space space,
+				uint64_t addr, unsigned len, dev_notify_fn fn,
+				void *opaque);
 	/* Claim an interrupt line (GSI); one owner per line. */
 	int (*irq_claim)(struct dev_ins *ins, unsigned gsi);
 	/* Drive a claimed line. */
@@ -160,6 +169,7 @@ struct dev_cfg_kv {
 };
 
 #define DEV_CFG_MAX 16
+#define DEV_MAX_IOEVENTS 2
 
 struct dev_ins {
 	const struct dev_reg *reg;

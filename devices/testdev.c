@@ -12,7 +12,9 @@
  * accesses, which must be naturally aligned (an unaligned read gives all
  * ones, an unaligned write is dropped; both are counted and logged). The
  * last 8 bytes (0xff8) read as the number of MMIO accesses so far, this one
- * included, and ignore writes.
+ * included, and ignore writes. The 8 bytes before (0xff0) are a doorbell: a
+ * 4-byte write at 0xff0 is caught by KVM (an ioeventfd) and never exits,
+ * any other write there rings it too (by exit); reads give the rings so far.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -23,6 +25,7 @@
 #define TESTDEV_PIO_LEN 8
 #define TESTDEV_MMIO_LEN 4096u
 #define TESTDEV_COUNT_OFF 0xff8u
+#define TESTDEV_BELL_OFF 0xff0u
 /* x86-64 guest-physical addresses have at most 52 bits. */
 #define TESTDEV_MMIO_MAX ((1ull << 52) - TESTDEV_MMIO_LEN)
 
@@ -33,6 +36,7 @@
 struct testdev {
 	uint64_t writes; /* PIO counter writes */
 	uint64_t mmio_accesses;
+	uint64_t bells;      /* doorbell rings */
 	uint64_t unaligned;
 	uint64_t mmio_base;
 	uint16_t port;
@@ -126,11 +130,12 @@ static uint64_t testdev_mmio_read(struct dev_ins *ins, void *opaque,
 
 	if (!testdev_mmio_ok(ins, t, off, size))
 		return ~0ull;
-	if (off < TESTDEV_COUNT_OFF)
+	if (off < TESTDEV_BELL_OFF)
 		return le_load(t->scratch + off, size);
+	uint64_t v = off < TESTDEV_COUNT_OFF ? t->bells : t->mmio_accesses;
 	for (unsigned i = 0; i < 8; i++)
-		count[i] = (uint8_t)(t->mmio_accesses >> (8 * i));
-	return le_load(count + (off - TESTDEV_COUNT_OFF), size);
+		count[i] = (uint8_t)(v >> (8 * i));
+	return le_load(count + (off & 7), size);
 }
 
 static void testdev_mmio_write(struct dev_ins *ins, void *opaque, uint64_t off,
@@ -140,6 +145,10 @@ static void testdev_mmio_write(struct dev_ins *ins, void *opaque, uint64_t off,
 
 	if (!testdev_mmio_ok(ins, t, off, size) || off >= TESTDEV_COUNT_OFF)
 		return;
+	if (off >= TESTDEV_BELL_OFF) {
+		t->bells++;
+		return;
+	}
 	for (unsigned i = 0; i < size; i++)
 		t->scratch[off + i] = (uint8_t)(val >> (8 * i));
 }
@@ -149,11 +158,19 @@ static const struct dev_io_ops testdev_mmio = {
 	.write = testdev_mmio_write,
 };
 
+/* The doorbell's writes, counted by KVM: none of them exited. */
+static void testdev_bell(struct dev_ins *ins, void *opaque, uint64_t n)
+{
+	struct testdev *t = ins->priv;
+
+	t->bells += n;
+}
+
 static void testdev_reset(struct dev_ins *ins)
 {
 	struct testdev *t = ins->priv;
 
-	t->writes = t->mmio_accesses = t->unaligned = 0;
+	t->writes = t->mmio_accesses = t->unaligned = t->bells = 0;
 	for (unsigned i = 0; i < TESTDEV_MMIO_LEN; i++)
 		t->scratch[i] = 0;
 	if (t->has_irq)
@@ -197,6 +214,10 @@ static int testdev_construct(struct dev_ins *ins)
 	if (rc == 0)
 		rc = h->io_register(ins, DEV_SPACE_MMIO, t->mmio_base,
 				    TESTDEV_MMIO_LEN, &testdev_mmio, NULL);
+	if (rc == 0)
+		rc = h->ioevent_register(ins, DEV_SPACE_MMIO,
+					 t->mmio_base + TESTDEV_BELL_OFF, 4,
+					 testdev_bell, NULL);
 	if (rc == 0 && t->has_irq)
 		rc = h->irq_claim(ins, t->gsi);
 	if (rc < 0)

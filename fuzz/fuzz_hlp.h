@@ -56,9 +56,22 @@ struct fuzz_timer {
 	unsigned fired;
 };
 
+/* A doorbell (ioevent_register): writes of exactly len bytes at addr go to
+ * fn instead of the range, as KVM's ioeventfd does. */
+struct fuzz_ioevent {
+	enum dev_space space;
+	uint64_t addr;
+	unsigned len;
+	dev_notify_fn fn;
+	void *opaque;
+	unsigned rung;
+};
+
 struct fuzz_dev {
 	bool used, trusted, constructed;
 	struct dev_ins ins;
+	unsigned n_ioevents;
+	struct fuzz_ioevent ioevents[DEV_MAX_IOEVENTS];
 	unsigned n_timers;
 	struct fuzz_timer timers[FUZZ_MAX_TIMERS];
 	/* console */

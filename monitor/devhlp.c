@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -58,6 +59,48 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 	if (!bus || h->constructed)
 		return -EINVAL;
 	return iobus_remove(bus, base, ins);
+}
+
+static int ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
+		       unsigned len, int fd)
+{
+	struct kvm_ioeventfd io = {
+		.addr = addr, .len = len, .fd = fd,
+		.flags = space == DEV_SPACE_PIO ? KVM_IOEVENTFD_FLAG_PIO : 0,
+	};
+
+	return ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
+				uint64_t addr, unsigned len, dev_notify_fn fn,
+				void *opaque)
+{
+	struct dev_host *h = host_of(ins);
+	struct iobus *bus = bus_of(h->vm, space);
+	const struct iobus_range *r;
+
+	if (!bus || !fn || h->constructed ||
+	    (len != 1 && len != 2 && len != 4 && len != 8))
+		return -EINVAL;
+	/* Only inside what the caller itself registered. */
+	if (!(r = iobus_find(bus, addr, len)) || r->owner != ins)
+		return -EPERM;
+	if (h->n_ioevents >= DEV_MAX_IOEVENTS ||
+	    h->vm->n_ioevents >= FD_IOEV_MAX)
+		return -ENOSPC;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	fd = fd_pin(fd, FD_IOEV0 + (int)h->vm->n_ioevents++);
+	int rc = ioevent_kvm(h->vm, space, addr, len, fd);
+	if (rc < 0) {
+		close(fd);
+		h->vm->n_ioevents--;
+		return rc;
+	}
+	h->ioevents[h->n_ioevents++] = (struct dev_ioevent){ fd, fn, opaque };
+	return 0;
 }
 
 static bool vm_gsi_claimed(struct vm *vm, unsigned gsi)
@@ -265,6 +308,7 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
  * In a device process they act on that process's own copies. */
 #define HLP_LOCAL                                                              \
 	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
+	.ioevent_register = hlp_ioevent_register,                              \
 	.irq_claim = hlp_irq_claim, .mem_read = hlp_mem_read,                  \
 	.mem_write = hlp_mem_write, .cfg_u64 = hlp_cfg_u64,                    \
 	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \

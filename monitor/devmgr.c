@@ -161,6 +161,8 @@ static void devmgr_destruct_one(struct vm *vm, unsigned i)
 	pthread_mutex_unlock(&h->lock);
 	for (unsigned t = 0; t < h->n_timers; t++)
 		close(h->timers[t].fd);
+	for (unsigned d = 0; d < h->n_ioevents; d++)
+		close(h->ioevents[d].fd);
 	free(ins->priv);
 	ins->priv = NULL;
 }

@@ -359,8 +359,8 @@ static void dp_prepare(struct vm *vm, struct dev_host *h, int slot)
 	h->proc = p;
 }
 
-/* In wisp after the fork: the child holds the device's timers and irqfds
- * now, and console input goes to it through the slot. */
+/* In wisp after the fork: the child holds the device's timers, doorbells
+ * and irqfds now, and console input goes to it through the slot. */
 static void dp_parent_after_fork(struct dev_host *h)
 {
 	struct devproc *p = h->proc;
@@ -372,6 +372,9 @@ static void dp_parent_after_fork(struct dev_host *h)
 	for (unsigned t = 0; t < h->n_timers; t++)
 		close(h->timers[t].fd);
 	h->n_timers = 0;
+	for (unsigned d = 0; d < h->n_ioevents; d++)
+		close(h->ioevents[d].fd);
+	h->n_ioevents = 0;
 	for (unsigned i = 0; i < p->n_irqfd; i++)
 		close(dp_fd(p, FD_DP_IRQ + (int)i));
 	if (h->chr && h->chr->rx_owner == h->ins)

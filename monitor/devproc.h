@@ -20,7 +20,8 @@
  *        instance owns, served by whichever wisp thread is waiting on the
  *        device, or by the event loop.
  *  fast  never through wisp: guest RAM is the shared memfd, interrupt pulses
- *        leave by irqfd, timers are the child's own timerfds.
+ *        leave by irqfd, doorbell writes arrive by ioeventfd straight from
+ *        KVM, timers are the child's own timerfds.
  *
  * Calls that only make sense during construction (io_register, irq_claim,
  * timer_create, chr_set_rx) are refused in the child as they are in wisp

@@ -24,9 +24,9 @@
 
 #define DPC_SPIN_NS 50000ull  /* keep answering without sleeping this long */
 #define DPC_POLL_EVERY 64     /* look at timers every N back-to-back requests */
-#define DPC_MAX_KEEP (8 + DEV_MAX_TIMERS + DEVPROC_MAX_IRQFD)
+#define DPC_MAX_KEEP (8 + DEV_MAX_TIMERS + DEV_MAX_IOEVENTS + DEVPROC_MAX_IRQFD)
 
-enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER };
+enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT };
 
 /* ---- the device's up-calls --------------------------------------------- */
 
@@ -158,6 +158,15 @@ static void dpc_timer(struct dev_host *h, unsigned t)
 		h->timers[t].fn(h->ins, h->timers[t].opaque);
 }
 
+/* A doorbell rang: KVM counted the writes, none crossed wisp. */
+static void dpc_ioevent(struct dev_host *h, unsigned d)
+{
+	uint64_t n;
+
+	if (d < h->n_ioevents && read(h->ioevents[d].fd, &n, sizeof(n)) > 0)
+		h->ioevents[d].fn(h->ins, h->ioevents[d].opaque, n);
+}
+
 static void dpc_poll(struct dev_host *h, int timeout)
 {
 	struct epoll_event evs[8];
@@ -168,8 +177,10 @@ static void dpc_poll(struct dev_host *h, int timeout)
 		uint64_t d = evs[i].data.u64;
 		if ((d >> 32) == DPC_EV_DOWN)
 			(void)!read(FD_DPC_DOWN, &buf, sizeof(buf));
-		else
+		else if ((d >> 32) == DPC_EV_TIMER)
 			dpc_timer(h, (unsigned)d);
+		else
+			dpc_ioevent(h, (unsigned)d);
 	}
 }
 
@@ -269,6 +280,8 @@ static void dpc_fds(struct dev_host *h)
 	}
 	for (unsigned t = 0; t < h->n_timers; t++)
 		keep[n++] = h->timers[t].fd;
+	for (unsigned d = 0; d < h->n_ioevents; d++)
+		keep[n++] = h->ioevents[d].fd;
 	if (h->chr && h->chr->out_fd >= 0 && h->chr->out_fd != STDERR_FILENO)
 		keep[n++] = h->chr->out_fd;
 	dpc_close_rest(keep, n);
@@ -287,6 +300,10 @@ static void dpc_epoll(struct dev_host *h)
 	for (unsigned t = 0; t < h->n_timers; t++) {
 		e.data.u64 = ((uint64_t)DPC_EV_TIMER << 32) | t;
 		epoll_ctl(FD_DPC_EPOLL, EPOLL_CTL_ADD, h->timers[t].fd, &e);
+	}
+	for (unsigned d = 0; d < h->n_ioevents; d++) {
+		e.data.u64 = ((uint64_t)DPC_EV_IOEVENT << 32) | d;
+		epoll_ctl(FD_DPC_EPOLL, EPOLL_CTL_ADD, h->ioevents[d].fd, &e);
 	}
 }
 

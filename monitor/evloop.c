@@ -16,7 +16,7 @@
 
 /* epoll user data: what kind of fd fired, and which one. */
 enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG,
-	       EV_DP_UP, EV_DP_EXIT };
+	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT };
 #define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
 
 static bool ev_drain(int fd);
@@ -75,10 +75,14 @@ static void ev_setup_timers(struct evloop *ev)
 {
 	struct vm *vm = ev->vm;
 
-	for (unsigned i = 0; i < vm->n_devs; i++)
+	for (unsigned i = 0; i < vm->n_devs; i++) {
 		for (unsigned t = 0; t < vm->hosts[i].n_timers; t++)
 			ev_add(ev, vm->hosts[i].timers[t].fd,
 			       EV_DATA(EV_TIMER, i, t));
+		for (unsigned d = 0; d < vm->hosts[i].n_ioevents; d++)
+			ev_add(ev, vm->hosts[i].ioevents[d].fd,
+			       EV_DATA(EV_IOEVENT, i, d));
+	}
 	/* Twice a second: cheap, and a halted VM ends within a second. */
 	struct itimerspec its = { { 0, 500000000 }, { 0, 500000000 } };
 	ev->wd_fd = fd_pin(timerfd_create(CLOCK_MONOTONIC,
@@ -170,6 +174,20 @@ static void ev_timer(struct evloop *ev, unsigned dev, unsigned t)
 	pthread_mutex_unlock(&h->lock);
 }
 
+/* A doorbell of an in-process device: KVM counted the writes. */
+static void ev_ioevent(struct evloop *ev, unsigned dev, unsigned d)
+{
+	struct dev_host *h = &ev->vm->hosts[dev];
+	struct dev_ioevent *io = &h->ioevents[d];
+	uint64_t n;
+
+	if (read(io->fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	pthread_mutex_lock(&h->lock);
+	io->fn(h->ins, io->opaque, n);
+	pthread_mutex_unlock(&h->lock);
+}
+
 static void ev_dispatch(struct evloop *ev, uint64_t d)
 {
 	switch ((enum ev_kind)(d >> 32)) {
@@ -181,6 +199,7 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	case EV_WATCHDOG: ev_drain(ev->wd_fd); vcpus_halt_check(ev->vm); break;
 	case EV_DP_UP: ev_devproc(ev, (d >> 16) & 0xffff, false); break;
 	case EV_DP_EXIT: ev_devproc(ev, (d >> 16) & 0xffff, true); break;
+	case EV_IOEVENT: ev_ioevent(ev, (d >> 16) & 0xffff, d & 0xffff); break;
 	}
 }
 

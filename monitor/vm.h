@@ -44,6 +44,12 @@ struct dev_timer {
 	void *opaque;
 };
 
+struct dev_ioevent {
+	int fd; /* eventfd KVM signals, watched by the loop or the process */
+	dev_notify_fn fn;
+	void *opaque;
+};
+
 /* What the monitor keeps per device instance (ins->host points here). */
 struct dev_host {
 	struct vm *vm;
@@ -58,6 +64,8 @@ struct dev_host {
 	struct devproc *proc; /* set when sandboxed, once spawned */
 	unsigned n_timers;
 	struct dev_timer timers[DEV_MAX_TIMERS];
+	unsigned n_ioevents;
+	struct dev_ioevent ioevents[DEV_MAX_IOEVENTS];
 };
 
 struct vcpu {
@@ -118,6 +126,7 @@ struct vm {
 	struct ratelimit unclaimed_rl;
 	atomic_uint_fast64_t unclaimed;
 	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
+	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
 	struct evloop ev;
 };
 

@@ -44,6 +44,11 @@
 #define FD_TIMER0 512   /* device timer n is FD_TIMER0 + n, n < 128 */
 #define FD_TIMER_MASK 0xffffffffffffff80
 #define FD_TIMER_MAX 128
+/* Doorbell eventfds (KVM_IOEVENTFD), FD_IOEV0 + n, n < FD_IOEV_MAX: read
+ * by the main loop, or by the device process that owns one. */
+#define FD_IOEV0 640
+#define FD_IOEV_MASK 0xffffffffffffff80
+#define FD_IOEV_MAX 128
 /* Device processes, seen from wisp: sandboxed instance n owns the block
  * FD_DP0 + n * FD_DP_STRIDE: its pidfd, the eventfd that wakes it, the
  * eventfd by which it posts up-calls, and its irqfds (closed in wisp once

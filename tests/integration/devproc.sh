@@ -9,7 +9,8 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 WISP_SB=build/sandboxtest/wisp
-need_built "$WISP_SB" "$WISP_TEST" "$WISP_DEFAULT" "$GUESTS/poke.elf"
+need_built "$WISP_SB" "$WISP_TEST" "$WISP_DEFAULT" "$GUESTS/poke.elf" \
+	"$GUESTS/doorbell.elf"
 need_kvm
 
 # A private copy of the guest marks this run's processes for pgrep.
@@ -49,6 +50,12 @@ run_wisp 20 "$WISP_TEST" --sandbox=all --kernel "$GUESTS/mmio.elf"
 expect "--sandbox=all: mmio guest" 0
 run_wisp 20 "$WISP_TEST" --sandbox=all --kernel "$GUESTS/pio.elf"
 expect "--sandbox=all: pio guest" 0
+# Doorbells (ioeventfd): 1000 rings, none of them an exit, all delivered,
+# to the device inside wisp and to the device in its own process.
+run_wisp 20 "$WISP_TEST" --kernel "$GUESTS/doorbell.elf" --cmdline 1000
+expect "doorbell, device in wisp: no exits, every ring arrives" 0
+run_wisp 20 "$WISP_TEST" --sandbox=all --kernel "$GUESTS/doorbell.elf" --cmdline 1000
+expect "doorbell, device in its process: no exits, every ring arrives" 0
 printf 'hello\n' >"$T/in"
 STDIN="$T/in" run_wisp 20 "$WISP_DEFAULT" --sandbox=all --kernel "$GUESTS/uart_irq.elf"
 expect "--sandbox=all: console input and UART interrupts" 0 "HELLO" "THRE"

@@ -86,6 +86,37 @@ static void test_ranges_owned(void **state)
 	assert_int_equal(h->io_unregister(a, DEV_SPACE_PIO, 0x3f8), 0);
 }
 
+static void bell(struct dev_ins *ins, void *opaque, uint64_t n)
+{
+}
+
+/* A doorbell only inside the caller's own range, of a real size, during
+ * construction; a KVM that refuses it (no VM here) is reported. */
+static void test_ioevent_owned(void **state)
+{
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	const struct dev_hlp *h = a->hlp;
+
+	assert_int_equal(h->io_register(a, DEV_SPACE_MMIO, 0xd0000000, 4096, &ops,
+					NULL), 0);
+	assert_int_equal(h->ioevent_register(b, DEV_SPACE_MMIO, 0xd0000ff0, 4,
+					     bell, NULL), -EPERM);
+	assert_int_equal(h->ioevent_register(a, DEV_SPACE_MMIO, 0xd0001000, 4,
+					     bell, NULL), -EPERM);
+	assert_int_equal(h->ioevent_register(a, DEV_SPACE_MMIO, 0xd0000ffe, 4,
+					     bell, NULL), -EPERM);
+	assert_int_equal(h->ioevent_register(a, DEV_SPACE_MMIO, 0xd0000ff0, 3,
+					     bell, NULL), -EINVAL);
+	assert_int_equal(h->ioevent_register(a, DEV_SPACE_MMIO, 0xd0000ff0, 4,
+					     NULL, NULL), -EINVAL);
+	assert_int_equal(h->ioevent_register(a, DEV_SPACE_MMIO, 0xd0000ff0, 4,
+					     bell, NULL), -EBADF);
+	vm.hosts[0].constructed = true;
+	assert_int_equal(h->ioevent_register(a, DEV_SPACE_MMIO, 0xd0000ff0, 4,
+					     bell, NULL), -EINVAL);
+	vm.hosts[0].constructed = false;
+}
+
 static void test_dispatch(void **state)
 {
 	struct dev_ins *a = &vm.devs[0];
@@ -173,7 +204,8 @@ static void test_no_console(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_tables), T(test_ranges_owned), T(test_dispatch),
+		T(test_tables), T(test_ranges_owned), T(test_ioevent_owned),
+		T(test_dispatch),
 		T(test_irq_owned), T(test_mem_checked), T(test_timers_owned),
 		T(test_trusted_powers), T(test_no_console),
 	};
