@@ -106,7 +106,23 @@ struct dev_hlp_trusted {
 	/* Another instance by registration name and index, or NULL. */
 	struct dev_ins *(*dev_find)(struct dev_ins *ins, const char *name,
 				    unsigned idx);
+	/* Dirty tracking of guest RAM, on or off; query-and-reset the pages
+	 * of [gpa, gpa+size) (page-aligned, in one RAM range), bitmap as for
+	 * mmio2_query. Diff snapshots and tests use it. */
+	int (*ram_track)(struct dev_ins *ins, bool on);
+	int (*ram_query)(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			 uint64_t *bitmap, size_t bytes);
 };
+
+/* mmio2_create flags */
+#define DEV_MMIO2_TRACK (1u << 0) /* dirty tracking, on from creation */
+
+/* Bytes of an MMIO2 dirty bitmap: one bit per 4 KiB page, rounded up to
+ * 64 pages. */
+static inline size_t dev_mmio2_bitmap_bytes(uint64_t size)
+{
+	return (size_t)((size / 4096 + 63) / 64 * 8);
+}
 
 /*
  * Every call names its caller; the table checks that the caller owns what it
@@ -145,6 +161,26 @@ struct dev_hlp {
 	long (*chr_write)(struct dev_ins *ins, const void *buf, size_t len);
 	int (*chr_set_rx)(struct dev_ins *ins, dev_chr_rx_fn fn);
 	void (*chr_rx_ready)(struct dev_ins *ins);
+	/*
+	 * MMIO2: memory this instance owns, mapped into the guest where it
+	 * says (a framebuffer, a BAR), movable. create (during construct
+	 * only) returns a handle >= 0; every other call checks it: unknown
+	 * -EBADF, another instance's -EPERM. map: page-aligned gpa, -EEXIST
+	 * on overlap, -EBUSY if mapped. track: -ENOTSUP without
+	 * DEV_MMIO2_TRACK. query: bitmap of dev_mmio2_bitmap_bytes(size)
+	 * bytes (else -EINVAL), or NULL to only reset. read/write: (off, len)
+	 * checked, -EFAULT outside; writes are marked dirty.
+	 */
+	int (*mmio2_create)(struct dev_ins *ins, uint64_t size, uint32_t flags);
+	int (*mmio2_map)(struct dev_ins *ins, int h, uint64_t gpa);
+	int (*mmio2_unmap)(struct dev_ins *ins, int h);
+	int (*mmio2_track)(struct dev_ins *ins, int h, bool on);
+	int (*mmio2_query)(struct dev_ins *ins, int h, uint64_t *bitmap,
+			   size_t bytes);
+	int (*mmio2_read)(struct dev_ins *ins, int h, uint64_t off, void *buf,
+			  size_t len);
+	int (*mmio2_write)(struct dev_ins *ins, int h, uint64_t off,
+			   const void *buf, size_t len);
 	/* Monotonic clock in ns (injected in tests and fuzzing). */
 	uint64_t (*clock_ns)(struct dev_ins *ins);
 	/* NULL unless the profile trusts this device. */

@@ -20,7 +20,8 @@ static const char cli_usage[] =
 	"usage: wisp [OPTIONS] --kernel IMAGE\n"
 	"  --kernel PATH       guest image: ELF64 (long mode) or ELF32 (real mode)\n"
 	"  --cmdline STR       command line passed to the guest\n"
-	"  --mem SIZE          guest RAM, MiB or with K/M/G suffix (default 64M)\n"
+	"  --mem SIZE[,hugepages=on][,prefault=on]\n"
+	"                      guest RAM, MiB or with K/M/G suffix (default 64M)\n"
 	"  --cpus N            number of vCPUs (default 1)\n"
 	"  --serial SPEC       console of the first serial device:\n"
 	"                      stdio (default), none, file:PATH\n"
@@ -88,7 +89,7 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 		    const char *bad)
 {
 	switch (c) {
-	case OPT_MEM: cfg->mem_size = cli_parse_mem(arg); break;
+	case OPT_MEM: cli_parse_mem_opts(cfg, arg); break;
 	case OPT_CPUS: cfg->ncpus = cli_parse_cpus(arg); break;
 	case OPT_KERNEL: cfg->kernel = arg; break;
 	case OPT_CMDLINE: cfg->cmdline = arg; break;

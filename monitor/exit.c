@@ -8,7 +8,7 @@
 #include "exitcode.h"
 #include "vm.h"
 
-static void io_unclaimed(struct vm *vm, struct iobus *bus, uint64_t addr,
+static void io_unclaimed(struct vm *vm, const char *space, uint64_t addr,
 			 void *data, unsigned size, bool is_write)
 {
 	uint64_t n = atomic_fetch_add(&vm->unclaimed, 1) + 1, supp;
@@ -19,35 +19,57 @@ static void io_unclaimed(struct vm *vm, struct iobus *bus, uint64_t addr,
 		wlog(LOG_WARN,
 		     "unclaimed %s %s at 0x%llx size %u (%llu so far, %llu "
 		     "lines suppressed)",
-		     bus->name, is_write ? "write" : "read",
+		     space, is_write ? "write" : "read",
 		     (unsigned long long)addr, size, (unsigned long long)n,
 		     (unsigned long long)supp);
+}
+
+/* One access into a device, under its lock. */
+static void io_call(struct dev_ins *owner, const struct dev_io_ops *ops,
+		    void *opaque, uint64_t off, void *data, unsigned size,
+		    bool is_write)
+{
+	struct dev_host *h = owner->host;
+	uint64_t val = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (is_write) {
+		memcpy(&val, data, size);
+		if (ops->write)
+			ops->write(owner, opaque, off, size, val);
+	} else {
+		val = ops->read ? ops->read(owner, opaque, off, size) : ~0ull;
+		memcpy(data, &val, size);
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
 		 unsigned size, bool is_write)
 {
 	const struct iobus_range *r = iobus_find(bus, addr, size);
-	uint64_t val = 0;
 
-	if (!r) {
-		io_unclaimed(vm, bus, addr, data, size, is_write);
-		return;
-	}
-	struct dev_host *h = r->owner->host;
-	pthread_mutex_lock(&h->lock);
-	if (is_write) {
-		memcpy(&val, data, size);
-		if (r->ops->write)
-			r->ops->write(r->owner, r->opaque, addr - r->base, size,
-				      val);
-	} else {
-		val = r->ops->read ? r->ops->read(r->owner, r->opaque,
-						  addr - r->base, size)
-				   : ~0ull;
-		memcpy(data, &val, size);
-	}
-	pthread_mutex_unlock(&h->lock);
+	if (!r)
+		io_unclaimed(vm, bus->name, addr, data, size, is_write);
+	else
+		io_call(r->owner, r->ops, r->opaque, addr - r->base, data, size,
+			is_write);
+}
+
+/* MMIO exits are looked up in mem/'s guest-physical map. A write to ROM
+ * (a read-only memslot) exits too: it is dropped, the VM goes on. */
+void mmio_dispatch(struct vm *vm, uint64_t addr, void *data, unsigned size,
+		   bool is_write)
+{
+	struct gmap_range r;
+	bool found = gmap_lookup(&vm->mem.map, addr, size, &r);
+
+	if (found && r.kind == GMAP_MMIO)
+		io_call((struct dev_ins *)r.owner, r.ops, r.opaque,
+			addr - r.gpa, data, size, is_write);
+	else
+		io_unclaimed(vm, found && r.kind == GMAP_ROM ? "ROM" : "MMIO",
+			     addr, data, size, is_write);
 }
 
 static bool exit_io(struct vcpu *v)
@@ -80,8 +102,8 @@ static bool exit_mmio(struct vcpu *v)
 		vm_request_stop(v->vm, WISP_EXIT_INTERNAL, "bad KVM_EXIT_MMIO");
 		return false;
 	}
-	io_dispatch(v->vm, &v->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-		    len, run->mmio.is_write);
+	mmio_dispatch(v->vm, run->mmio.phys_addr, run->mmio.data, len,
+		      run->mmio.is_write);
 	return true;
 }
 

@@ -82,6 +82,7 @@ struct evloop {
 
 struct vm_config {
 	uint64_t mem_size;
+	struct mem_opts mem_opts; /* --mem SIZE,hugepages=on,prefault=on */
 	unsigned ncpus;
 	const char *kernel;
 	const char *cmdline;
@@ -95,7 +96,7 @@ struct vm {
 	int kvm_fd, vm_fd;
 	struct mem mem;
 	struct boot_info boot;
-	struct iobus pio, mmio;
+	struct iobus pio; /* MMIO lives in mem.map */
 	unsigned ncpus;
 	struct vcpu vcpus[VM_MAX_CPUS];
 	unsigned n_devs;
@@ -116,8 +117,10 @@ struct vm {
 void vm_request_stop(struct vm *vm, int code, const char *why);
 
 /* kvm.c: open /dev/kvm, check API and capabilities, create the VM, register
- * guest RAM (vm->mem, already initialised), create the irqchip. */
+ * guest RAM (vm->mem, already initialised). The irqchip comes after the
+ * devices are constructed: memslots they map (MMIO2) are cheap before it. */
 int kvm_open_vm(struct vm *vm);
+void kvm_create_irqchip(struct vm *vm);
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned idx);
 int vcpu_start(struct vcpu *v);
@@ -128,6 +131,8 @@ bool exit_dispatch(struct vcpu *v);
 /* io dispatch shared with the benchmark and tests */
 void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
 		 unsigned size, bool is_write);
+void mmio_dispatch(struct vm *vm, uint64_t addr, void *data, unsigned size,
+		   bool is_write);
 
 /* devmgr.c: instances from the CLI and profile defaults. */
 int devmgr_create(struct vm *vm, char *err, size_t errlen);

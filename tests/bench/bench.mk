@@ -2,9 +2,9 @@
 # toolchain and wisp's own loader so only the monitor differs.
 BENCH_DIR := build/bench
 BENCH_EXITS ?= 1000000
-BARE_SRCS := tests/bench/bare.c mem/mem.c monitor/loader_testimg.c monitor/cpu_x86.c
+BARE_SRCS := tests/bench/bare.c $(wildcard mem/*.c) monitor/loader_testimg.c monitor/cpu_x86.c
 
-$(BENCH_DIR)/bare: $(BARE_SRCS) monitor/loader.h mem/mem.h | setup
+$(BENCH_DIR)/bare: $(BARE_SRCS) monitor/loader.h mem/mem.h mem/map.h | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -o $@ $(BARE_SRCS)
 

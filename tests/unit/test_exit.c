@@ -34,7 +34,7 @@ static int setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	memset(&area, 0, sizeof(area));
 	iobus_init(&vm.pio, "port", 0x10000);
-	iobus_init(&vm.mmio, "MMIO", ~0ull);
+	mem_init_empty(&vm.mem);
 	vm.unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
 	v = (struct vcpu){ .vm = &vm, .fd = -1, .run = &area.run,
 			   .run_size = sizeof(area) };

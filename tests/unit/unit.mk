@@ -4,18 +4,21 @@
 UNIT_DIR := build/host/tests
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-UNIT_SRCS_test_mem := mem/mem.c
-UNIT_SRCS_test_loader := monitor/loader_testimg.c mem/mem.c
+MEM_SRCS := $(wildcard mem/*.c)
+UNIT_SRCS_test_mem := $(MEM_SRCS)
+UNIT_SRCS_test_map := $(MEM_SRCS)
+UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
+UNIT_SRCS_test_loader := monitor/loader_testimg.c $(MEM_SRCS)
 UNIT_SRCS_test_iobus := monitor/iobus.c
-UNIT_SRCS_test_devhlp := monitor/fd.c monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
-UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c
+UNIT_SRCS_test_devhlp := monitor/fd.c monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c $(MEM_SRCS) devices/framework.c
+UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c $(MEM_SRCS)
 
 # Device-model tests drive the devices through the fuzz helper table
 # (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c)
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
