@@ -121,8 +121,10 @@ int mem_register_kvm(struct mem *m, int vm_fd)
 
 	mem_kvm_caps(m, vm_fd);
 	m->vm_fd = vm_fd;
-	for (unsigned i = 0; i < m->n_ranges && rc == 0; i++)
+	for (unsigned i = 0; i < m->n_ranges && rc == 0; i++) {
 		rc = mem_slot_range(m, &m->ranges[i], 0);
+		m->ranges[i].d.slot = m->ranges[i].slot; /* its dirty log */
+	}
 	for (unsigned i = 0; i < m->n_roms && rc == 0; i++)
 		rc = mem_slot_range(m, &m->roms[i], KVM_MEM_READONLY);
 	for (unsigned i = 0; i < MEM_MAX_MMIO2 && rc == 0; i++) {
