@@ -45,6 +45,25 @@ struct dev_opt {
 	const char *help;
 };
 
+#define DEV_DISPLAY_RECTS 8
+
+/* A changed rectangle of the screen: [x0, x1) x [y0, y1). */
+struct dev_rect {
+	unsigned x0, y0, x1, y1;
+};
+
+/* A display device's screen, as its display op describes it: XRGB8888
+ * pixels the device owns (valid until its next call), and what the update
+ * cost: pages read from VRAM, and the rectangles that changed (at most
+ * DEV_DISPLAY_RECTS; more are merged into the last). */
+struct dev_display {
+	const uint32_t *pixels;
+	unsigned width, height, stride; /* stride in pixels */
+	unsigned pages_read;
+	unsigned n_rects;
+	struct dev_rect rects[DEV_DISPLAY_RECTS];
+};
+
 struct dev_ops {
 	int (*construct)(struct dev_ins *ins); /* required; <0: -errno */
 	void (*destruct)(struct dev_ins *ins); /* optional */
@@ -54,6 +73,9 @@ struct dev_ops {
 	/* optional: serialise state into buf (returns bytes or -errno) */
 	long (*save)(struct dev_ins *ins, void *buf, size_t len);
 	int (*load)(struct dev_ins *ins, const void *buf, size_t len);
+	/* optional, display devices: bring the device's copy of the screen up
+	 * to date (reading only dirty VRAM pages) and describe it. */
+	int (*display)(struct dev_ins *ins, struct dev_display *out);
 };
 
 struct dev_reg {

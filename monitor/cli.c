@@ -26,13 +26,14 @@ static const char cli_usage[] =
 	"  --serial SPEC       console of the first serial device:\n"
 	"                      stdio (default), none, file:PATH\n"
 	"  --device SPEC       NAME[,KEY=VALUE...]; repeat for several instances\n"
+	"  --screenshot PATH   the display as PNG, at exit and on SIGUSR1\n"
 	"  --list-devices      print the devices compiled into this binary\n"
 	"  --help, --version\n"
 	"Exit status: the guest's own status 0-63; wisp errors 64-79\n"
 	"(see README); 128+N after signal N.\n";
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
-       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION };
+       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SCREENSHOT };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -41,6 +42,7 @@ static const struct option cli_opts[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -95,6 +97,7 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_CMDLINE: cfg->cmdline = arg; break;
 	case OPT_SERIAL: cfg->serial = arg; break;
 	case OPT_DEVICE: cli_add_device(cfg, arg); break;
+	case OPT_SCREENSHOT: cfg->screenshot = arg; break;
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
 	case OPT_VERSION:

@@ -99,6 +99,7 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	if (vm->stop_fd < 0 || vm->rxready_fd < 0)
 		die(WISP_EXIT_OSERR, "eventfd: %s", strerror(errno));
 	vm->stop_fd = fd_pin(vm->stop_fd, FD_STOP);
+	screenshot_open(vm);
 	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
 
@@ -151,6 +152,7 @@ static void vm_teardown(struct vm *vm)
 {
 	uint64_t n = atomic_load(&vm->unclaimed);
 
+	screenshot_take(vm, "exit");
 	devmgr_destruct(vm);
 	chr_close(&vm->console);
 	if (n)

@@ -87,6 +87,7 @@ struct vm_config {
 	const char *kernel;
 	const char *cmdline;
 	const char *serial; /* "stdio", "none" or "file:PATH" */
+	const char *screenshot; /* --screenshot PATH or NULL */
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
 };
@@ -111,6 +112,8 @@ struct vm {
 	atomic_uint_fast64_t unclaimed;
 	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
 	struct evloop ev;
+	int shot_fd;    /* --screenshot file, -1 without */
+	unsigned shots;
 };
 
 /* Ask the VM to stop with `code`; the first request wins. Any thread. */
@@ -152,6 +155,11 @@ bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
  * sandbox), then run the main thread's loop until stop; returns the code. */
 void evloop_init(struct vm *vm);
 int evloop_run(struct vm *vm);
+
+/* screenshot.c: open --screenshot's file (exit 66 if it cannot be), and
+ * write the display device's screen to it as PNG (main thread). */
+void screenshot_open(struct vm *vm);
+void screenshot_take(struct vm *vm, const char *why);
 
 /* priv.c: drop what is no longer needed once setup is done. */
 int priv_drop(void);

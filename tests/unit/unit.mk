@@ -25,6 +25,7 @@ UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_debug_exit := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_fb := $(DEV_TEST_SRCS)
 
 # Rewritten only when its content changes (FORCE + cmp, like .profile).
 $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE
