@@ -8,8 +8,11 @@
  * the last one and reads only those, so a screen that changed a little is
  * cheap to update; runs of changed pages become changed rectangles.
  *
- * Ports, 12 bytes at `port`, 4-byte reads (others read all ones):
- *   +0 width  +4 height  +8 screens taken so far (display calls)
+ * Ports, 12 bytes at `port`, 4-byte accesses (others read all ones):
+ *   +0 width; write 1: map VRAM at `vram` (the guest turns the display
+ *      on, like programming a BAR: a guest that never does costs no
+ *      memslot), 0: unmap it
+ *   +4 height  +8 screens taken so far (display calls)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,7 +56,28 @@ static uint64_t fb_pio_read(struct dev_ins *ins, void *opaque, uint64_t off,
 	}
 }
 
-static const struct dev_io_ops fb_pio = { .read = fb_pio_read };
+static void fb_pio_write(struct dev_ins *ins, void *opaque, uint64_t off,
+			 unsigned size, uint64_t val)
+{
+	struct fb *f = ins->priv;
+	int rc;
+
+	if (off != 0 || size != 4 || val > 1)
+		return;
+	if (val)
+		rc = ins->hlp->mmio2_map(ins, f->vram, f->vram_gpa);
+	else
+		rc = ins->hlp->mmio2_unmap(ins, f->vram);
+	if (rc < 0 && rc != -EBUSY && rc != -ENOENT)
+		ins->hlp->log(ins, DEV_LOG_WARN, "VRAM %s at 0x%" PRIx64
+			      " failed (error %d)", val ? "map" : "unmap",
+			      f->vram_gpa, rc);
+}
+
+static const struct dev_io_ops fb_pio = {
+	.read = fb_pio_read,
+	.write = fb_pio_write,
+};
 
 /* Read one dirty page into the copy; returns 1 if it was read. */
 static unsigned fb_pull_page(struct dev_ins *ins, struct fb *f, uint64_t page)
@@ -158,8 +182,6 @@ static int fb_construct(struct dev_ins *ins)
 	if (!f->shadow || !f->bitmap)
 		return -ENOMEM;
 	rc = f->vram = h->mmio2_create(ins, f->vram_size, DEV_MMIO2_TRACK);
-	if (rc >= 0)
-		rc = h->mmio2_map(ins, f->vram, f->vram_gpa);
 	if (rc >= 0)
 		rc = h->io_register(ins, DEV_SPACE_PIO, f->port, FB_PIO_LEN,
 				    &fb_pio, NULL);

@@ -95,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_host_init(&h);
 	if (fuzz_dev_create(&h, &dev_reg_fb, false, spec, &ins) < 0)
 		fuzz_fail("fb: %s", h.err);
+	fuzz_pio_write(&h, FUZZ_FB_PORT, 4, 1); /* display on */
 	for (unsigned n = 0; c.p < c.end && n < 1024; n++) {
 		switch (take(&c, 1) % 4) {
 		case 0: fb_guest_write(&h, &c, ins->priv); break;

@@ -1,6 +1,6 @@
 /*
  * tests/guests/fb.c - draws into the framebuffer (fb device, VRAM at
- * 0xd1000000, geometry from its ports at 0x5f0): a pattern every pixel of
+ * 0xd1000000 once turned on, geometry from its ports at 0x5f0): a pattern every pixel of
  * which tests/integration/fb.sh can recompute. Then it marks 1 (testdev),
  * waits for the first screenshot (SIGUSR1), changes three pixels on two
  * pages, and exits: the exit screenshot must read only those pages.
@@ -26,6 +26,7 @@ int main(uint64_t idx, uint64_t ncpus, const char *cmdline)
 	uint32_t w = inl(FB_PORT), h = inl(FB_PORT + 4);
 
 	CHECK("fb", 1, w > 8 && h > 8 && w <= 1920 && h <= 1200);
+	outl(FB_PORT, 1); /* display on: VRAM mapped */
 	for (uint32_t y = 0; y < h; y++)
 		for (uint32_t x = 0; x < w; x++)
 			put(w, x, y, pattern(x, y));

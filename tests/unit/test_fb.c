@@ -38,6 +38,7 @@ static struct dev_ins *create(struct fuzz_host *h, const char *spec)
 	struct dev_ins *ins = NULL;
 
 	assert_int_equal(fuzz_dev_create(h, &dev_reg_fb, false, spec, &ins), 0);
+	fuzz_pio_write(h, PORT, 4, 1); /* display on: VRAM mapped */
 	return ins;
 }
 
@@ -108,6 +109,22 @@ static void test_many_runs_merge(void **state)
 	assert_int_equal(d.rects[DEV_DISPLAY_RECTS - 1].y1, 39);
 }
 
+static void test_display_off(void **state)
+{
+	struct fuzz_host *h = *state;
+	struct dev_ins *ins = create(h, "fb,width=64,height=64,vram=0x100000");
+	uint32_t v = 1;
+
+	shot(ins);
+	fuzz_pio_write(h, PORT, 4, 0); /* off: VRAM unmapped */
+	assert_int_equal(fuzz_guest_write(h, VRAM, &v, 4), -EFAULT);
+	assert_int_equal(shot(ins).pages_read, 0);
+	fuzz_pio_write(h, PORT, 4, 1);
+	fuzz_pio_write(h, PORT, 4, 1); /* twice: still on, logged nothing */
+	assert_int_equal(fuzz_guest_write(h, VRAM, &v, 4), 0);
+	assert_int_equal(shot(ins).pages_read, 1);
+}
+
 static void test_options(void **state)
 {
 	struct fuzz_host *h = *state;
@@ -149,7 +166,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_geometry_ports), T(test_dirty_pages_only),
-		T(test_many_runs_merge), T(test_options), T(test_not_owner),
+		T(test_many_runs_merge), T(test_display_off), T(test_options), T(test_not_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
