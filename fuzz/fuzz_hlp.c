@@ -449,6 +449,18 @@ void fuzz_fixture_free(struct fuzz_fixture *f)
 	free(f);
 }
 
+int fuzz_fixture_setup_empty(void **state)
+{
+	*state = fuzz_fixture_new(NULL, false);
+	return *state ? 0 : -1;
+}
+
+int fuzz_fixture_teardown(void **state)
+{
+	fuzz_fixture_free(*state);
+	return 0;
+}
+
 static unsigned count_live(const struct fuzz_host *h, const struct dev_reg *reg)
 {
 	unsigned n = 0;

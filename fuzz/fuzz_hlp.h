@@ -109,6 +109,9 @@ struct fuzz_fixture {
 };
 struct fuzz_fixture *fuzz_fixture_new(const struct dev_reg *reg, bool trusted);
 void fuzz_fixture_free(struct fuzz_fixture *f);
+/* cmocka setup/teardown: *state is a fixture with no device. */
+int fuzz_fixture_setup_empty(void **state);
+int fuzz_fixture_teardown(void **state);
 
 /*
  * Create and construct one instance of `reg` with the trusted or untrusted

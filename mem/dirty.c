@@ -161,13 +161,9 @@ int mem_sim_guest_write(struct mem *m, uint64_t gpa, const void *buf,
 			size_t len)
 {
 	struct gmap_range r;
-	uint64_t end;
 
-	if (__builtin_add_overflow(gpa, len, &end) ||
-	    !gmap_lookup(&m->map, gpa, len, &r) ||
-	    (r.kind != GMAP_RAM && r.kind != GMAP_MMIO2))
+	if (mem_copy_in(m, gpa, buf, len, &r) < 0)
 		return -EFAULT;
-	memcpy(r.host + (gpa - r.gpa), buf, len);
 	struct mem_dirty *d = mem_dirty_of(m, &r);
 	/* KVM logs only slots with logging on. */
 	if (d && d->track && d->slot >= 0 && len)

@@ -194,16 +194,25 @@ struct mem_dirty *mem_dirty_of(struct mem *m, const struct gmap_range *r)
 	return NULL;
 }
 
-int mem_write(struct mem *m, uint64_t gpa, const void *buf, size_t len)
+int mem_copy_in(struct mem *m, uint64_t gpa, const void *buf, size_t len,
+		struct gmap_range *r)
 {
-	struct gmap_range r;
 	uint64_t end;
 
 	if (__builtin_add_overflow(gpa, len, &end) ||
-	    !gmap_lookup(&m->map, gpa, len, &r) ||
-	    (r.kind != GMAP_RAM && r.kind != GMAP_MMIO2))
+	    !gmap_lookup(&m->map, gpa, len, r) ||
+	    (r->kind != GMAP_RAM && r->kind != GMAP_MMIO2))
 		return -EFAULT;
-	memcpy(r.host + (gpa - r.gpa), buf, len);
+	memcpy(r->host + (gpa - r->gpa), buf, len);
+	return 0;
+}
+
+int mem_write(struct mem *m, uint64_t gpa, const void *buf, size_t len)
+{
+	struct gmap_range r;
+
+	if (mem_copy_in(m, gpa, buf, len, &r) < 0)
+		return -EFAULT;
 	/* Marked after the copy: a query racing with us may report the page
 	 * once more, never miss it. */
 	struct mem_dirty *d = mem_dirty_of(m, &r);

@@ -197,6 +197,9 @@ int dirty_collect(struct mem *m, struct mem_dirty *d, bool mapped,
 		  uint64_t *out);
 /* Move what KVM logged for d's slot into d->acc. */
 int dirty_harvest(struct mem *m, struct mem_dirty *d);
+/* Checked copy into RAM or MMIO2 (no marking); *r gets the range. */
+int mem_copy_in(struct mem *m, uint64_t gpa, const void *buf, size_t len,
+		struct gmap_range *r);
 /* The tracker behind a map range (NULL: none). */
 struct mem_dirty *mem_dirty_of(struct mem *m, const struct gmap_range *r);
 

@@ -21,18 +21,6 @@ extern const struct dev_reg dev_reg_fb, dev_reg_testdev;
 #define VRAM 0x100000ull
 #define PORT 0x5f0
 
-static int setup(void **state)
-{
-	*state = fuzz_fixture_new(NULL, false);
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	fuzz_fixture_free(*state);
-	return 0;
-}
-
 static struct dev_ins *create(struct fuzz_host *h, const char *spec)
 {
 	struct dev_ins *ins = NULL;
@@ -160,7 +148,8 @@ static void test_not_owner(void **state)
 	assert_int_equal(other->hlp->mmio2_create(other, 4096, 0), -EINVAL);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fuzz_fixture_setup_empty, \
+						 fuzz_fixture_teardown)
 
 int main(void)
 {

@@ -21,19 +21,6 @@ extern const struct dev_reg dev_reg_testdev;
 #define MMIO 0xd0000000ull
 #define COUNT_OFF 0xff8
 
-/* *state is a struct fuzz_fixture with no device, used as its host. */
-static int setup(void **state)
-{
-	*state = fuzz_fixture_new(NULL, false);
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	fuzz_fixture_free(*state);
-	return 0;
-}
-
 static struct dev_ins *create(struct fuzz_host *h, const char *spec)
 {
 	struct dev_ins *ins = NULL;
@@ -271,7 +258,8 @@ static void test_dirty_ram_trusted(void **state)
 	assert_int_equal(h->mem[4096], 0x55);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fuzz_fixture_setup_empty, \
+						 fuzz_fixture_teardown)
 
 int main(void)
 {
