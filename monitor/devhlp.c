@@ -42,7 +42,7 @@ static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
 	struct dev_host *h = host_of(ins);
 	struct dev_ins *clash = NULL;
 
-	/* Ranges are fixed once vCPUs run: the lookup on exits takes no lock. */
+	/* Ranges are fixed once vCPUs run: the port lookup takes no lock. */
 	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
 	    h->constructed)
 		return -EINVAL;
