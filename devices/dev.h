@@ -33,6 +33,9 @@ enum dev_class {
 /* dev_reg.flags */
 #define DEV_F_TRUSTABLE (1u << 0) /* a profile may grant it the trusted table */
 #define DEV_F_NEEDS_TRUST (1u << 1) /* refuses to run untrusted */
+/* Runs inside wisp only: it maps MMIO2 regions at run time, which device
+ * processes cannot yet do (--sandbox=all leaves it in wisp). */
+#define DEV_F_NO_SANDBOX (1u << 2)
 
 enum dev_opt_type { DEV_OPT_U64, DEV_OPT_STR };
 
@@ -45,6 +48,25 @@ struct dev_opt {
 	const char *help;
 };
 
+#define DEV_DISPLAY_RECTS 8
+
+/* A changed rectangle of the screen: [x0, x1) x [y0, y1). */
+struct dev_rect {
+	unsigned x0, y0, x1, y1;
+};
+
+/* A display device's screen, as its display op describes it: XRGB8888
+ * pixels the device owns (valid until its next call), and what the update
+ * cost: pages read from VRAM, and the rectangles that changed (at most
+ * DEV_DISPLAY_RECTS; more are merged into the last). */
+struct dev_display {
+	const uint32_t *pixels;
+	unsigned width, height, stride; /* stride in pixels */
+	unsigned pages_read;
+	unsigned n_rects;
+	struct dev_rect rects[DEV_DISPLAY_RECTS];
+};
+
 struct dev_ops {
 	int (*construct)(struct dev_ins *ins); /* required; <0: -errno */
 	void (*destruct)(struct dev_ins *ins); /* optional */
@@ -54,6 +76,9 @@ struct dev_ops {
 	/* optional: serialise state into buf (returns bytes or -errno) */
 	long (*save)(struct dev_ins *ins, void *buf, size_t len);
 	int (*load)(struct dev_ins *ins, const void *buf, size_t len);
+	/* optional, display devices: bring the device's copy of the screen up
+	 * to date (reading only dirty VRAM pages) and describe it. */
+	int (*display)(struct dev_ins *ins, struct dev_display *out);
 };
 
 struct dev_reg {
@@ -111,7 +136,23 @@ struct dev_hlp_trusted {
 	/* Another instance by registration name and index, or NULL. */
 	struct dev_ins *(*dev_find)(struct dev_ins *ins, const char *name,
 				    unsigned idx);
+	/* Dirty tracking of guest RAM, on or off; query-and-reset the pages
+	 * of [gpa, gpa+size) (page-aligned, in one RAM range), bitmap as for
+	 * mmio2_query. Diff snapshots and tests use it. */
+	int (*ram_track)(struct dev_ins *ins, bool on);
+	int (*ram_query)(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			 uint64_t *bitmap, size_t bytes);
 };
+
+/* mmio2_create flags */
+#define DEV_MMIO2_TRACK (1u << 0) /* dirty tracking, on from creation */
+
+/* Bytes of an MMIO2 dirty bitmap: one bit per 4 KiB page, rounded up to
+ * 64 pages. */
+static inline size_t dev_mmio2_bitmap_bytes(uint64_t size)
+{
+	return (size_t)((size / 4096 + 63) / 64 * 8);
+}
 
 /*
  * Every call names its caller; the table checks that the caller owns what it
@@ -157,6 +198,26 @@ struct dev_hlp {
 	long (*chr_write)(struct dev_ins *ins, const void *buf, size_t len);
 	int (*chr_set_rx)(struct dev_ins *ins, dev_chr_rx_fn fn);
 	void (*chr_rx_ready)(struct dev_ins *ins);
+	/*
+	 * MMIO2: memory this instance owns, mapped into the guest where it
+	 * says (a framebuffer, a BAR), movable. create (during construct
+	 * only) returns a handle >= 0; every other call checks it: unknown
+	 * -EBADF, another instance's -EPERM. map: page-aligned gpa, -EEXIST
+	 * on overlap, -EBUSY if mapped. track: -ENOTSUP without
+	 * DEV_MMIO2_TRACK. query: bitmap of dev_mmio2_bitmap_bytes(size)
+	 * bytes (else -EINVAL), or NULL to only reset. read/write: (off, len)
+	 * checked, -EFAULT outside; writes are marked dirty.
+	 */
+	int (*mmio2_create)(struct dev_ins *ins, uint64_t size, uint32_t flags);
+	int (*mmio2_map)(struct dev_ins *ins, int h, uint64_t gpa);
+	int (*mmio2_unmap)(struct dev_ins *ins, int h);
+	int (*mmio2_track)(struct dev_ins *ins, int h, bool on);
+	int (*mmio2_query)(struct dev_ins *ins, int h, uint64_t *bitmap,
+			   size_t bytes);
+	int (*mmio2_read)(struct dev_ins *ins, int h, uint64_t off, void *buf,
+			  size_t len);
+	int (*mmio2_write)(struct dev_ins *ins, int h, uint64_t off,
+			   const void *buf, size_t len);
 	/* Monotonic clock in ns (injected in tests and fuzzing). */
 	uint64_t (*clock_ns)(struct dev_ins *ins);
 	/* NULL unless the profile trusts this device. */

@@ -272,7 +272,8 @@ void dev_list(int fd)
 		dprintf(fd, "%-12s %-9s %-10s %-10s %4u  %s\n", r->name,
 			class_name(r->cls),
 			dev_registry[i].trusted ? "trusted" : "untrusted",
-			dev_registry[i].sandboxed ? "process" : "wisp",
+			dev_registry[i].sandboxed ? "process"
+			: r->flags & DEV_F_NO_SANDBOX ? "wisp only" : "wisp",
 			r->max_instances, r->desc ? r->desc : "");
 		for (size_t j = 0; j < r->n_opts; j++)
 			list_opt(fd, &r->opts[j]);

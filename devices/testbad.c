@@ -5,7 +5,7 @@
  * VM with WISP_EXIT_SANDBOX, naming the device and the cause, while the host
  * stays unchanged.
  *
- * Port `port` (default 0xf0), 4 bytes; write a command:
+ * Port `port` (default 0x500), 4 bytes; write a command:
  *   1  open(`path`, O_CREAT) - a syscall outside its policy (SIGSYS)
  *   2  raise interrupt line `foreign` (default 11), which it never claimed -
  *      a write outside what it owns, refused by wisp's proxy check
@@ -80,7 +80,7 @@ static void testbad_reset(struct dev_ins *ins)
 static int testbad_construct(struct dev_ins *ins)
 {
 	struct testbad *t = ins->priv;
-	uint64_t port = 0xf0, irq = 10, foreign = 11;
+	uint64_t port = 0x500, irq = 10, foreign = 11;
 	int rc;
 
 	ins->hlp->cfg_u64(ins, "port", &port);
@@ -99,7 +99,7 @@ static int testbad_construct(struct dev_ins *ins)
 
 static const struct dev_opt testbad_opts[] = {
 	{ .key = "port", .type = DEV_OPT_U64, .min = 0,
-	  .max = 0x10000 - TESTBAD_LEN, .help = "command port (default 0xf0)" },
+	  .max = 0x10000 - TESTBAD_LEN, .help = "command port (default 0x500)" },
 	{ .key = "irq", .type = DEV_OPT_U64, .min = 0, .max = 23,
 	  .help = "its own interrupt line (default 10)" },
 	{ .key = "foreign", .type = DEV_OPT_U64, .min = 0, .max = 23,

@@ -14,8 +14,8 @@ FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 # UBSan findings must fail the replay, not scroll past.
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
-FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c
-FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk
+FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c $(wildcard mem/*.c)
+FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
 
 .PRECIOUS: $(FUZZ_DIR)/registry-%.c
 $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
@@ -55,3 +55,25 @@ fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS))
 		grep -h 'stat::number_of_executed_units\|stat::new_units_added' \
 			$(FUZZ_DIR)/$$t.log | sed "s/^/fuzz: $$t: /"; \
 	done
+
+# Library targets: fuzz/<name>_target.c drives a library API (mem/), not a
+# device; replayed and fuzzed like the device targets, corpus in
+# fuzz/corpus/<name>/.
+LIB_FUZZ_TARGETS := $(patsubst fuzz/%_target.c,%,$(wildcard fuzz/*_target.c))
+LIB_FUZZ_SRCS := $(wildcard mem/*.c)
+LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
+
+$(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
+		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_target.c fuzz/replay.c \
+		$(LIB_FUZZ_SRCS) -lpthread
+
+$(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
+		fuzz/%_target.c $(LIB_FUZZ_DEPS) | setup
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS)
+
+fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
+fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)
+fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(LIB_FUZZ_TARGETS))

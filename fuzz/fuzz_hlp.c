@@ -299,6 +299,63 @@ static uint64_t hlp_clock_ns(struct dev_ins *ins)
 	return host_of(ins)->now_ns;
 }
 
+/* --- MMIO2: mem/'s code over its own map, no KVM --- */
+
+static struct mem *pgm_of(struct dev_ins *ins)
+{
+	return &host_of(ins)->pgm;
+}
+
+static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+{
+	char name[GMAP_NAME_LEN];
+
+	if (caller(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
+	return mem_mmio2_create(pgm_of(ins), ins, name, size,
+				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
+}
+
+static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
+{
+	return mem_mmio2_map(pgm_of(ins), ins, h, gpa, NULL, 0);
+}
+
+static int hlp_mmio2_unmap(struct dev_ins *ins, int h)
+{
+	return mem_mmio2_unmap(pgm_of(ins), ins, h);
+}
+
+static int hlp_mmio2_track(struct dev_ins *ins, int h, bool on)
+{
+	return mem_mmio2_track(pgm_of(ins), ins, h, on);
+}
+
+static int hlp_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
+			   size_t bytes)
+{
+	return mem_mmio2_query(pgm_of(ins), ins, h, bitmap, bytes);
+}
+
+static int hlp_mmio2_read(struct dev_ins *ins, int h, uint64_t off, void *buf,
+			  size_t len)
+{
+	return mem_mmio2_read(pgm_of(ins), ins, h, off, buf, len);
+}
+
+static int hlp_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
+			   const void *buf, size_t len)
+{
+	return mem_mmio2_write(pgm_of(ins), ins, h, off, buf, len);
+}
+
+int fuzz_guest_write(struct fuzz_host *h, uint64_t gpa, const void *buf,
+		     size_t len)
+{
+	return mem_sim_guest_write(&h->pgm, gpa, buf, len);
+}
+
 /* --- trusted powers --- */
 
 static void hlp_vm_poweroff(struct dev_ins *ins, int status)
@@ -327,10 +384,36 @@ static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
 	return NULL;
 }
 
+static int hlp_ram_track(struct dev_ins *ins, bool on)
+{
+	host_of(ins)->ram_track_calls++;
+	return 0;
+}
+
+/* The fake's RAM is a plain buffer with no log: the conservative answer,
+ * every page dirty, after the same argument checks as mem_ram_query. */
+static int hlp_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			 uint64_t *bitmap, size_t bytes)
+{
+	host_of(ins);
+	if ((gpa | size) & 0xfff || !size || !mem_ptr(ins->host, gpa, size))
+		return -EINVAL;
+	if (!bitmap)
+		return 0;
+	if (bytes != dev_mmio2_bitmap_bytes(size))
+		return -EINVAL;
+	memset(bitmap, 0, bytes);
+	for (uint64_t p = 0; p < size / 4096; p++)
+		bitmap[p / 64] |= 1ull << (p % 64);
+	return 0;
+}
+
 static const struct dev_hlp_trusted fuzz_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
 	.dev_find = hlp_dev_find,
+	.ram_track = hlp_ram_track,
+	.ram_query = hlp_ram_query,
 };
 
 #define FUZZ_HLP_COMMON                                                        \
@@ -341,7 +424,11 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns
+	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns,            \
+	.mmio2_create = hlp_mmio2_create, .mmio2_map = hlp_mmio2_map,          \
+	.mmio2_unmap = hlp_mmio2_unmap, .mmio2_track = hlp_mmio2_track,        \
+	.mmio2_query = hlp_mmio2_query, .mmio2_read = hlp_mmio2_read,          \
+	.mmio2_write = hlp_mmio2_write
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };
@@ -354,6 +441,7 @@ void fuzz_host_init(struct fuzz_host *h)
 {
 	memset(h, 0, sizeof(*h));
 	h->verbose = getenv("WISP_FUZZ_VERBOSE") != NULL;
+	mem_init_empty(&h->pgm);
 }
 
 void fuzz_host_fini(struct fuzz_host *h)
@@ -361,6 +449,7 @@ void fuzz_host_fini(struct fuzz_host *h)
 	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
 		if (h->devs[i].used)
 			fuzz_dev_destroy(h, &h->devs[i].ins);
+	mem_destroy(&h->pgm);
 }
 
 struct fuzz_fixture *fuzz_fixture_new(const struct dev_reg *reg, bool trusted)
@@ -384,6 +473,18 @@ void fuzz_fixture_free(struct fuzz_fixture *f)
 		return;
 	fuzz_host_fini(&f->h);
 	free(f);
+}
+
+int fuzz_fixture_setup_empty(void **state)
+{
+	*state = fuzz_fixture_new(NULL, false);
+	return *state ? 0 : -1;
+}
+
+int fuzz_fixture_teardown(void **state)
+{
+	fuzz_fixture_free(*state);
+	return 0;
 }
 
 static unsigned count_live(const struct fuzz_host *h, const struct dev_reg *reg)
@@ -412,6 +513,9 @@ static void release_all(struct fuzz_host *h, struct fuzz_dev *d)
 	for (unsigned g = 0; g < FUZZ_NR_GSI; g++)
 		if (h->irqs[g].owner == &d->ins)
 			h->irqs[g] = (struct fuzz_irq){ 0 };
+	for (int r = 0; r < MEM_MAX_MMIO2; r++)
+		if (h->pgm.mmio2[r].used && h->pgm.mmio2[r].owner == &d->ins)
+			mem_mmio2_destroy(&h->pgm, &d->ins, r);
 	free(d->ins.priv);
 	memset(d, 0, sizeof(*d));
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "dev.h"
+#include "mem.h"
 
 #define FUZZ_MEM_SIZE 0x10000u /* guest RAM: [0, 64 KiB) */
 #define FUZZ_MAX_DEVS 8
@@ -101,6 +102,10 @@ struct fuzz_host {
 	bool verbose; /* also print log lines (WISP_FUZZ_VERBOSE set) */
 	uint64_t unclaimed; /* accesses no range took */
 	char err[160];      /* why the last fuzz_dev_create failed */
+	/* MMIO2 regions live in mem/'s own map, without KVM, so ownership,
+	 * sizes and the dirty rules are the monitor's code, not a copy. */
+	struct mem pgm;
+	unsigned ram_track_calls;
 };
 
 /* Zero the host; RAM is zeroed, the clock starts at 0. */
@@ -117,6 +122,9 @@ struct fuzz_fixture {
 };
 struct fuzz_fixture *fuzz_fixture_new(const struct dev_reg *reg, bool trusted);
 void fuzz_fixture_free(struct fuzz_fixture *f);
+/* cmocka setup/teardown: *state is a fixture with no device. */
+int fuzz_fixture_setup_empty(void **state);
+int fuzz_fixture_teardown(void **state);
 
 /*
  * Create and construct one instance of `reg` with the trusted or untrusted
@@ -151,6 +159,11 @@ void fuzz_pio_write(struct fuzz_host *h, uint64_t port, unsigned size,
 uint64_t fuzz_mmio_read(struct fuzz_host *h, uint64_t gpa, unsigned size);
 void fuzz_mmio_write(struct fuzz_host *h, uint64_t gpa, unsigned size,
 		     uint64_t val);
+
+/* A guest write into an MMIO2 region (or other mapped memory), logged as
+ * KVM's dirty log would log it. 0 or -EFAULT. */
+int fuzz_guest_write(struct fuzz_host *h, uint64_t gpa, const void *buf,
+		     size_t len);
 
 /* Console input for ins: held (up to FUZZ_PEND_MAX), then offered unless the
  * device is being waited on. Returns how many bytes were held or taken. */

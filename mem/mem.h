@@ -1,28 +1,74 @@
 /*
- * mem/mem.h - guest-physical memory: RAM backed by one memfd, registered as
- * KVM memslots, and the single checked translation every access goes through.
+ * mem/mem.h - the compact PGM: guest RAM backed by one memfd, ROM, MMIO
+ * and MMIO2 ranges in one guest-physical map (map.h), the KVM memslots
+ * behind them, checked guest memory access and dirty-page tracking.
  *
  * Layout: RAM fills [0, min(size, MEM_HOLE_START)); what does not fit goes
- * above 4 GiB. [MEM_HOLE_START, 4 GiB) is the 32-bit MMIO hole. The full
- * memory manager (ROM, MMIO2, dirty tracking) is its own issue; this is the
- * minimal part the core needs, with its final interface for guest access.
+ * above 4 GiB. [MEM_HOLE_START, 4 GiB) is the 32-bit MMIO hole.
+ *
+ * Without KVM (vm_fd < 0: unit tests, fuzzing) everything works the same,
+ * and mem_sim_guest_write stands in for KVM's dirty log.
+ *
+ * Dirty tracking (MMIO2 regions and RAM ranges), VirtualBox's rule: while
+ * mapped with tracking on, a query reports exactly the pages written by the
+ * guest (KVM's log) and by the host (mem_write, mem_mmio2_write) since the
+ * last query. Otherwise a region written since the last query (or mapped
+ * with tracking off, where the guest may write unseen) reports every page,
+ * one that was not reports none: a page is never missed.
  */
 #ifndef WISP_MEM_H
 #define WISP_MEM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "map.h"
+
 #define MEM_HOLE_START 0xC0000000ull
 #define MEM_HOLE_END 0x100000000ull
 #define MEM_MAX_RAM_RANGES 2
+#define MEM_MAX_ROMS 4
+#define MEM_MAX_MMIO2 16
+#define MEM_MAX_SLOTS 512 /* wisp's own cap; KVM's may be lower */
+#define MEM_PAGE 4096ull
+
+/* mem_mmio2_create flags */
+#define MEM_MMIO2_F_TRACK (1u << 0) /* dirty tracking, on from creation */
+
+/* One dirty tracker: a KVM memslot's log plus host-side writes. */
+struct mem_dirty {
+	int slot;        /* KVM memslot, -1 while unmapped */
+	uint64_t npages;
+	uint64_t *acc;   /* host writes and harvested guest writes */
+	uint64_t *sim;   /* no KVM: the simulated guest log */
+	uint64_t *tmp;   /* scratch for one fetch of KVM's log */
+	bool acc_any;    /* acc may have bits (set after them) */
+	bool track;      /* tracking on */
+};
 
 struct mem_range {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *host;
-	uint32_t slot;
+	int slot;
+	struct mem_dirty d; /* RAM only */
+};
+
+struct mem_mmio2 {
+	bool used, mapped;
+	const void *owner;
+	char name[GMAP_NAME_LEN];
+	uint64_t size, gpa;
+	uint32_t flags;
+	uint8_t *host;
+	struct mem_dirty d;
+};
+
+struct mem_opts {
+	bool hugepages; /* 2 MiB pages from hugetlbfs; error if unavailable */
+	bool prefault;  /* touch every page before the guest runs */
 };
 
 struct mem {
@@ -31,13 +77,31 @@ struct mem {
 	uint64_t size; /* total RAM bytes */
 	unsigned n_ranges;
 	struct mem_range ranges[MEM_MAX_RAM_RANGES];
+	unsigned n_roms;
+	struct mem_range roms[MEM_MAX_ROMS];
+	struct gmap map;
+	/* KVM side: -1 until mem_register_kvm */
+	int vm_fd;
+	bool manual_protect; /* KVM_CLEAR_DIRTY_LOG is in use */
+	bool ram_track;
+	uint32_t max_slots;
+	uint64_t slot_used[MEM_MAX_SLOTS / 64];
+	pthread_mutex_t lock; /* MMIO2 and tracking state changes, queries */
+	struct mem_mmio2 mmio2[MEM_MAX_MMIO2];
 };
 
 /* Create the memfd and host mapping of `size` bytes (page-aligned) and lay
- * out the RAM ranges. No KVM involved. Returns 0 or -errno. */
+ * out the RAM ranges in the map. No KVM involved. Returns 0 or -errno
+ * (-EINVAL size, -ENOMEM/-EINVAL with hugepages: none available). */
 int mem_init(struct mem *m, uint64_t size);
+int mem_init_opts(struct mem *m, uint64_t size, const struct mem_opts *o);
 
-/* Register each RAM range as a KVM memslot on vm_fd. Returns 0 or -errno. */
+/* A map with no RAM and no KVM (fuzzing's helper table, unit tests). */
+void mem_init_empty(struct mem *m);
+
+/* Adopt vm_fd: read KVM_CAP_NR_MEMSLOTS, turn on manual dirty-log
+ * protection when offered, create a memslot for every mapped range.
+ * Returns 0 or -errno (-ENOSPC: more ranges than memslots). */
 int mem_register_kvm(struct mem *m, int vm_fd);
 
 /* Unmap and close. Safe on a zeroed or half-initialised struct. */
@@ -45,16 +109,98 @@ void mem_destroy(struct mem *m);
 
 /*
  * The one translation helper: host pointer for guest [gpa, gpa+len) when the
- * whole span lies in one RAM range, else NULL (overflow, hole, past end,
- * len == 0 is allowed and checks gpa only).
+ * whole span lies in one RAM, ROM or MMIO2 range, else NULL (overflow, MMIO,
+ * hole, past end; len == 0 checks gpa only). Writes through the pointer are
+ * not marked dirty: use mem_write for that.
  */
 void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
 
-/* Copy to/from guest RAM through mem_gpa_ptr. 0 or -EFAULT. */
+/* Copy to/from guest memory: RAM, ROM (read only) and MMIO2. Writes are
+ * marked dirty. 0, or -EFAULT (unmapped, MMIO, ROM write, overflow). */
 int mem_read(const struct mem *m, uint64_t gpa, void *buf, size_t len);
-int mem_write(const struct mem *m, uint64_t gpa, const void *buf, size_t len);
+int mem_write(struct mem *m, uint64_t gpa, const void *buf, size_t len);
 
 /* The highest RAM address below the 32-bit hole, exclusive. */
 uint64_t mem_low_top(const struct mem *m);
+
+/* A read-only range holding a copy of data (len rounded up to pages,
+ * the rest zero): a read-only memslot, guest writes exit and are dropped.
+ * -EINVAL (alignment), -EEXIST (err names both ranges), -ENOSPC. */
+int mem_rom_add(struct mem *m, uint64_t gpa, const void *data, size_t len,
+		const char *name, char *err, size_t errlen);
+
+/* An MMIO range: accesses exit and go to ops/opaque (opaque to mem/).
+ * -EEXIST on overlap (err names both ranges). */
+int mem_mmio_add(struct mem *m, uint64_t gpa, uint64_t size, const void *owner,
+		 const char *name, const void *ops, void *opaque, char *err,
+		 size_t errlen);
+int mem_mmio_del(struct mem *m, uint64_t gpa, const void *owner);
+
+/* Reserve a hole nothing else may claim. */
+int mem_reserve(struct mem *m, uint64_t gpa, uint64_t size, const char *name,
+		char *err, size_t errlen);
+
+/* --- memslots (slot.c) --- */
+int mem_slot_alloc(struct mem *m);
+void mem_slot_free(struct mem *m, int slot);
+/* KVM_SET_USER_MEMORY_REGION (size 0 deletes); no-op without KVM. */
+int mem_slot_set(struct mem *m, int slot, uint64_t gpa, uint64_t size,
+		 void *host, uint32_t flags);
+
+/* --- MMIO2 (mmio2.c). Every call names its owner; a handle another
+ * owner created gives -EPERM, an invalid one -EBADF. --- */
+
+/* A region of `size` bytes (page multiple), zeroed. Returns the handle. */
+int mem_mmio2_create(struct mem *m, const void *owner, const char *name,
+		     uint64_t size, uint32_t flags);
+int mem_mmio2_destroy(struct mem *m, const void *owner, int h);
+/* Map at gpa (page-aligned; -EEXIST on overlap, -EBUSY if mapped). */
+int mem_mmio2_map(struct mem *m, const void *owner, int h, uint64_t gpa,
+		  char *err, size_t errlen);
+int mem_mmio2_unmap(struct mem *m, const void *owner, int h);
+/* Tracking on or off (-ENOTSUP without MEM_MMIO2_F_TRACK). */
+int mem_mmio2_track(struct mem *m, const void *owner, int h, bool on);
+/* Query and reset: bitmap of bytes == mem_bitmap_bytes(size), or NULL to
+ * only reset. -EINVAL for a wrong size. */
+int mem_mmio2_query(struct mem *m, const void *owner, int h, uint64_t *bitmap,
+		    size_t bytes);
+/* Host-side access by offset: (off, len) checked; writes marked dirty. */
+int mem_mmio2_read(struct mem *m, const void *owner, int h, uint64_t off,
+		   void *buf, size_t len);
+int mem_mmio2_write(struct mem *m, const void *owner, int h, uint64_t off,
+		    const void *buf, size_t len);
+
+/* --- RAM tracking (dirty.c) --- */
+
+/* Dirty logging on every RAM range, on or off. */
+int mem_ram_track(struct mem *m, bool on);
+/* Query and reset the pages of [gpa, gpa+size) (page-aligned, inside one
+ * RAM range); bitmap as for MMIO2. */
+int mem_ram_query(struct mem *m, uint64_t gpa, uint64_t size,
+		  uint64_t *bitmap, size_t bytes);
+
+/* Bitmap bytes for a region: one bit per page, rounded up to 64 pages. */
+size_t mem_bitmap_bytes(uint64_t size);
+
+/* No KVM: a guest write as KVM's dirty log would see it. */
+int mem_sim_guest_write(struct mem *m, uint64_t gpa, const void *buf,
+			size_t len);
+
+/* --- internal to mem/ --- */
+int dirty_init(struct mem_dirty *d, uint64_t size, bool track);
+void dirty_free(struct mem_dirty *d);
+void dirty_mark(struct mem_dirty *d, uint64_t off, uint64_t len);
+void dirty_mark_all(struct mem_dirty *d);
+/* Query and reset into out (dirty_words): exact while mapped and tracked,
+ * else the conservative rule. */
+int dirty_collect(struct mem *m, struct mem_dirty *d, bool mapped,
+		  uint64_t *out);
+/* Move what KVM logged for d's slot into d->acc. */
+int dirty_harvest(struct mem *m, struct mem_dirty *d);
+/* Checked copy into RAM or MMIO2 (no marking); *r gets the range. */
+int mem_copy_in(struct mem *m, uint64_t gpa, const void *buf, size_t len,
+		struct gmap_range *r);
+/* The tracker behind a map range (NULL: none). */
+struct mem_dirty *mem_dirty_of(struct mem *m, const struct gmap_range *r);
 
 #endif

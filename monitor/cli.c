@@ -21,24 +21,27 @@ static const char cli_usage[] =
 	"usage: wisp [OPTIONS] --kernel IMAGE\n"
 	"  --kernel PATH       guest image: ELF64 (long mode) or ELF32 (real mode)\n"
 	"  --cmdline STR       command line passed to the guest\n"
-	"  --mem SIZE          guest RAM, MiB or with K/M/G suffix (default 64M)\n"
+	"  --mem SIZE[,hugepages=on][,prefault=on]\n"
+	"                      guest RAM, MiB or with K/M/G suffix (default 64M)\n"
 	"  --cpus N            number of vCPUs (default 1)\n"
 	"  --serial SPEC       console of the first serial device:\n"
 	"                      stdio (default), none, file:PATH\n"
 	"  --device SPEC       NAME[,KEY=VALUE...]; repeat for several instances\n"
 	"  --sandbox=all       run every device in its own sandboxed process\n"
+	"                      (default: as the profile says, see --list-devices)\n"
 	"  --user UID:GID      run the VM under these numeric ids\n"
 	"  --chroot DIR        make DIR the root once everything is open\n"
 	"  --jail              new mount/ipc/uts/net/pid (and user) namespaces,\n"
 	"                      each as the host allows\n"
-	"                      (default: as the profile says, see --list-devices)\n"
+	"  --screenshot PATH   the display as PNG, at exit and on SIGUSR1\n"
 	"  --list-devices      print the devices compiled into this binary\n"
 	"  --help, --version\n"
 	"Exit status: the guest's own status 0-63; wisp errors 64-79\n"
 	"(see README); 128+N after signal N.\n";
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
-       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL };
+       OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL,
+       OPT_SCREENSHOT };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -47,6 +50,7 @@ static const struct option cli_opts[] = {
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -127,7 +131,7 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 		    const char *bad)
 {
 	switch (c) {
-	case OPT_MEM: cfg->mem_size = cli_parse_mem(arg); break;
+	case OPT_MEM: cli_parse_mem_opts(cfg, arg); break;
 	case OPT_CPUS: cfg->ncpus = cli_parse_cpus(arg); break;
 	case OPT_KERNEL: cfg->kernel = arg; break;
 	case OPT_CMDLINE: cfg->cmdline = arg; break;
@@ -141,6 +145,7 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_USER: cli_parse_user(cfg, arg); break;
 	case OPT_CHROOT: cli_parse_chroot(cfg, arg); break;
 	case OPT_JAIL: cfg->jail = true; break;
+	case OPT_SCREENSHOT: cfg->screenshot = arg; break;
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
 	case OPT_VERSION:

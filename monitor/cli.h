@@ -16,5 +16,7 @@ void cli_parse(int argc, char **argv, struct vm_config *cfg);
 
 /* --mem's size syntax, validated against limits and host RAM. */
 uint64_t cli_parse_mem(const char *s);
+/* --mem SIZE[,hugepages=on|off][,prefault=on|off] into cfg (memopt.c). */
+void cli_parse_mem_opts(struct vm_config *cfg, const char *arg);
 
 #endif

@@ -23,11 +23,17 @@ static struct dev_host *host_of(struct dev_ins *ins)
 	return ins->host;
 }
 
-static struct iobus *bus_of(struct vm *vm, enum dev_space space)
+static int hlp_mmio_register(struct dev_ins *ins, uint64_t base, uint64_t len,
+			     const struct dev_io_ops *ops, void *opaque)
 {
-	if (space == DEV_SPACE_PIO)
-		return &vm->pio;
-	return space == DEV_SPACE_MMIO ? &vm->mmio : NULL;
+	char err[200], name[GMAP_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s", ins->name);
+	int rc = mem_mmio_add(&host_of(ins)->vm->mem, base, len, ins, name, ops,
+			      opaque, err, sizeof(err));
+	if (rc == -EEXIST)
+		wlog(LOG_ERR, "%s: %s", ins->name, err);
+	return rc;
 }
 
 static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
@@ -35,17 +41,19 @@ static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
 			   const struct dev_io_ops *ops, void *opaque)
 {
 	struct dev_host *h = host_of(ins);
-	struct iobus *bus = bus_of(h->vm, space);
 	struct dev_ins *clash = NULL;
 
-	/* Ranges are fixed once vCPUs run: the lookup on exits takes no lock. */
-	if (!bus || !ops || h->constructed)
+	/* Ranges are fixed once vCPUs run: the port lookup takes no lock. */
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
+	    h->constructed)
 		return -EINVAL;
+	if (space == DEV_SPACE_MMIO)
+		return hlp_mmio_register(ins, base, len, ops, opaque);
 	struct iobus_range r = { base, len, ins, ops, opaque };
-	int rc = iobus_insert(bus, &r, &clash);
+	int rc = iobus_insert(&h->vm->pio, &r, &clash);
 	if (rc == -EEXIST)
 		wlog(LOG_ERR, "%s: %s range 0x%llx+0x%llx overlaps %s", ins->name,
-		     bus->name, (unsigned long long)base,
+		     h->vm->pio.name, (unsigned long long)base,
 		     (unsigned long long)len, clash->name);
 	return rc;
 }
@@ -54,11 +62,13 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 			     uint64_t base)
 {
 	struct dev_host *h = host_of(ins);
-	struct iobus *bus = bus_of(h->vm, space);
 
-	if (!bus || h->constructed)
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
+	    h->constructed)
 		return -EINVAL;
-	return iobus_remove(bus, base, ins);
+	if (space == DEV_SPACE_MMIO)
+		return mem_mmio_del(&h->vm->mem, base, ins);
+	return iobus_remove(&h->vm->pio, base, ins);
 }
 
 static int ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
@@ -77,14 +87,13 @@ static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 				void *opaque)
 {
 	struct dev_host *h = host_of(ins);
-	struct iobus *bus = bus_of(h->vm, space);
-	const struct iobus_range *r;
+	struct io_target t;
 
-	if (!bus || !fn || h->constructed ||
-	    (len != 1 && len != 2 && len != 4 && len != 8))
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !fn ||
+	    h->constructed || (len != 1 && len != 2 && len != 4 && len != 8))
 		return -EINVAL;
 	/* Only inside what the caller itself registered. */
-	if (!(r = iobus_find(bus, addr, len)) || r->owner != ins)
+	if (!io_find(h->vm, space, addr, len, &t) || t.owner != ins)
 		return -EPERM;
 	if (h->n_ioevents >= DEV_MAX_IOEVENTS ||
 	    h->vm->n_ioevents >= FD_IOEV_MAX)
@@ -164,6 +173,72 @@ static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
 	if (!buf && len)
 		return -EFAULT;
 	return mem_write(&host_of(ins)->vm->mem, gpa, buf, len);
+}
+
+static struct mem *mem_of(struct dev_ins *ins)
+{
+	return &host_of(ins)->vm->mem;
+}
+
+/* mmap is a setup-time call: regions are created while constructing. */
+static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+{
+	char name[GMAP_NAME_LEN];
+
+	if (host_of(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
+	return mem_mmio2_create(mem_of(ins), ins, name, size,
+				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
+}
+
+static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
+{
+	char err[200] = "";
+	int rc = mem_mmio2_map(mem_of(ins), ins, h, gpa, err, sizeof(err));
+
+	if (rc < 0 && err[0])
+		wlog(LOG_ERR, "%s: %s", ins->name, err);
+	return rc;
+}
+
+static int hlp_mmio2_unmap(struct dev_ins *ins, int h)
+{
+	return mem_mmio2_unmap(mem_of(ins), ins, h);
+}
+
+static int hlp_mmio2_track(struct dev_ins *ins, int h, bool on)
+{
+	return mem_mmio2_track(mem_of(ins), ins, h, on);
+}
+
+static int hlp_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
+			   size_t bytes)
+{
+	return mem_mmio2_query(mem_of(ins), ins, h, bitmap, bytes);
+}
+
+static int hlp_mmio2_read(struct dev_ins *ins, int h, uint64_t off, void *buf,
+			  size_t len)
+{
+	return mem_mmio2_read(mem_of(ins), ins, h, off, buf, len);
+}
+
+static int hlp_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
+			   const void *buf, size_t len)
+{
+	return mem_mmio2_write(mem_of(ins), ins, h, off, buf, len);
+}
+
+static int hlp_ram_track(struct dev_ins *ins, bool on)
+{
+	return mem_ram_track(mem_of(ins), on);
+}
+
+static int hlp_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			 uint64_t *bitmap, size_t bytes)
+{
+	return mem_ram_query(mem_of(ins), gpa, size, bitmap, bytes);
 }
 
 static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
@@ -302,6 +377,8 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
 	.dev_find = hlp_dev_find,
+	.ram_track = hlp_ram_track,
+	.ram_query = hlp_ram_query,
 };
 
 /* What every table shares: calls that act on the caller's own resources.
@@ -314,15 +391,21 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.clock_ns = hlp_clock_ns
+	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create
+
+/* Inside wisp: MMIO2 regions act on the guest-physical map. */
+#define HLP_MMIO2                                                              \
+	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
+	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \
+	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write
 
 static const struct dev_hlp hlp_untrusted = {
-	HLP_LOCAL, .irq_set = hlp_irq_set, .chr_rx_ready = hlp_chr_rx_ready,
-	.trusted = NULL,
+	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.chr_rx_ready = hlp_chr_rx_ready, .trusted = NULL,
 };
 static const struct dev_hlp hlp_trusted = {
-	HLP_LOCAL, .irq_set = hlp_irq_set, .chr_rx_ready = hlp_chr_rx_ready,
-	.trusted = &hlp_trusted_powers,
+	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.chr_rx_ready = hlp_chr_rx_ready, .trusted = &hlp_trusted_powers,
 };
 
 /* In a device process: VM-wide calls become up-calls wisp validates. */
@@ -330,15 +413,21 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.vm_poweroff = devproc_child_poweroff,
 	.vm_reset = devproc_child_reset,
 	.dev_find = devproc_child_dev_find,
+	.ram_track = devproc_child_ram_track,
+	.ram_query = devproc_child_ram_query,
 };
-static const struct dev_hlp hlp_sandboxed = {
-	HLP_LOCAL, .irq_set = devproc_child_irq_set,
-	.chr_rx_ready = devproc_child_rx_ready, .trusted = NULL,
-};
+#define HLP_SANDBOXED                                                          \
+	HLP_LOCAL, .irq_set = devproc_child_irq_set,                           \
+	.chr_rx_ready = devproc_child_rx_ready,                                \
+	.mmio2_map = devproc_child_mmio2_map,                                  \
+	.mmio2_unmap = devproc_child_mmio2_unmap,                              \
+	.mmio2_track = devproc_child_mmio2_track,                              \
+	.mmio2_query = devproc_child_mmio2_query,                              \
+	.mmio2_read = devproc_child_mmio2_read,                                \
+	.mmio2_write = devproc_child_mmio2_write
+static const struct dev_hlp hlp_sandboxed = { HLP_SANDBOXED, .trusted = NULL };
 static const struct dev_hlp hlp_sandboxed_trusted = {
-	HLP_LOCAL, .irq_set = devproc_child_irq_set,
-	.chr_rx_ready = devproc_child_rx_ready,
-	.trusted = &hlp_sandboxed_powers,
+	HLP_SANDBOXED, .trusted = &hlp_sandboxed_powers,
 };
 
 const struct dev_hlp *devhlp_table(bool trusted, bool sandboxed)

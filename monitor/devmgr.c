@@ -93,8 +93,15 @@ static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 			 WISP_PROFILE);
 		return -1;
 	}
+	bool inproc = ins->reg->flags & DEV_F_NO_SANDBOX;
+	if (e->sandboxed && inproc) {
+		snprintf(err, len, "profile '%s' sandboxes device '%s', which "
+			 "runs only inside wisp", WISP_PROFILE, ins->reg->name);
+		return -1;
+	}
 	*h = (struct dev_host){ .vm = vm, .ins = ins, .trusted = e->trusted,
-				.sandboxed = e->sandboxed || vm->cfg->sandbox_all };
+				.sandboxed = !inproc && (e->sandboxed ||
+							 vm->cfg->sandbox_all) };
 	if (h->sandboxed && devmgr_no_policy(ins, err, len))
 		return -1;
 	pthread_mutex_init(&h->lock, NULL);

@@ -32,6 +32,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -111,6 +112,18 @@ void devproc_child_poweroff(struct dev_ins *ins, int status);
 void devproc_child_reset(struct dev_ins *ins);
 struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
 				       unsigned idx);
+int devproc_child_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa);
+int devproc_child_mmio2_unmap(struct dev_ins *ins, int h);
+int devproc_child_mmio2_track(struct dev_ins *ins, int h, bool on);
+int devproc_child_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
+			      size_t bytes);
+int devproc_child_mmio2_read(struct dev_ins *ins, int h, uint64_t off,
+			     void *buf, size_t len);
+int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
+			      const void *buf, size_t len);
+int devproc_child_ram_track(struct dev_ins *ins, bool on);
+int devproc_child_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			    uint64_t *bitmap, size_t bytes);
 /* Cross-process futex on a word of the request page. */
 void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
 void dp_futex_wake(_Atomic uint32_t *w);

@@ -89,27 +89,81 @@ struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
 	return NULL;
 }
 
+/* MMIO2 regions and RAM tracking change wisp's guest-physical map and its
+ * dirty bitmaps, which a device process only has a copy of: refused, with
+ * a line, until they are up-calls. A device that needs them runs in wisp. */
+static int dpc_refuse(struct dev_ins *ins, const char *what)
+{
+	wlog(LOG_WARN, "%s: %s is not available in a device process", ins->name,
+	     what);
+	return -EOPNOTSUPP;
+}
+
+int devproc_child_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
+{
+	return dpc_refuse(ins, "mmio2_map");
+}
+
+int devproc_child_mmio2_unmap(struct dev_ins *ins, int h)
+{
+	return dpc_refuse(ins, "mmio2_unmap");
+}
+
+int devproc_child_mmio2_track(struct dev_ins *ins, int h, bool on)
+{
+	return dpc_refuse(ins, "mmio2_track");
+}
+
+int devproc_child_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
+			      size_t bytes)
+{
+	return dpc_refuse(ins, "mmio2_query");
+}
+
+int devproc_child_mmio2_read(struct dev_ins *ins, int h, uint64_t off,
+			     void *buf, size_t len)
+{
+	return dpc_refuse(ins, "mmio2_read");
+}
+
+int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
+			      const void *buf, size_t len)
+{
+	return dpc_refuse(ins, "mmio2_write");
+}
+
+int devproc_child_ram_track(struct dev_ins *ins, bool on)
+{
+	return dpc_refuse(ins, "ram_track");
+}
+
+int devproc_child_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			    uint64_t *bitmap, size_t bytes)
+{
+	return dpc_refuse(ins, "ram_query");
+}
+
 /* ---- serving requests --------------------------------------------------- */
 
 static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
 {
-	struct iobus *bus = s->down.space == DEV_SPACE_PIO ? &vm->pio : &vm->mmio;
 	unsigned size = s->down.size;
-	const struct iobus_range *r = NULL;
+	struct io_target t;
 
-	if (size == 1 || size == 2 || size == 4 || size == 8)
-		r = iobus_find(bus, s->down.addr, size);
-	if (!r || r->owner != h->ins) {
+	/* The ranges as of the fork: its own never move after construction. */
+	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
+	    !io_find(vm, (enum dev_space)s->down.space, s->down.addr, size, &t) ||
+	    t.owner != h->ins) {
 		s->down.val = ~0ull;
 		return;
 	}
-	uint64_t off = s->down.addr - r->base;
-	if (s->down.op == DP_IO_WRITE && r->ops->write)
-		r->ops->write(h->ins, r->opaque, off, size, s->down.val);
+	uint64_t off = s->down.addr - t.base;
+	if (s->down.op == DP_IO_WRITE && t.ops->write)
+		t.ops->write(h->ins, t.opaque, off, size, s->down.val);
 	else if (s->down.op == DP_IO_READ)
-		s->down.val = r->ops->read ? r->ops->read(h->ins, r->opaque, off,
-							   size)
-					   : ~0ull;
+		s->down.val = t.ops->read ? t.ops->read(h->ins, t.opaque, off,
+							 size)
+					  : ~0ull;
 }
 
 static void dpc_rx(struct dev_host *h, struct dp_shm *s)

@@ -130,6 +130,7 @@ static void ev_setup(struct evloop *ev, struct vm *vm)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1); /* a screenshot, the VM goes on */
 	ev->sig_fd = fd_pin(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK),
 			    FD_SIGNAL);
 	if (ev->ep < 0 || ev->sig_fd < 0)
@@ -156,6 +157,10 @@ static void ev_signal(struct evloop *ev)
 
 	if (read(ev->sig_fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGUSR1) {
+		screenshot_take(ev->vm, "SIGUSR1");
+		return;
+	}
 	wlog(LOG_INFO, "%s received, stopping the VM", strsignal((int)si.ssi_signo));
 	vm_request_stop(ev->vm, WISP_EXIT_SIGNAL_BASE + (int)si.ssi_signo,
 			"signal");

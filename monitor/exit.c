@@ -8,7 +8,7 @@
 #include "exitcode.h"
 #include "vm.h"
 
-static void io_unclaimed(struct vm *vm, struct iobus *bus, uint64_t addr,
+static void io_unclaimed(struct vm *vm, const char *space, uint64_t addr,
 			 void *data, unsigned size, bool is_write)
 {
 	uint64_t n = atomic_fetch_add(&vm->unclaimed, 1) + 1, supp;
@@ -19,38 +19,85 @@ static void io_unclaimed(struct vm *vm, struct iobus *bus, uint64_t addr,
 		wlog(LOG_WARN,
 		     "unclaimed %s %s at 0x%llx size %u (%llu so far, %llu "
 		     "lines suppressed)",
-		     bus->name, is_write ? "write" : "read",
+		     space, is_write ? "write" : "read",
 		     (unsigned long long)addr, size, (unsigned long long)n,
 		     (unsigned long long)supp);
+}
+
+/* One access into a device, under its lock; a sandboxed device gets it as
+ * a request in its own process (devproc.h). */
+static void io_call(const struct io_target *t, uint64_t addr, void *data,
+		    unsigned size, bool is_write)
+{
+	struct dev_host *h = t->owner->host;
+	const struct dev_io_ops *ops = t->ops;
+	struct dev_ins *owner = t->owner;
+	void *opaque = t->opaque;
+	uint64_t val = 0, off = addr - t->base;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->proc) {
+		devproc_io(h, t->space, addr, data, size, is_write);
+	} else if (is_write) {
+		memcpy(&val, data, size);
+		if (ops->write)
+			ops->write(owner, opaque, off, size, val);
+	} else {
+		val = ops->read ? ops->read(owner, opaque, off, size) : ~0ull;
+		memcpy(data, &val, size);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+bool io_find(struct vm *vm, enum dev_space space, uint64_t addr,
+	     unsigned len, struct io_target *t)
+{
+	struct gmap_range g;
+
+	if (space == DEV_SPACE_PIO) {
+		const struct iobus_range *r = iobus_find(&vm->pio, addr, len);
+		if (r)
+			*t = (struct io_target){ r->owner, r->ops, r->opaque,
+						 DEV_SPACE_PIO, r->base };
+		return r != NULL;
+	}
+	if (space != DEV_SPACE_MMIO || !gmap_lookup(&vm->mem.map, addr, len, &g) ||
+	    g.kind != GMAP_MMIO)
+		return false;
+	*t = (struct io_target){ (struct dev_ins *)g.owner, g.ops, g.opaque,
+				 DEV_SPACE_MMIO, g.gpa };
+	return true;
 }
 
 void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
 		 unsigned size, bool is_write)
 {
 	const struct iobus_range *r = iobus_find(bus, addr, size);
-	uint64_t val = 0;
 
 	if (!r) {
-		io_unclaimed(vm, bus, addr, data, size, is_write);
+		io_unclaimed(vm, bus->name, addr, data, size, is_write);
 		return;
 	}
-	struct dev_host *h = r->owner->host;
-	pthread_mutex_lock(&h->lock);
-	if (h->proc) {
-		devproc_io(h, bus == &vm->pio ? DEV_SPACE_PIO : DEV_SPACE_MMIO,
-			   addr, data, size, is_write);
-	} else if (is_write) {
-		memcpy(&val, data, size);
-		if (r->ops->write)
-			r->ops->write(r->owner, r->opaque, addr - r->base, size,
-				      val);
-	} else {
-		val = r->ops->read ? r->ops->read(r->owner, r->opaque,
-						  addr - r->base, size)
-				   : ~0ull;
-		memcpy(data, &val, size);
-	}
-	pthread_mutex_unlock(&h->lock);
+	struct io_target t = { r->owner, r->ops, r->opaque, DEV_SPACE_PIO,
+			       r->base };
+	io_call(&t, addr, data, size, is_write);
+}
+
+/* MMIO exits are looked up in mem/'s guest-physical map. A write to ROM
+ * (a read-only memslot) exits too: it is dropped, the VM goes on. */
+void mmio_dispatch(struct vm *vm, uint64_t addr, void *data, unsigned size,
+		   bool is_write)
+{
+	struct gmap_range r;
+	bool found = gmap_lookup(&vm->mem.map, addr, size, &r);
+
+	if (found && r.kind == GMAP_MMIO) {
+		struct io_target t = { (struct dev_ins *)r.owner, r.ops,
+				       r.opaque, DEV_SPACE_MMIO, r.gpa };
+		io_call(&t, addr, data, size, is_write);
+	} else
+		io_unclaimed(vm, found && r.kind == GMAP_ROM ? "ROM" : "MMIO",
+			     addr, data, size, is_write);
 }
 
 static bool exit_io(struct vcpu *v)
@@ -83,8 +130,8 @@ static bool exit_mmio(struct vcpu *v)
 		vm_request_stop(v->vm, WISP_EXIT_INTERNAL, "bad KVM_EXIT_MMIO");
 		return false;
 	}
-	io_dispatch(v->vm, &v->vm->mmio, run->mmio.phys_addr, run->mmio.data,
-		    len, run->mmio.is_write);
+	mmio_dispatch(v->vm, run->mmio.phys_addr, run->mmio.data, len,
+		      run->mmio.is_write);
 	return true;
 }
 

@@ -1,10 +1,10 @@
 /*
- * monitor/iobus.h - the port-I/O and MMIO address spaces: non-overlapping
- * ranges kept sorted, each owned by one device instance, found by binary
- * search (O(log n)) on every exit.
+ * monitor/iobus.h - the port-I/O address space: non-overlapping ranges
+ * kept sorted, each owned by one device instance, found by binary search
+ * (O(log n)) on every exit. MMIO lives in mem/'s guest-physical map.
  *
  * Ranges change only while the VM is being built (before vCPUs run); the
- * lookup takes no lock. A later issue moves MMIO into mem/'s guest map.
+ * lookup takes no lock.
  */
 #ifndef WISP_IOBUS_H
 #define WISP_IOBUS_H

@@ -80,7 +80,11 @@ int kvm_open_vm(struct vm *vm)
 	    errno != EINVAL)
 		die(WISP_EXIT_KVM, "KVM_SET_IDENTITY_MAP_ADDR: %s",
 		    strerror(errno));
+	return 0;
+}
+
+void kvm_create_irqchip(struct vm *vm)
+{
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		die(WISP_EXIT_KVM, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
-	return 0;
 }

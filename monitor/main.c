@@ -61,8 +61,12 @@ static void vm_load_guest(struct vm *vm)
 	char err[256];
 	size_t len;
 	void *img = read_image(vm->cfg->kernel, &len);
-	int rc = mem_init(&vm->mem, vm->cfg->mem_size);
+	int rc = mem_init_opts(&vm->mem, vm->cfg->mem_size, &vm->cfg->mem_opts);
 
+	if (rc < 0 && vm->cfg->mem_opts.hugepages)
+		die(WISP_EXIT_OSERR, "guest memory: %llu MiB of 2 MiB huge pages "
+		    "unavailable (%s); see /proc/sys/vm/nr_hugepages",
+		    (unsigned long long)(vm->cfg->mem_size >> 20), strerror(-rc));
 	if (rc < 0)
 		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
 	vm->mem.memfd = fd_pin(vm->mem.memfd, FD_MEM);
@@ -85,7 +89,6 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
 	iobus_init(&vm->pio, "port", 0x10000);
-	iobus_init(&vm->mmio, "MMIO", ~0ull);
 	int rc = chr_open(&vm->console, cfg->serial, err, sizeof(err));
 	if (rc < 0)
 		die(rc == -2 ? WISP_EXIT_NOINPUT : WISP_EXIT_USAGE, "%s", err);
@@ -96,6 +99,7 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	if (vm->stop_fd < 0 || vm->rxready_fd < 0)
 		die(WISP_EXIT_OSERR, "eventfd: %s", strerror(errno));
 	vm->stop_fd = fd_pin(vm->stop_fd, FD_STOP);
+	screenshot_open(vm);
 	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
 
@@ -105,6 +109,7 @@ static void vm_build(struct vm *vm)
 
 	kvm_open_vm(vm);
 	devmgr_construct(vm);
+	kvm_create_irqchip(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)
 			die(WISP_EXIT_KVM, "creating vCPU %u: %s", i, strerror(-rc));
@@ -147,6 +152,7 @@ static void vm_teardown(struct vm *vm)
 {
 	uint64_t n = atomic_load(&vm->unclaimed);
 
+	screenshot_take(vm, "exit");
 	devmgr_destruct(vm);
 	devproc_reap_all(vm);
 	chr_close(&vm->console);

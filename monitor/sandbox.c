@@ -73,7 +73,7 @@ void sandbox_enter(const char *role)
 #ifdef WISP_SECCOMP_DEBUG
 	sandbox_debug_handler();
 #endif
-	/* no_new_privs is already set (priv_drop); the filter needs it. */
+	/* no_new_privs is already set (priv_confine); the filter needs it. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 		die(WISP_EXIT_OSERR, "installing the %s seccomp filter: %s", role,
 		    strerror(errno));

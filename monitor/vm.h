@@ -93,6 +93,7 @@ struct evloop {
 
 struct vm_config {
 	uint64_t mem_size;
+	struct mem_opts mem_opts; /* --mem SIZE,hugepages=on,prefault=on */
 	unsigned ncpus;
 	const char *kernel;
 	const char *cmdline;
@@ -102,6 +103,7 @@ struct vm_config {
 	unsigned uid, gid;
 	const char *chroot; /* --chroot DIR */
 	bool jail;          /* --jail */
+	const char *screenshot; /* --screenshot PATH or NULL */
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
 };
@@ -111,7 +113,7 @@ struct vm {
 	int kvm_fd, vm_fd;
 	struct mem mem;
 	struct boot_info boot;
-	struct iobus pio, mmio;
+	struct iobus pio; /* MMIO lives in mem.map */
 	unsigned ncpus;
 	struct vcpu vcpus[VM_MAX_CPUS];
 	unsigned n_devs;
@@ -128,14 +130,18 @@ struct vm {
 	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
 	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
 	struct evloop ev;
+	int shot_fd;    /* --screenshot file, -1 without */
+	unsigned shots;
 };
 
 /* Ask the VM to stop with `code`; the first request wins. Any thread. */
 void vm_request_stop(struct vm *vm, int code, const char *why);
 
 /* kvm.c: open /dev/kvm, check API and capabilities, create the VM, register
- * guest RAM (vm->mem, already initialised), create the irqchip. */
+ * guest RAM (vm->mem, already initialised). The irqchip comes after the
+ * devices are constructed: memslots they map (MMIO2) are cheap before it. */
 int kvm_open_vm(struct vm *vm);
+void kvm_create_irqchip(struct vm *vm);
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned idx);
 int vcpu_start(struct vcpu *v);
@@ -143,9 +149,22 @@ void vcpu_kick(struct vcpu *v);
 void vcpus_halt_check(struct vm *vm);
 /* exit.c: one exit of a vCPU; returns false when the VM must stop. */
 bool exit_dispatch(struct vcpu *v);
+/* Where a trapped access goes: a range's owner and handlers. */
+struct io_target {
+	struct dev_ins *owner;
+	const struct dev_io_ops *ops;
+	void *opaque;
+	enum dev_space space;
+	uint64_t base;
+};
+/* The device range of `space` wholly holding [addr, addr+len). */
+bool io_find(struct vm *vm, enum dev_space space, uint64_t addr,
+	     unsigned len, struct io_target *t);
 /* io dispatch shared with the benchmark and tests */
 void io_dispatch(struct vm *vm, struct iobus *bus, uint64_t addr, void *data,
 		 unsigned size, bool is_write);
+void mmio_dispatch(struct vm *vm, uint64_t addr, void *data, unsigned size,
+		   bool is_write);
 
 /* devmgr.c: instances from the CLI and profile defaults. */
 int devmgr_create(struct vm *vm, char *err, size_t errlen);
@@ -165,6 +184,11 @@ bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
  * sandbox), then run the main thread's loop until stop; returns the code. */
 void evloop_init(struct vm *vm);
 int evloop_run(struct vm *vm);
+
+/* screenshot.c: open --screenshot's file (exit 66 if it cannot be), and
+ * write the display device's screen to it as PNG (main thread). */
+void screenshot_open(struct vm *vm);
+void screenshot_take(struct vm *vm, const char *why);
 
 /* priv.c: drop what is no longer needed once setup is done: confine
  * (no_new_privs, --jail, --chroot), fork device processes, then finish

@@ -38,6 +38,7 @@
 #define FD_SIGNAL 106   /* signalfd of the event loop */
 #define FD_WATCHDOG 107 /* halt watchdog timerfd */
 #define FD_EPOLL 108    /* the event loop's epoll */
+#define FD_SCREENSHOT 109 /* --screenshot PATH, rewritten by each screenshot */
 #define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
 #define FD_VCPU_MASK 0xffffffffffffff00

@@ -18,19 +18,6 @@
 
 extern const struct dev_reg dev_reg_debug_exit;
 
-/* *state is a struct fuzz_fixture with no device, used as its host. */
-static int setup(void **state)
-{
-	*state = fuzz_fixture_new(NULL, false);
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	fuzz_fixture_free(*state);
-	return 0;
-}
-
 static struct dev_ins *create(struct fuzz_host *h, const char *spec)
 {
 	struct dev_ins *ins = NULL;
@@ -103,7 +90,8 @@ static void test_refuses_untrusted(void **state)
 	assert_int_equal(h->poweroff_calls, 0);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, fuzz_fixture_setup_empty, \
+						 fuzz_fixture_teardown)
 
 int main(void)
 {

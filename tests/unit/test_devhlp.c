@@ -37,7 +37,6 @@ static int setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	vm.vm_fd = -1;
 	iobus_init(&vm.pio, "port", 0x10000);
-	iobus_init(&vm.mmio, "MMIO", ~0ull);
 	assert_int_equal(mem_init(&vm.mem, 2 << 20), 0);
 	vm.n_devs = 2;
 	for (unsigned i = 0; i < 2; i++) {
@@ -56,7 +55,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	iobus_free(&vm.pio);
-	iobus_free(&vm.mmio);
 	mem_destroy(&vm.mem);
 	return 0;
 }
@@ -126,9 +124,9 @@ static void test_dispatch(void **state)
 	vm.unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
 	assert_int_equal(a->hlp->io_register(a, DEV_SPACE_MMIO, 0xd0000000,
 					     0x1000, &ops, NULL), 0);
-	io_dispatch(&vm, &vm.mmio, 0xd0000010, &v, 4, false);
+	mmio_dispatch(&vm, 0xd0000010, &v, 4, false);
 	assert_int_equal(v, 0x1234);
-	io_dispatch(&vm, &vm.mmio, 0xd0000ffe, &v, 4, false); /* straddles */
+	mmio_dispatch(&vm, 0xd0000ffe, &v, 4, false); /* straddles */
 	assert_int_equal(v, 0xffffffff);
 	uint16_t w = 0;
 	io_dispatch(&vm, &vm.pio, 0x80, &w, 2, false);

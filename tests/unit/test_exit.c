@@ -34,7 +34,7 @@ static int setup(void **state)
 	memset(&vm, 0, sizeof(vm));
 	memset(&area, 0, sizeof(area));
 	iobus_init(&vm.pio, "port", 0x10000);
-	iobus_init(&vm.mmio, "MMIO", ~0ull);
+	mem_init_empty(&vm.mem);
 	vm.unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
 	v = (struct vcpu){ .vm = &vm, .fd = -1, .run = &area.run,
 			   .run_size = sizeof(area) };
@@ -101,13 +101,33 @@ static void test_mmio(void **state)
 	expect(KVM_EXIT_MMIO, false, WISP_EXIT_INTERNAL);
 }
 
+/* A guest write to ROM exits (read-only memslot): dropped, the VM goes
+ * on, the ROM is unchanged. */
+static void test_rom_write(void **state)
+{
+	const uint8_t rom[16] = { 0xea };
+	uint8_t b = 0;
+
+	assert_int_equal(mem_rom_add(&vm.mem, 0xfffff000, rom, sizeof(rom),
+				     "bios", NULL, 0), 0);
+	area.run.mmio.phys_addr = 0xfffff000;
+	area.run.mmio.len = 1;
+	area.run.mmio.is_write = 1;
+	area.run.mmio.data[0] = 0x11;
+	expect(KVM_EXIT_MMIO, true, -1);
+	assert_int_equal(mem_read(&vm.mem, 0xfffff000, &b, 1), 0);
+	assert_int_equal(b, 0xea);
+	assert_int_equal(atomic_load(&vm.unclaimed), 1);
+	mem_destroy(&vm.mem);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, NULL)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_fatal_exits), T(test_system_events), T(test_io),
-		T(test_mmio),
+		T(test_mmio), T(test_rom_write),
 	};
 	return cmocka_run_group_tests_name("exit", tests, NULL, NULL);
 }

@@ -21,19 +21,6 @@ extern const struct dev_reg dev_reg_testdev;
 #define MMIO 0xd0000000ull
 #define COUNT_OFF 0xff8
 
-/* *state is a struct fuzz_fixture with no device, used as its host. */
-static int setup(void **state)
-{
-	*state = fuzz_fixture_new(NULL, false);
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	fuzz_fixture_free(*state);
-	return 0;
-}
-
 static struct dev_ins *create(struct fuzz_host *h, const char *spec)
 {
 	struct dev_ins *ins = NULL;
@@ -218,7 +205,84 @@ static void test_reset_and_options(void **state)
 				    "range 0x0..0xffffffffff000");
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+/* The dirty-tracking commands at +8 (status), +12 (arg), +16 (result). */
+static int32_t dirty_cmd(struct fuzz_host *h, uint32_t cmd, uint32_t arg)
+{
+	fuzz_pio_write(h, PORT + 12, 4, arg);
+	fuzz_pio_write(h, PORT + 8, 4, cmd);
+	return (int32_t)fuzz_pio_read(h, PORT + 8, 4);
+}
+
+static uint32_t dirty_query(struct fuzz_host *h)
+{
+	assert_int_equal(dirty_cmd(h, 1, 0), 0);
+	return (uint32_t)fuzz_pio_read(h, PORT + 16, 4);
+}
+
+static void test_dirty_commands(void **state)
+{
+	struct fuzz_host *h = *state;
+	uint8_t b = 1;
+
+	create(h, "testdev,mmio2=0x200000");
+	assert_int_equal(dirty_query(h), 0);
+	assert_int_equal(fuzz_guest_write(h, 0x200000 + 3 * 4096, &b, 1), 0);
+	assert_int_equal(dirty_cmd(h, 7, 5), 0); /* host write, page 5 */
+	assert_int_equal(dirty_query(h), 1u << 3 | 1u << 5);
+	assert_int_equal(dirty_cmd(h, 4, 0), 0); /* unmap */
+	assert_int_equal(dirty_cmd(h, 4, 0), -ENOENT);
+	assert_int_equal(dirty_cmd(h, 7, 0), 0);
+	assert_int_equal(dirty_query(h), 0xffffffffu);
+	assert_int_equal(dirty_cmd(h, 3, 64), 0); /* map 256 KiB up */
+	assert_int_equal(fuzz_guest_write(h, 0x240000 + 4096, &b, 1), 0);
+	assert_int_equal(dirty_query(h), 2);
+	assert_int_equal(dirty_cmd(h, 6, 0), 0); /* tracking off */
+	assert_int_equal(dirty_query(h), 0xffffffffu);
+	assert_int_equal(dirty_cmd(h, 5, 0), 0);
+	assert_int_equal(dirty_cmd(h, 2, 0), 0); /* reset only */
+	assert_int_equal(dirty_query(h), 0);
+	assert_int_equal(dirty_cmd(h, 7, 32), -EFAULT); /* past the region */
+	assert_int_equal(dirty_cmd(h, 0, 0), -EINVAL);
+	/* untrusted: no RAM tracking */
+	assert_int_equal(dirty_cmd(h, 8, 0), -EPERM);
+}
+
+static void test_dirty_needs_region(void **state)
+{
+	struct fuzz_host *h = *state;
+	struct dev_ins *ins = NULL;
+
+	create(h, NULL);
+	assert_int_equal(dirty_cmd(h, 1, 0), -ENODEV);
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_testdev, false,
+					 "testdev,mmio2=0x200800", &ins),
+			 -EBUSY); /* one instance at most */
+}
+
+static void test_dirty_ram_trusted(void **state)
+{
+	struct fuzz_host *h = *state;
+	struct dev_ins *ins = NULL;
+
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_testdev, true, NULL,
+					 &ins), 0);
+	assert_int_equal(dirty_cmd(h, 8, 0), 0);
+	assert_int_equal(h->ram_track_calls, 1);
+	/* 32 pages do not fit the fake's 64 KiB of RAM */
+	assert_int_equal(dirty_cmd(h, 10, 0), -EINVAL);
+	/* the fake's RAM has no log: the conservative answer */
+	uint64_t bm = 0;
+	assert_int_equal(ins->hlp->trusted->ram_query(ins, 0, 0x10000, &bm, 8),
+			 0);
+	assert_int_equal(bm, 0xffff);
+	assert_int_equal(ins->hlp->trusted->ram_query(ins, 0, 0x10000, &bm, 16),
+			 -EINVAL);
+	assert_int_equal(dirty_cmd(h, 11, 1), 0);
+	assert_int_equal(h->mem[4096], 0x55);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, fuzz_fixture_setup_empty, \
+						 fuzz_fixture_teardown)
 
 int main(void)
 {
@@ -232,6 +296,9 @@ int main(void)
 		T(test_mmio_access_count),
 		T(test_doorbell),
 		T(test_reset_and_options),
+		T(test_dirty_commands),
+		T(test_dirty_needs_region),
+		T(test_dirty_ram_trusted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

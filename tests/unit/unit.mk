@@ -4,13 +4,16 @@
 UNIT_DIR := build/host/tests
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
-UNIT_SRCS_test_mem := mem/mem.c
-UNIT_SRCS_test_loader := monitor/loader_testimg.c mem/mem.c
+MEM_SRCS := $(wildcard mem/*.c)
+UNIT_SRCS_test_mem := $(MEM_SRCS)
+UNIT_SRCS_test_map := $(MEM_SRCS)
+UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
+UNIT_SRCS_test_loader := monitor/loader_testimg.c $(MEM_SRCS)
 UNIT_SRCS_test_iobus := monitor/iobus.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c \
-	monitor/sandbox.c monitor/fd.c monitor/priv.c monitor/iobus.c monitor/log.c mem/mem.c \
+	monitor/sandbox.c monitor/fd.c monitor/priv.c monitor/iobus.c monitor/log.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
 UNIT_SRCS_test_devhlp = monitor/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_exit = monitor/exit.c $(DEVPROC_TEST_SRCS)
@@ -22,13 +25,14 @@ $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit: UNIT_LIBS += -lcap-ng
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c)
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_debug_exit := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_fb := $(DEV_TEST_SRCS)
 
 # Rewritten only when its content changes (FORCE + cmp, like .profile).
 $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE

@@ -1,0 +1,264 @@
+/*
+ * Unit tests: MMIO2 regions and dirty tracking (mem/mmio2.c, mem/dirty.c)
+ * without KVM: mem_sim_guest_write stands in for KVM's dirty log. Bitmap
+ * sizing, owner checks, exact reports while mapped and tracked, the
+ * conservative rule while unmapped or untracked, host-side writes marked,
+ * RAM tracking.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mem.h"
+
+#define PAGES 70 /* two bitmap words, the second partly used */
+#define SIZE (PAGES * 4096ull)
+#define GPA 0xd0000000ull
+
+static struct mem m;
+static const int me = 1, other = 2;
+static int h;
+
+static int setup(void **state)
+{
+	assert_int_equal(mem_init(&m, 4 << 20), 0);
+	h = mem_mmio2_create(&m, &me, "vram", SIZE, MEM_MMIO2_F_TRACK);
+	assert_true(h >= 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	mem_destroy(&m);
+	return 0;
+}
+
+/* Query and compare with the pages listed (terminated by -1). */
+static void expect_pages(const int *pages)
+{
+	uint64_t bm[2], want[2] = { 0, 0 };
+
+	for (; *pages >= 0; pages++)
+		want[*pages / 64] |= 1ull << (*pages % 64);
+	assert_int_equal(mem_mmio2_query(&m, &me, h, bm, sizeof(bm)), 0);
+	assert_int_equal(bm[0], want[0]);
+	assert_int_equal(bm[1], want[1]);
+}
+
+static const int none[] = { -1 };
+static const int all[] = { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+			   12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
+			   24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+			   36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+			   48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59,
+			   60, 61, 62, 63, 64, 65, 66, 67, 68, 69, -1 };
+
+static void guest_write(uint64_t page, uint64_t off)
+{
+	uint8_t b = 1;
+
+	assert_int_equal(mem_sim_guest_write(&m, GPA + page * 4096 + off, &b,
+					     1), 0);
+}
+
+static void test_bitmap_size(void **state)
+{
+	uint64_t bm[3];
+
+	assert_int_equal(mem_bitmap_bytes(SIZE), 16);
+	assert_int_equal(mem_bitmap_bytes(4096), 8);
+	assert_int_equal(mem_bitmap_bytes(64 * 4096), 8);
+	assert_int_equal(mem_bitmap_bytes(65 * 4096), 16);
+	assert_int_equal(mem_mmio2_query(&m, &me, h, bm, 8), -EINVAL);
+	assert_int_equal(mem_mmio2_query(&m, &me, h, bm, 24), -EINVAL);
+	assert_int_equal(mem_mmio2_query(&m, &me, h, bm, 16), 0);
+	assert_int_equal(mem_mmio2_create(&m, &me, "x", 100, 0), -EINVAL);
+	assert_int_equal(mem_mmio2_create(&m, &me, "x", 0, 0), -EINVAL);
+	assert_int_equal(mem_mmio2_create(&m, &me, "x", 4096, 0x80), -EINVAL);
+}
+
+static void test_owner(void **state)
+{
+	uint64_t bm[2];
+	uint8_t b = 0;
+
+	assert_int_equal(mem_mmio2_map(&m, &other, h, GPA, NULL, 0), -EPERM);
+	assert_int_equal(mem_mmio2_unmap(&m, &other, h), -EPERM);
+	assert_int_equal(mem_mmio2_track(&m, &other, h, false), -EPERM);
+	assert_int_equal(mem_mmio2_query(&m, &other, h, bm, 16), -EPERM);
+	assert_int_equal(mem_mmio2_write(&m, &other, h, 0, &b, 1), -EPERM);
+	assert_int_equal(mem_mmio2_read(&m, &other, h, 0, &b, 1), -EPERM);
+	assert_int_equal(mem_mmio2_destroy(&m, &other, h), -EPERM);
+	assert_int_equal(mem_mmio2_query(&m, &me, -1, bm, 16), -EBADF);
+	assert_int_equal(mem_mmio2_query(&m, &me, MEM_MAX_MMIO2, bm, 16),
+			 -EBADF);
+	assert_int_equal(mem_mmio2_query(&m, &me, h + 1, bm, 16), -EBADF);
+	int u = mem_mmio2_create(&m, &me, "plain", 4096, 0);
+	assert_int_equal(mem_mmio2_track(&m, &me, u, true), -ENOTSUP);
+	assert_int_equal(mem_mmio2_query(&m, &me, u, bm, 8), -ENOTSUP);
+}
+
+static void test_host_access_checked(void **state)
+{
+	uint8_t b[8] = { 0 };
+
+	assert_int_equal(mem_mmio2_write(&m, &me, h, SIZE - 4, b, 8), -EFAULT);
+	assert_int_equal(mem_mmio2_write(&m, &me, h, ~0ull - 2, b, 8), -EFAULT);
+	assert_int_equal(mem_mmio2_read(&m, &me, h, SIZE, b, 1), -EFAULT);
+	assert_int_equal(mem_mmio2_read(&m, &me, h, 0, NULL, 1), -EFAULT);
+	assert_int_equal(mem_mmio2_read(&m, &me, h, SIZE - 8, b, 8), 0);
+}
+
+static void test_exact_rounds(void **state)
+{
+	static const int r1[] = { 0, 5, 63, 64, 69, -1 }, r2[] = { 7, -1 };
+
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	expect_pages(none);
+	for (const int *p = r1; *p >= 0; p++)
+		guest_write((uint64_t)*p, 4095);
+	guest_write(5, 0); /* twice, one bit */
+	expect_pages(r1);
+	expect_pages(none);
+	guest_write(7, 10);
+	expect_pages(r2);
+	/* a write straddling two pages marks both */
+	uint8_t two[2] = { 1, 2 };
+	assert_int_equal(mem_write(&m, GPA + 2 * 4096 - 1, two, 2), 0);
+	static const int r3[] = { 1, 2, -1 };
+	expect_pages(r3);
+}
+
+static void test_host_writes_marked(void **state)
+{
+	static const int r1[] = { 3, 9, 68, -1 };
+	uint8_t b = 7;
+
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	assert_int_equal(mem_mmio2_write(&m, &me, h, 3 * 4096, &b, 1), 0);
+	assert_int_equal(mem_write(&m, GPA + 9 * 4096 + 1, &b, 1), 0);
+	guest_write(68, 0);
+	expect_pages(r1);
+	expect_pages(none);
+}
+
+static void test_unmapped_rule(void **state)
+{
+	static const int r1[] = { 4, -1 };
+	uint8_t b = 1;
+
+	expect_pages(none); /* never mapped, never written */
+	assert_int_equal(mem_mmio2_write(&m, &me, h, 0, &b, 1), 0);
+	expect_pages(all); /* unmapped and written: every page */
+	expect_pages(none);
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	guest_write(4, 0);
+	expect_pages(r1);
+	guest_write(4, 0);
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), 0);
+	expect_pages(all); /* written before the unmap, queried after */
+	expect_pages(none);
+	/* moved: mapped elsewhere, exact again */
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA + 0x100000, NULL, 0), 0);
+	assert_int_equal(mem_sim_guest_write(&m, GPA + 0x100000 + 4 * 4096, &b,
+					     1), 0);
+	expect_pages(r1);
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), 0);
+	expect_pages(none); /* not written since the last query */
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), -ENOENT);
+}
+
+static void test_disabled_rule(void **state)
+{
+	static const int r1[] = { 2, -1 };
+
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), -EBUSY);
+	assert_int_equal(mem_mmio2_track(&m, &me, h, false), 0);
+	guest_write(2, 0);
+	expect_pages(all); /* mapped, untracked: the guest may write unseen */
+	expect_pages(all);
+	assert_int_equal(mem_mmio2_track(&m, &me, h, true), 0);
+	expect_pages(all); /* the untracked interval */
+	expect_pages(none);
+	guest_write(2, 0);
+	expect_pages(r1);
+	/* unmapped while untracked: everything, once */
+	assert_int_equal(mem_mmio2_track(&m, &me, h, false), 0);
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), 0);
+	expect_pages(all);
+	expect_pages(none);
+	assert_int_equal(mem_mmio2_track(&m, &me, h, true), 0);
+	expect_pages(none); /* unmapped: nothing could write */
+}
+
+static void test_reset_only(void **state)
+{
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	guest_write(1, 0);
+	uint8_t b = 1;
+	assert_int_equal(mem_mmio2_write(&m, &me, h, 0, &b, 1), 0);
+	assert_int_equal(mem_mmio2_query(&m, &me, h, NULL, 0), 0);
+	expect_pages(none);
+}
+
+static void test_ram_tracking(void **state)
+{
+	uint64_t bm = 0;
+	uint8_t b = 1;
+
+	assert_int_equal(mem_ram_query(&m, 0x10000, 64 * 4096, &bm, 8), 0);
+	assert_int_equal(bm, ~0ull); /* untracked: everything */
+	assert_int_equal(mem_ram_track(&m, true), 0);
+	assert_int_equal(mem_ram_query(&m, 0x10000, 64 * 4096, &bm, 8), 0);
+	assert_int_equal(bm, ~0ull); /* the untracked past */
+	assert_int_equal(mem_ram_query(&m, 0x10000, 64 * 4096, &bm, 8), 0);
+	assert_int_equal(bm, 0);
+	assert_int_equal(mem_write(&m, 0x10000 + 3 * 4096, &b, 1), 0);
+	/* mem_sim_guest_write only logs into the tracked slot once KVM-like
+	 * slots exist; host writes are marked regardless */
+	assert_int_equal(mem_ram_query(&m, 0x10000, 64 * 4096, &bm, 8), 0);
+	assert_int_equal(bm, 1ull << 3);
+	assert_int_equal(mem_ram_query(&m, 0x10001, 4096, &bm, 8), -EINVAL);
+	assert_int_equal(mem_ram_query(&m, 0x10000, 4096, &bm, 16), -EINVAL);
+	assert_int_equal(mem_ram_query(&m, MEM_HOLE_START, 4096, &bm, 8),
+			 -EINVAL);
+	assert_int_equal(mem_ram_track(&m, false), 0);
+	assert_int_equal(mem_write(&m, 0x10000, &b, 1), 0);
+	assert_int_equal(mem_ram_query(&m, 0x10000, 4096, &bm, 8), 0);
+	assert_int_equal(bm, 1);
+}
+
+static void listen_count(void *opaque, const struct gmap_range *r, bool on)
+{
+	*(int *)opaque += on ? 1 : -1;
+}
+
+static void test_listener_sees_ram_only(void **state)
+{
+	int n = 0;
+
+	assert_int_equal(gmap_listen(&m.map, listen_count, &n), 0);
+	assert_int_equal(n, 1); /* the existing RAM range, replayed */
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	assert_int_equal(n, 1);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_bitmap_size), T(test_owner), T(test_host_access_checked),
+		T(test_exact_rounds), T(test_host_writes_marked),
+		T(test_unmapped_rule), T(test_disabled_rule),
+		T(test_reset_only), T(test_ram_tracking),
+		T(test_listener_sees_ram_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
