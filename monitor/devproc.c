@@ -22,7 +22,8 @@
 #include "policy.h"
 #include "vm.h"
 
-#define DP_SPIN_NS 50000ull       /* spin this long before sleeping */
+#define DP_SPIN_NS 20000ull       /* spin this long before sleeping: an answer
+				    * usually comes within a few us */
 #define DP_SLICE_NS 10000000l     /* futex sleep slice */
 #define DP_P_PIDFD 3              /* waitid idtype; older libcs lack it */
 

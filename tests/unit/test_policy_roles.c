@@ -144,7 +144,8 @@ static uint32_t word;
 #define DEVPROC_CALLS                                                          \
 	{ "wait in its loop", SYS_epoll_pwait, { FD_DPC_EPOLL, (long)buf, 1, 0, 0, 8 }, true }, \
 	{ "wait on another epoll", SYS_epoll_pwait, { FD_EPOLL, (long)buf, 1, 0, 0, 8 }, false }, \
-	{ "drain its request eventfd", SYS_read, { FD_DPC_DOWN, (long)buf, 0 }, true }, \
+	{ "read a doorbell", SYS_read, { FD_IOEV0 + 3, (long)buf, 0 }, true },                    \
+	{ "read the request eventfd (edge-triggered, never read)", SYS_read, { FD_DPC_DOWN, (long)buf, 0 }, false }, \
 	{ "read wisp's signalfd", SYS_read, { FD_SIGNAL, (long)buf, 0 }, false }, \
 	{ "read stdin", SYS_read, { 0, (long)buf, 0 }, false },                  \
 	{ "post an up-call", SYS_write, { FD_DPC_UP, (long)buf, 0 }, true },      \
