@@ -24,10 +24,16 @@ MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -fstack-protect
 HOST_CC := gcc
 HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
 
-MON_SRCS := $(filter-out monitor/loader_%.c,$(wildcard monitor/*.c)) \
+# CLI: the profile's command line, monitor/<name>.c for each name: cli
+# (wisp's own) or cli_hvt cli_hvt_attach (solo5-hvt's).
+CLI ?= cli
+MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c,\
+	$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
 	$(foreach l,$(LOADERS),monitor/loader_$(l).c)
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
-DEV_SRCS := $(foreach d,$(DEVICES),devices/$(d).c)
+# DEV_EXTRA: parts of a device linked only when a profile names them (the
+# hvt device's back ends: hvt_block hvt_net).
+DEV_SRCS := $(foreach d,$(DEVICES) $(DEV_EXTRA),devices/$(d).c)
 WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
 WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
 	$(B)/obj/policies.o
@@ -54,8 +60,8 @@ $(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -77,7 +83,7 @@ $(B)/obj/sandbox-debug.o: monitor/sandbox.c | setup
 $(B)/obj/%.o: %.c $(B)/.profile | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
-		-DWISP_LOADERS='"$(LOADERS)"' -MMD -MP -c $< -o $@
+		-DWISP_LOADERS='"$(LOADERS)"' -DWISP_DEV_EXTRA='"$(DEV_EXTRA)"' -MMD -MP -c $< -o $@
 
 $(B)/wisp: $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a
 	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
@@ -88,6 +94,7 @@ $(B)/wisp-debug: $(WISP_DEBUG_OBJS) $(CAPNG)/lib/libcap-ng.a
 -include $(WISP_OBJS:.o=.d)
 
 include tests/guests/guests.mk
+include tests/hvt/hvt.mk
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include tests/bench/bench.mk

@@ -106,7 +106,13 @@ struct dev_hlp_trusted {
 	/* Another instance by registration name and index, or NULL. */
 	struct dev_ins *(*dev_find)(struct dev_ins *ins, const char *name,
 				    unsigned idx);
+	/* The guest broke the device's ABI in a way it answers by ending the
+	 * VM (hvt: a bad pointer): logs `why`, exit WISP_EXIT_GUEST_ABI. */
+	void (*vm_fault)(struct dev_ins *ins, const char *why);
 };
+
+/* Keys of host files handed to an instance (hvt: manifest indexes). */
+#define DEV_FILE_KEYS 64
 
 /*
  * Every call names its caller; the table checks that the caller owns what it
@@ -147,6 +153,28 @@ struct dev_hlp {
 	void (*chr_rx_ready)(struct dev_ins *ins);
 	/* Monotonic clock in ns (injected in tests and fuzzing). */
 	uint64_t (*clock_ns)(struct dev_ins *ins);
+	/* Wall-clock time, ns since the Unix epoch (hvt WALLTIME). */
+	uint64_t (*walltime_ns)(struct dev_ins *ins);
+	/* Read-only data the monitor attached under `key` (hvt: the
+	 * host-completed manifest): 0, or -ENOENT when there is none. */
+	int (*cfg_blob)(struct dev_ins *ins, const char *key, const void **p,
+			size_t *len);
+	/* Host files the monitor opened for this instance before the sandbox
+	 * (disk images, tap devices), each under a key < DEV_FILE_KEYS. A key
+	 * the instance was not given: -EPERM. Bytes moved or -errno; reads
+	 * never block (-EAGAIN). */
+	long (*file_pread)(struct dev_ins *ins, unsigned key, void *buf,
+			   size_t len, uint64_t off);
+	long (*file_pwrite)(struct dev_ins *ins, unsigned key, const void *buf,
+			    size_t len, uint64_t off);
+	long (*file_read)(struct dev_ins *ins, unsigned key, void *buf,
+			  size_t len);
+	long (*file_write)(struct dev_ins *ins, unsigned key, const void *buf,
+			   size_t len);
+	/* Wait up to `ns` for any of this instance's pollable files (taps) to
+	 * be readable; *ready gets bit k per readable key. Returns early when
+	 * the VM stops. 0, or -EPERM if the monitor gave no wait set. */
+	int (*file_poll)(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
 	/* NULL unless the profile trusts this device. */
 	const struct dev_hlp_trusted *trusted;
 };

@@ -20,7 +20,7 @@ static void mem_add_range(struct mem *m, uint64_t gpa, uint64_t off,
 	m->n_ranges++;
 }
 
-int mem_init(struct mem *m, uint64_t size)
+static int mem_create(struct mem *m, uint64_t size, uint64_t low_max)
 {
 	memset(m, 0, sizeof(*m));
 	m->memfd = -1;
@@ -39,11 +39,21 @@ int mem_init(struct mem *m, uint64_t size)
 		return -errno;
 	m->base = p;
 	m->size = size;
-	uint64_t low = size < MEM_HOLE_START ? size : MEM_HOLE_START;
+	uint64_t low = size < low_max ? size : low_max;
 	mem_add_range(m, 0, 0, low);
 	if (size > low)
 		mem_add_range(m, MEM_HOLE_END, low, size - low);
 	return 0;
+}
+
+int mem_init(struct mem *m, uint64_t size)
+{
+	return mem_create(m, size, MEM_HOLE_START);
+}
+
+int mem_init_flat(struct mem *m, uint64_t size)
+{
+	return mem_create(m, size, size);
 }
 
 int mem_register_kvm(struct mem *m, int vm_fd)

@@ -37,6 +37,10 @@ struct mem {
  * out the RAM ranges. No KVM involved. Returns 0 or -errno. */
 int mem_init(struct mem *m, uint64_t size);
 
+/* The same with RAM contiguous from GPA 0, no hole (hvt guests see up to
+ * 4 GiB of flat RAM and place nothing in a hole). */
+int mem_init_flat(struct mem *m, uint64_t size);
+
 /* Register each RAM range as a KVM memslot on vm_fd. Returns 0 or -errno. */
 int mem_register_kvm(struct mem *m, int vm_fd);
 

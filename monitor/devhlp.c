@@ -11,8 +11,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "devfile.h"
 #include "exitcode.h"
 #include "policy.h"
 #include "vm.h"
@@ -224,13 +226,23 @@ static uint64_t hlp_clock_ns(struct dev_ins *ins)
 	return now_ns();
 }
 
+static uint64_t hlp_walltime_ns(struct dev_ins *ins)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void hlp_vm_poweroff(struct dev_ins *ins, int status)
 {
 	struct vm *vm = host_of(ins)->vm;
+	int max = vm->cfg && vm->cfg->guest_status_max ? vm->cfg->guest_status_max
+						       : WISP_EXIT_GUEST_MAX;
 
-	if (status < 0 || status > WISP_EXIT_GUEST_MAX) {
+	if (status < 0 || status > max) {
 		wlog(LOG_ERR, "%s: guest reported status %d, above %d", ins->name,
-		     status, WISP_EXIT_GUEST_MAX);
+		     status, max);
 		vm_request_stop(vm, WISP_EXIT_GUEST_RANGE, "bad guest status");
 		return;
 	}
@@ -255,10 +267,17 @@ static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
 	return NULL;
 }
 
+static void hlp_vm_fault(struct dev_ins *ins, const char *why)
+{
+	wlog(LOG_ERR, "%s: guest error, stopping: %s", ins->name, why);
+	vm_request_stop(host_of(ins)->vm, WISP_EXIT_GUEST_ABI, why);
+}
+
 static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
 	.dev_find = hlp_dev_find,
+	.vm_fault = hlp_vm_fault,
 };
 
 #define HLP_COMMON                                                             \
@@ -268,7 +287,10 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns
+	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns,          \
+	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob, .file_pread = devfile_pread,                 \
+	.file_pwrite = devfile_pwrite, .file_read = devfile_read,              \
+	.file_write = devfile_write, .file_poll = devfile_poll
 
 static const struct dev_hlp hlp_untrusted = { HLP_COMMON, .trusted = NULL };
 static const struct dev_hlp hlp_trusted = { HLP_COMMON,

@@ -33,7 +33,7 @@ void vm_request_stop(struct vm *vm, int code, const char *why)
 }
 
 /* The whole image in memory; missing or unreadable is the user's problem. */
-static void *read_image(const char *path, size_t *len)
+void *image_read(const char *path, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -54,25 +54,6 @@ static void *read_image(const char *path, size_t *len)
 	close(fd);
 	*len = (size_t)n;
 	return buf;
-}
-
-static void vm_load_guest(struct vm *vm)
-{
-	char err[256];
-	size_t len;
-	void *img = read_image(vm->cfg->kernel, &len);
-	int rc = mem_init(&vm->mem, vm->cfg->mem_size);
-
-	if (rc < 0)
-		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
-	vm->mem.memfd = fd_pin(vm->mem.memfd, FD_MEM);
-	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
-				err, sizeof(err)) < 0)
-		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
-	if (vm->boot.mode == BOOT_REAL16 && vm->ncpus > TESTIMG_REAL_MAX_VCPUS)
-		die(WISP_EXIT_USAGE, "--cpus %u: a real-mode image runs on at most "
-		    "%u vCPUs", vm->ncpus, TESTIMG_REAL_MAX_VCPUS);
-	free(img);
 }
 
 static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
@@ -163,7 +144,7 @@ int main(int argc, char **argv)
 	cli_parse(argc, argv, &cfg);
 	block_signals();
 	vm_prepare(&vm, &cfg);
-	vm_load_guest(&vm);
+	cfg.load_guest(&vm);
 	vm_build(&vm);
 	evloop_init(&vm);
 	if (priv_drop() < 0)

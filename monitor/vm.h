@@ -55,6 +55,13 @@ struct dev_host {
 	struct chr *chr;      /* NULL: no console attached */
 	unsigned n_timers;
 	struct dev_timer timers[DEV_MAX_TIMERS];
+	/* host files and data the monitor handed over (devfile.c) */
+	int files[DEV_FILE_KEYS];  /* fd of key k when file_keys bit k */
+	uint64_t file_keys;
+	bool has_waitset;          /* FD_POLL_EP/FD_POLL_TIMER are its own */
+	const char *blob_key;
+	const void *blob;
+	size_t blob_len;
 };
 
 struct vcpu {
@@ -88,6 +95,10 @@ struct vm_config {
 	const char *serial; /* "stdio", "none" or "file:PATH" */
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
+	/* Set by the profile's CLI: */
+	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
+	int guest_status_max; /* highest status a guest may report (63) */
+	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
 };
 
 struct vm {
@@ -147,6 +158,19 @@ bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
  * sandbox), then run the main thread's loop until stop; returns the code. */
 void evloop_init(struct vm *vm);
 int evloop_run(struct vm *vm);
+
+/* devfile.c: hand host resources to the instance of `dev` (registration
+ * name, instance 0) before devices are constructed. Files are pinned to
+ * FD_FILE0 + key; a pollable one joins the instance's wait set, which
+ * dev_attach_waitset creates (one instance per VM). Die on failure. */
+void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
+		     bool pollable);
+void dev_attach_waitset(struct vm *vm, const char *dev);
+void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
+		     const void *p, size_t len);
+
+/* main.c: the whole file in memory; missing or unreadable exits 66. */
+void *image_read(const char *path, size_t *len);
 
 /* priv.c: drop what is no longer needed once setup is done. */
 int priv_drop(void);

@@ -36,12 +36,16 @@
 #define FD_SIGNAL 106   /* signalfd of the event loop */
 #define FD_WATCHDOG 107 /* halt watchdog timerfd */
 #define FD_EPOLL 108    /* the event loop's epoll */
+#define FD_POLL_EP 109  /* a device's wait set (hvt POLL): epoll */
+#define FD_POLL_TIMER 110 /* and its timeout timerfd */
 #define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
 #define FD_VCPU_MASK 0xffffffffffffff00
 #define FD_TIMER0 512   /* device timer n is FD_TIMER0 + n, n < 128 */
 #define FD_TIMER_MASK 0xffffffffffffff80
 #define FD_TIMER_MAX 128
+#define FD_FILE0 640    /* host file of device key k is FD_FILE0 + k, k < 64 */
+#define FD_FILE_MASK 0xffffffffffffffc0
 
 /* The signal that kicks a vCPU out of KVM_RUN: a realtime signal free in
  * musl (SIGRTMIN is 35 there), fixed so the main policy can name it. */

@@ -7,7 +7,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_SRCS_test_mem := mem/mem.c
 UNIT_SRCS_test_loader := monitor/loader_testimg.c mem/mem.c
 UNIT_SRCS_test_iobus := monitor/iobus.c
-UNIT_SRCS_test_devhlp := monitor/fd.c monitor/devhlp.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
+UNIT_SRCS_test_devhlp := monitor/fd.c monitor/devhlp.c monitor/devfile.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
 UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c
 
 # Device-model tests drive the devices through the fuzz helper table
