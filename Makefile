@@ -25,7 +25,7 @@ HOST_CC := gcc
 HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
 
 # CLI: the profile's command line, monitor/<name>.c for each name: cli
-# (wisp's own) or cli_hvt cli_hvt_attach (solo5-hvt's).
+# (wisp's own) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
 CLI ?= cli
 MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c,\
 	$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
@@ -83,7 +83,7 @@ $(B)/obj/sandbox-debug.o: monitor/sandbox.c | setup
 $(B)/obj/%.o: %.c $(B)/.profile | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
-		-DWISP_LOADERS='"$(LOADERS)"' -DWISP_DEV_EXTRA='"$(DEV_EXTRA)"' -MMD -MP -c $< -o $@
+		-DWISP_LOADERS='"$(LOADERS)"' -MMD -MP -c $< -o $@
 
 $(B)/wisp: $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a
 	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
@@ -100,14 +100,40 @@ include fuzz/fuzz.mk
 include tests/bench/bench.mk
 include policy/policy.mk
 
+# make hvt: build/hvt/wisp, a solo5-hvt drop-in with block and net.
+# make hvt GUEST=app.hvt: build/hvt-app/wisp with only the back ends the
+# unikernel's manifest declares (read at build time by HVT_BACKENDS).
+HVT_BACKENDS := build/host/hvt-backends
+HVT_BACKENDS_SRCS := monitor/tools/hvt_backends.c monitor/loader_hvt.c mem/mem.c
+$(HVT_BACKENDS): $(HVT_BACKENDS_SRCS) monitor/hvt.h devices/hvt_abi.h | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $(HVT_BACKENDS_SRCS)
+
+.PHONY: hvt
+ifdef GUEST
+hvt: $(HVT_BACKENDS) $(GUEST)
+	@mkdir -p build/hvt-app
+	$(HVT_BACKENDS) $(GUEST) > build/hvt-app/backends.mk.tmp
+	@cmp -s build/hvt-app/backends.mk.tmp build/hvt-app/backends.mk || \
+		mv build/hvt-app/backends.mk.tmp build/hvt-app/backends.mk
+	@rm -f build/hvt-app/backends.mk.tmp
+	$(MAKE) all PROFILE=hvt-app
+else
+hvt:
+	$(MAKE) all PROFILE=hvt
+endif
+
 run: $(B)/wisp $(GUEST_DIR)/hello.elf
 	$(B)/wisp --kernel $(GUEST_DIR)/hello.elf
 
 test: setup
 	$(MAKE) all PROFILE=default
 	$(MAKE) all PROFILE=test
-	$(MAKE) guests unit-tests fuzz-replay bench-tools
+	$(MAKE) all PROFILE=hvt
+	$(MAKE) guests hvt-guests unit-tests fuzz-replay bench-tools
+	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/custom build/host build/guests build/fuzz build/bench
+	rm -rf build/default build/test build/custom build/host build/guests build/fuzz build/bench \
+		build/hvt build/hvt-app build/hvt-guests

@@ -123,15 +123,13 @@ static int entry_arg(const char *opt, const char *arg, uint32_t type,
 	return i;
 }
 
-/* Whether this build links the back end (DEV_EXTRA of the profile). */
-static void need_backend(const char *opt, const char *dev)
+/* A back end left out of this build (its host side is a NULL weak
+ * reference): the monitor was built for another unikernel. */
+static void need_backend(const char *opt, bool linked)
 {
-	char words[] = " " WISP_DEV_EXTRA " ", want[32];
-
-	snprintf(want, sizeof(want), " %s ", dev);
-	if (!strstr(words, want))
-		die(WISP_EXIT_USAGE, "%s: this wisp has no %s back end (built "
-		    "for a unikernel that declares none)", opt, dev);
+	if (!linked)
+		die(WISP_EXIT_USAGE, "%s: this wisp has no back end for it (built "
+		    "for a unikernel that declares no such device)", opt);
 }
 
 static void opt_block(const char *arg)
@@ -141,7 +139,7 @@ static void opt_block(const char *arg)
 	int i = entry_arg("--block:", arg, MFT_DEV_BLOCK_BASIC, &path);
 	struct mft_entry *e = &hc.elf.mft->e[i];
 
-	need_backend("--block", "hvt_block");
+	need_backend("--block", hvt_disk_open != NULL);
 	if (hc.fd[i] >= 0)
 		die(WISP_EXIT_USAGE, "--block:%s given twice", e->name);
 	if (hvt_disk_open(path, &hc.fd[i], &e->u.block_basic.capacity, err,
@@ -170,7 +168,7 @@ static void opt_net(const char *arg)
 	int i = entry_arg("--net:", arg, MFT_DEV_NET_BASIC, &spec);
 	struct mft_entry *e = &hc.elf.mft->e[i];
 
-	need_backend("--net", "hvt_net");
+	need_backend("--net", hvt_tap_open != NULL);
 	if (hc.fd[i] >= 0)
 		die(WISP_EXIT_USAGE, "--net:%s given twice", e->name);
 	if (hvt_tap_open(spec, &hc.fd[i], &hc.mtu[i], err, sizeof(err)) < 0)
@@ -185,6 +183,7 @@ static void opt_mac(const char *arg)
 	int i = entry_arg("--net-mac:", arg, MFT_DEV_NET_BASIC, &v);
 	struct mft_entry *e = &hc.elf.mft->e[i];
 
+	need_backend("--net-mac", hvt_mac_parse != NULL);
 	if (hvt_mac_parse(v, e->u.net_basic.mac) < 0)
 		die(WISP_EXIT_USAGE, "--net-mac:%s: '%s' is not xx:xx:xx:xx:xx:xx",
 		    e->name, v);
@@ -240,7 +239,7 @@ static void finish_net(uint32_t i)
 {
 	struct mft_entry *e = &hc.elf.mft->e[i];
 
-	if (!hc.mac_set[i])
+	if (!hc.mac_set[i] && hvt_mac_random)
 		hvt_mac_random(e->u.net_basic.mac);
 	e->u.net_basic.mtu = hc.mtu[i];
 }

@@ -22,6 +22,10 @@
 #include "loader.h"
 #include "mem.h"
 
+/* Write one line into err; returns -1 (every function here reports so). */
+int hvt_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #define HVT_MAX_PHDRS 64 /* more program headers is not an hvt unikernel */
 
 struct hvt_seg {
@@ -94,21 +98,23 @@ int hvt_cpu_setup(int vcpu_fd, const struct boot_info *bi,
  * (HVT_CMDLINE_SIZE); -1 if longer than 8,191 characters. */
 int hvt_cmdline(int argc, char *const argv[], char *buf, size_t len);
 
-/* --- cli_hvt_attach.c: the host side of manifest entries, opened before
- * the sandbox. Each returns 0, or -1 with one line in err. --- */
+/* --- the host side of manifest entries, opened before the sandbox; each
+ * returns 0, or -1 with one line in err. cli_hvt_disk.c and cli_hvt_tap.c
+ * are linked only with their back end: the references are weak, NULL
+ * when the file is not linked in. --- */
 
 /* A disk image opened read-write; *size from its end. */
 int hvt_disk_open(const char *path, int *fd, uint64_t *size, char *err,
-		  size_t errlen);
+		  size_t errlen) __attribute__((weak));
 /* spec is IFACE (an existing interface: a tap queue is opened on it
  * through /dev/net/tun, which needs CAP_NET_ADMIN) or @FD (an open tap
  * fd an orchestrator passed). The fd is made non-blocking; *mtu read
  * from the interface. */
 int hvt_tap_open(const char *spec, int *fd, uint16_t *mtu, char *err,
-		 size_t errlen);
+		 size_t errlen) __attribute__((weak));
 /* xx:xx:xx:xx:xx:xx, hex digits; -1 if malformed. */
-int hvt_mac_parse(const char *s, uint8_t mac[6]);
+int hvt_mac_parse(const char *s, uint8_t mac[6]) __attribute__((weak));
 /* Random, locally administered, unicast. */
-void hvt_mac_random(uint8_t mac[6]);
+void hvt_mac_random(uint8_t mac[6]) __attribute__((weak));
 
 #endif

@@ -15,10 +15,7 @@
 
 #include "hvt.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int hvt_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -28,7 +25,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-#define FAIL(...) fail(err, errlen, __VA_ARGS__)
+#define FAIL(...) hvt_err(err, errlen, __VA_ARGS__)
 
 static bool pow2(uint64_t v)
 {

@@ -6,4 +6,4 @@ DEVICES := hvt
 TRUSTED := hvt
 DEV_EXTRA := hvt_block hvt_net
 LOADERS := hvt
-CLI := cli_hvt cli_hvt_attach
+CLI := cli_hvt cli_hvt_disk cli_hvt_tap

@@ -1,54 +1,24 @@
 /*
- * monitor/cli_hvt_attach.c - the host side of hvt manifest entries: disk
- * images and tap interfaces, opened by the CLI before anything starts and
- * before privileges are dropped (see monitor/hvt.h).
+ * monitor/cli_hvt_tap.c - the host side of hvt network devices: taps opened
+ * by the CLI before anything starts and before privileges are dropped (see
+ * monitor/hvt.h), and MAC addresses. Linked only into monitors with the
+ * network back end.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hvt.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-#define FAIL(...) fail(err, errlen, __VA_ARGS__)
-
-int hvt_disk_open(const char *path, int *fd, uint64_t *size, char *err,
-		  size_t errlen)
-{
-	struct stat st;
-
-	*fd = open(path, O_RDWR | O_CLOEXEC);
-	if (*fd < 0)
-		return FAIL("cannot open '%s': %s", path, strerror(errno));
-	off_t end = lseek(*fd, 0, SEEK_END);
-	if (fstat(*fd, &st) < 0 || end < 0 ||
-	    (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)))
-		return FAIL("'%s' is not a regular file or block device", path);
-	*size = (uint64_t)end;
-	return 0;
-}
+#define FAIL(...) hvt_err(err, errlen, __VA_ARGS__)
 
 /* The MTU of a named interface, through a throwaway socket. */
 static int iface_mtu(const char *name, uint16_t *mtu, char *err,
