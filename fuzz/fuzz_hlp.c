@@ -302,10 +302,24 @@ static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
 	return NULL;
 }
 
+static void hlp_vm_fault(struct dev_ins *ins, const char *why)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	h->fault_calls++;
+	snprintf(h->fault_why, sizeof(h->fault_why), "%s", why ? why : "");
+}
+
+static uint64_t hlp_walltime_ns(struct dev_ins *ins)
+{
+	return host_of(ins)->walltime_ns;
+}
+
 static const struct dev_hlp_trusted fuzz_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
 	.dev_find = hlp_dev_find,
+	.vm_fault = hlp_vm_fault,
 };
 
 #define FUZZ_HLP_COMMON                                                        \
@@ -315,7 +329,11 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns
+	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns,          \
+	.walltime_ns = hlp_walltime_ns, .cfg_blob = fuzz_hlp_blob,             \
+	.file_pread = fuzz_hlp_pread, .file_pwrite = fuzz_hlp_pwrite,          \
+	.file_read = fuzz_hlp_read, .file_write = fuzz_hlp_write,              \
+	.file_poll = fuzz_hlp_poll
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };
@@ -446,6 +464,9 @@ static int fill_ins(struct fuzz_host *h, struct fuzz_dev *d, bool trusted)
 	ins->host = h;
 	d->trusted = trusted;
 	d->used = true;
+	d->blob_key = h->next_blob_key;
+	d->blob = h->next_blob;
+	d->blob_len = h->next_blob_len;
 	return 0;
 }
 

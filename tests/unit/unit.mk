@@ -6,6 +6,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 
 UNIT_SRCS_test_mem := mem/mem.c
 UNIT_SRCS_test_loader := monitor/loader_testimg.c mem/mem.c
+UNIT_SRCS_test_loader_hvt := monitor/loader_hvt.c mem/mem.c
 UNIT_SRCS_test_iobus := monitor/iobus.c
 UNIT_SRCS_test_devhlp := monitor/fd.c monitor/devhlp.c monitor/devfile.c monitor/exit.c monitor/iobus.c monitor/log.c mem/mem.c devices/framework.c
 UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c
@@ -13,15 +14,17 @@ UNIT_SRCS_test_exit := monitor/exit.c monitor/iobus.c monitor/log.c
 # Device-model tests drive the devices through the fuzz helper table
 # (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
-DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev,$(DEV_TEST_DEVICES))
+DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c)
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_debug_exit := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
+# the hvt device with both back ends (DEV_EXTRA parts, not registrations)
+UNIT_SRCS_test_hvt := $(DEV_TEST_SRCS) devices/hvt_block.c devices/hvt_net.c
 
 # Rewritten only when its content changes (FORCE + cmp, like .profile).
 $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE

@@ -1,0 +1,161 @@
+/*
+ * fuzz/fuzz_file.c - the fake helper table's host files and attached data
+ * (see fuzz_hlp.h), checked as monitor/devfile.c checks them: a key the
+ * instance was not given is -EPERM, no wait set is -EPERM. Disks are the
+ * test's buffers, taps one frame each way, the wait advances the clock.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fuzz_hlp.h"
+
+static struct fuzz_dev *dev_of(struct dev_ins *ins)
+{
+	struct fuzz_dev *d = ins ? fuzz_dev_of(ins->host, ins) : NULL;
+
+	if (!d)
+		fuzz_fail("file helper called with a foreign instance");
+	return d;
+}
+
+int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
+			 unsigned key, uint8_t *disk, size_t size, bool pollable)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d || key >= DEV_FILE_KEYS || d->files[key].used ||
+	    (pollable && !d->waitset))
+		return -EINVAL;
+	d->files[key] = (struct fuzz_file){ .used = true, .pollable = pollable,
+					    .disk = disk, .disk_size = size };
+	return 0;
+}
+
+void fuzz_dev_attach_waitset(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (d)
+		d->waitset = true;
+}
+
+struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
+			       unsigned key)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	return d && key < DEV_FILE_KEYS && d->files[key].used ? &d->files[key]
+							     : NULL;
+}
+
+int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
+		  size_t *len)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	if (!d->blob_key || !key || strcmp(d->blob_key, key))
+		return -ENOENT;
+	*p = d->blob;
+	*len = d->blob_len;
+	return 0;
+}
+
+/* The caller's file for key, or NULL (-EPERM). */
+static struct fuzz_file *file(struct dev_ins *ins, unsigned key)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	return key < DEV_FILE_KEYS && d->files[key].used ? &d->files[key] : NULL;
+}
+
+/* pread/pwrite semantics: short at the end, 0 past it. */
+static long disk_span(struct fuzz_file *f, size_t len, uint64_t off)
+{
+	if (off > INT64_MAX)
+		return -EINVAL;
+	if (off >= f->disk_size)
+		return 0;
+	return (long)(len < f->disk_size - off ? len : f->disk_size - off);
+}
+
+long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		    uint64_t off)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	if (!f)
+		return -EPERM;
+	if (f->fail || (!buf && len))
+		return f->fail ? f->fail : -EINVAL;
+	long n = disk_span(f, len, off);
+	if (n > 0)
+		memcpy(buf, f->disk + off, (size_t)n);
+	return n;
+}
+
+long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		     size_t len, uint64_t off)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	if (!f)
+		return -EPERM;
+	if (f->fail || (!buf && len))
+		return f->fail ? f->fail : -EINVAL;
+	long n = disk_span(f, len, off);
+	if (n > 0)
+		memcpy(f->disk + off, buf, (size_t)n);
+	return n;
+}
+
+/* A tap read takes the waiting frame whole, truncated to len. */
+long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	if (!f)
+		return -EPERM;
+	if (f->fail || (!buf && len))
+		return f->fail ? f->fail : -EINVAL;
+	if (!f->rx_len)
+		return -EAGAIN;
+	size_t n = len < f->rx_len ? len : f->rx_len;
+	memcpy(buf, f->rx, n);
+	f->rx_len = 0;
+	return (long)n;
+}
+
+long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
+		    size_t len)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	if (!f)
+		return -EPERM;
+	if (f->fail || (!buf && len))
+		return f->fail ? f->fail : -EINVAL;
+	f->tx_len = len < FUZZ_FRAME_MAX ? len : FUZZ_FRAME_MAX;
+	memcpy(f->tx, buf, f->tx_len);
+	f->tx_frames++;
+	return (long)len;
+}
+
+/* Ready at once if a pollable file holds a frame; else the timeout
+ * passes on the fake clock. */
+int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
+{
+	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_host *h = ins->host;
+
+	*ready = 0;
+	if (!d->waitset)
+		return -EPERM;
+	h->poll_calls++;
+	h->poll_ns = ns;
+	for (unsigned k = 0; k < DEV_FILE_KEYS; k++)
+		if (d->files[k].used && d->files[k].pollable && d->files[k].rx_len)
+			*ready |= 1ull << k;
+	if (!*ready)
+		fuzz_advance(h, ns);
+	return 0;
+}
