@@ -46,3 +46,10 @@ $(foreach b,$(HVT_BAD),$(eval $(call hvt_bad_rule,$(b))))
 .PRECIOUS: $(HVT_GOBJ)/%.o
 hvt-guests: $(HVT_TESTS:%=$(HVT_GUEST_DIR)/%.hvt) \
 	$(HVT_BAD:%=$(HVT_GUEST_DIR)/bad-%.hvt)
+
+# Host side of the net echo test and benchmark.
+HVT_ECHO := build/host/hvt-echo
+$(HVT_ECHO): tests/hvt/hvt_echo.c | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $<
+hvt-guests: $(HVT_ECHO)
