@@ -2,7 +2,10 @@
  * tests/bench/bench.c - `make bench`: every figure is a ratio against a
  * baseline measured in the same run, because this machine is shared and its
  * KVM emulates guest instructions.
- *   bench WISP BARE GUEST_DIR [EXITS]
+ *   bench WISP BARE GUEST_DIR [EXITS [HVT_WISP HVT_GUEST_DIR ECHO_SCRIPT]]
+ * With the hvt arguments it also measures the hvt hello unikernel from exec
+ * to exit (time and peak RSS) and a net echo (ECHO_SCRIPT prints
+ * "echo: N rounds, X us/round"), against the bare loop.
  * Prints lines "bench <name>: <value> <unit> (<ratio>x vs <baseline>)".
  */
 #include <fcntl.h>
@@ -97,8 +100,9 @@ static uint64_t median(uint64_t *v, int n)
 
 /* Whole-process time for EXITS port writes, wisp and bare alternating so
  * drift in the machine's load hits both; the minimum is least disturbed. */
-static void bench_exit_cost(char *wisp, char *bare, const char *dir,
-			    const char *exits)
+/* Returns the bare loop's ns per exit, the baseline of later lines. */
+static double bench_exit_cost(char *wisp, char *bare, const char *dir,
+			      const char *exits)
 {
 	char img[512], cl[64];
 	uint64_t w = ~0ull, b = ~0ull;
@@ -115,6 +119,7 @@ static void bench_exit_cost(char *wisp, char *bare, const char *dir,
 	double n = strtod(exits, NULL);
 	printf("bench pio-exit: %.3f us/exit (%.3fx vs bare KVM_RUN loop %.3f us/exit)\n",
 	       w / n / 1e3, (double)w / (double)b, b / n / 1e3);
+	return b / n;
 }
 
 /* VmHWM of pid's memory, in KiB, or 0. */
@@ -190,6 +195,64 @@ static void bench_startup(char *wisp, char *bare, const char *dir)
 	       (unsigned long long)rb);
 }
 
+/* The hvt hello unikernel, exec to exit, against the bare loop running the
+ * smallest test image (mark.elf) exec to exit; medians of N. */
+static void bench_hvt_hello(char *hw, char *bare, const char *hdir,
+			    const char *dir)
+{
+	enum { N = 7 };
+	char img[512], mark[512];
+	uint64_t w[N], b[N], wr[N], br[N];
+
+	snprintf(img, sizeof(img), "%s/hello.hvt", hdir);
+	snprintf(mark, sizeof(mark), "%s/mark.elf", dir);
+	char *wa[] = { hw, img, NULL };
+	char *ba[] = { bare, mark, NULL };
+	for (int i = 0; i < N; i++) {
+		struct result rw = run(wa), rb = run(ba);
+		w[i] = rw.end_ns - rw.start_ns;
+		b[i] = rb.end_ns - rb.start_ns;
+		wr[i] = (uint64_t)run_peak_rss(wa);
+		br[i] = (uint64_t)run_peak_rss(ba);
+	}
+	uint64_t mw = median(w, N), mb = median(b, N);
+	uint64_t rw = median(wr, N), rb = median(br, N);
+	printf("bench hvt-hello-exec-to-exit: %.3f ms (%.2fx vs bare KVM_RUN loop %.3f ms)\n",
+	       mw / 1e6, (double)mw / (double)mb, mb / 1e6);
+	printf("bench hvt-hello-peak-rss: %llu KiB (%.2fx vs bare KVM_RUN loop %llu KiB)\n",
+	       (unsigned long long)rw, (double)rw / (double)rb,
+	       (unsigned long long)rb);
+}
+
+/* One echo round costs several exits (NET_READ, NET_WRITE, POLL when the
+ * tap is empty) plus the host's tap path: the ratio is per bare exit. */
+static void bench_hvt_echo(const char *script, double bare_ns)
+{
+	char line[256], cmd[600];
+	double us = 0;
+	int n = 0;
+
+	fflush(stdout);
+	snprintf(cmd, sizeof(cmd), "%s 2>&1", script);
+	FILE *p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		if (sscanf(line, "echo: %d rounds, %lf us/round", &n, &us) == 2)
+			break;
+		if (!strncmp(line, "SKIP", 4)) {
+			printf("bench hvt-net-echo: %s", line);
+			break;
+		}
+	}
+	if (p)
+		pclose(p);
+	if (n > 0)
+		printf("bench hvt-net-echo: %.2f us/round over %d rounds (%.1fx vs "
+		       "bare KVM_RUN loop %.3f us/exit)\n", us, n,
+		       us * 1e3 / bare_ns, bare_ns / 1e3);
+	else if (strncmp(line, "SKIP", 4))
+		printf("bench hvt-net-echo: failed (%s)\n", script);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -201,6 +264,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	bench_startup(argv[1], argv[2], argv[3]);
-	bench_exit_cost(argv[1], argv[2], argv[3], argc > 4 ? argv[4] : "1000000");
+	double bare_ns = bench_exit_cost(argv[1], argv[2], argv[3],
+					 argc > 4 ? argv[4] : "1000000");
+	if (argc > 7) {
+		bench_hvt_hello(argv[5], argv[2], argv[6], argv[3]);
+		bench_hvt_echo(argv[7], bare_ns);
+	}
 	return 0;
 }

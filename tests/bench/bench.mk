@@ -14,6 +14,8 @@ $(BENCH_DIR)/bench: tests/bench/bench.c | setup
 
 bench-tools: $(BENCH_DIR)/bare $(BENCH_DIR)/bench
 
-bench: bench-tools guests
+bench: bench-tools guests hvt-guests
 	$(MAKE) all PROFILE=test
-	$(BENCH_DIR)/bench build/test/wisp $(BENCH_DIR)/bare $(GUEST_DIR) $(BENCH_EXITS)
+	$(MAKE) all PROFILE=hvt
+	$(BENCH_DIR)/bench build/test/wisp $(BENCH_DIR)/bare $(GUEST_DIR) $(BENCH_EXITS) \
+		build/hvt/wisp $(HVT_GUEST_DIR) tests/bench/hvt_echo.sh
