@@ -78,45 +78,53 @@ static long disk_span(struct fuzz_file *f, size_t len, uint64_t off)
 	return (long)(len < f->disk_size - off ? len : f->disk_size - off);
 }
 
-long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
-		    uint64_t off)
+/* The caller's file for key once the checks every call shares pass;
+ * NULL with *rc the error otherwise. */
+static struct fuzz_file *file_io(struct dev_ins *ins, unsigned key,
+				 const void *buf, size_t len, long *rc)
 {
 	struct fuzz_file *f = file(ins, key);
 
+	*rc = !f ? -EPERM : f->fail ? f->fail : (!buf && len) ? -EINVAL : 0;
+	return *rc ? NULL : f;
+}
+
+static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
+		    const void *wbuf, size_t len, uint64_t off)
+{
+	long n;
+	struct fuzz_file *f = file_io(ins, key, rbuf ? rbuf : wbuf, len, &n);
+
 	if (!f)
-		return -EPERM;
-	if (f->fail || (!buf && len))
-		return f->fail ? f->fail : -EINVAL;
-	long n = disk_span(f, len, off);
-	if (n > 0)
-		memcpy(buf, f->disk + off, (size_t)n);
+		return n;
+	n = disk_span(f, len, off);
+	if (n > 0 && rbuf)
+		memcpy(rbuf, f->disk + off, (size_t)n);
+	else if (n > 0)
+		memcpy(f->disk + off, wbuf, (size_t)n);
 	return n;
+}
+
+long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		    uint64_t off)
+{
+	return disk_io(ins, key, buf, NULL, len, off);
 }
 
 long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 		     size_t len, uint64_t off)
 {
-	struct fuzz_file *f = file(ins, key);
-
-	if (!f)
-		return -EPERM;
-	if (f->fail || (!buf && len))
-		return f->fail ? f->fail : -EINVAL;
-	long n = disk_span(f, len, off);
-	if (n > 0)
-		memcpy(f->disk + off, buf, (size_t)n);
-	return n;
+	return disk_io(ins, key, NULL, buf, len, off);
 }
 
 /* A tap read takes the waiting frame whole, truncated to len. */
 long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 {
-	struct fuzz_file *f = file(ins, key);
+	long rc;
+	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
 
 	if (!f)
-		return -EPERM;
-	if (f->fail || (!buf && len))
-		return f->fail ? f->fail : -EINVAL;
+		return rc;
 	if (!f->rx_len)
 		return -EAGAIN;
 	size_t n = len < f->rx_len ? len : f->rx_len;
@@ -128,12 +136,11 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len)
 {
-	struct fuzz_file *f = file(ins, key);
+	long rc;
+	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
 
 	if (!f)
-		return -EPERM;
-	if (f->fail || (!buf && len))
-		return f->fail ? f->fail : -EINVAL;
+		return rc;
 	f->tx_len = len < FUZZ_FRAME_MAX ? len : FUZZ_FRAME_MAX;
 	memcpy(f->tx, buf, f->tx_len);
 	f->tx_frames++;

@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,61 +168,56 @@ static long run_peak_rss(char *const argv[])
 	return kib;
 }
 
-/* exec to the guest's first instruction (it writes the mark port first). */
-static void bench_startup(char *wisp, char *bare, const char *dir)
+/* wisp (wa) and the bare loop (ba) alternating, N runs each: the median
+ * time from exec to the guest's first instruction (its mark line) or to the
+ * process's exit, and the median peak RSS; printed as two bench lines. */
+static void bench_pair(char *const wa[], char *const ba[], bool to_mark,
+		       const char *tname, const char *rname)
 {
 	enum { N = 7 };
-	char img[512];
 	uint64_t w[N], b[N], wr[N], br[N];
 
-	snprintf(img, sizeof(img), "%s/mark.elf", dir);
-	char *wa[] = { wisp, "--kernel", img, NULL };
-	char *ba[] = { bare, img, NULL };
 	for (int i = 0; i < N; i++) {
 		struct result rw = run(wa), rb = run(ba);
-		if (!rw.mark_ns || !rb.mark_ns)
+		if (to_mark && (!rw.mark_ns || !rb.mark_ns))
 			fprintf(stderr, "bench: no mark line\n"), exit(1);
-		w[i] = rw.mark_ns - rw.start_ns;
-		b[i] = rb.mark_ns - rb.start_ns;
+		w[i] = (to_mark ? rw.mark_ns : rw.end_ns) - rw.start_ns;
+		b[i] = (to_mark ? rb.mark_ns : rb.end_ns) - rb.start_ns;
 		wr[i] = (uint64_t)run_peak_rss(wa);
 		br[i] = (uint64_t)run_peak_rss(ba);
 	}
 	uint64_t mw = median(w, N), mb = median(b, N);
 	uint64_t rw = median(wr, N), rb = median(br, N);
-	printf("bench exec-to-first-insn: %.3f ms (%.2fx vs bare KVM_RUN loop %.3f ms)\n",
-	       mw / 1e6, (double)mw / (double)mb, mb / 1e6);
-	printf("bench peak-rss: %llu KiB (%.2fx vs bare KVM_RUN loop %llu KiB)\n",
-	       (unsigned long long)rw, (double)rw / (double)rb,
+	printf("bench %s: %.3f ms (%.2fx vs bare KVM_RUN loop %.3f ms)\n",
+	       tname, mw / 1e6, (double)mw / (double)mb, mb / 1e6);
+	printf("bench %s: %llu KiB (%.2fx vs bare KVM_RUN loop %llu KiB)\n",
+	       rname, (unsigned long long)rw, (double)rw / (double)rb,
 	       (unsigned long long)rb);
 }
 
+/* exec to the guest's first instruction (it writes the mark port first). */
+static void bench_startup(char *wisp, char *bare, const char *dir)
+{
+	char img[512];
+
+	snprintf(img, sizeof(img), "%s/mark.elf", dir);
+	char *wa[] = { wisp, "--kernel", img, NULL };
+	char *ba[] = { bare, img, NULL };
+	bench_pair(wa, ba, true, "exec-to-first-insn", "peak-rss");
+}
+
 /* The hvt hello unikernel, exec to exit, against the bare loop running the
- * smallest test image (mark.elf) exec to exit; medians of N. */
+ * smallest test image (mark.elf) exec to exit. */
 static void bench_hvt_hello(char *hw, char *bare, const char *hdir,
 			    const char *dir)
 {
-	enum { N = 7 };
 	char img[512], mark[512];
-	uint64_t w[N], b[N], wr[N], br[N];
 
 	snprintf(img, sizeof(img), "%s/hello.hvt", hdir);
 	snprintf(mark, sizeof(mark), "%s/mark.elf", dir);
 	char *wa[] = { hw, img, NULL };
 	char *ba[] = { bare, mark, NULL };
-	for (int i = 0; i < N; i++) {
-		struct result rw = run(wa), rb = run(ba);
-		w[i] = rw.end_ns - rw.start_ns;
-		b[i] = rb.end_ns - rb.start_ns;
-		wr[i] = (uint64_t)run_peak_rss(wa);
-		br[i] = (uint64_t)run_peak_rss(ba);
-	}
-	uint64_t mw = median(w, N), mb = median(b, N);
-	uint64_t rw = median(wr, N), rb = median(br, N);
-	printf("bench hvt-hello-exec-to-exit: %.3f ms (%.2fx vs bare KVM_RUN loop %.3f ms)\n",
-	       mw / 1e6, (double)mw / (double)mb, mb / 1e6);
-	printf("bench hvt-hello-peak-rss: %llu KiB (%.2fx vs bare KVM_RUN loop %llu KiB)\n",
-	       (unsigned long long)rw, (double)rw / (double)rb,
-	       (unsigned long long)rb);
+	bench_pair(wa, ba, false, "hvt-hello-exec-to-exit", "hvt-hello-peak-rss");
 }
 
 /* One echo round costs several exits (NET_READ, NET_WRITE, POLL when the
