@@ -96,6 +96,7 @@ enum dev_log_level { DEV_LOG_ERR, DEV_LOG_WARN, DEV_LOG_INFO, DEV_LOG_DEBUG };
 typedef size_t (*dev_chr_rx_fn)(struct dev_ins *ins, const uint8_t *buf,
 				size_t len);
 typedef void (*dev_timer_fn)(struct dev_ins *ins, void *opaque);
+typedef void (*dev_worker_fn)(struct dev_ins *ins, void *opaque);
 
 /* VM-wide powers, only in the trusted table. */
 struct dev_hlp_trusted {
@@ -175,6 +176,19 @@ struct dev_hlp {
 	 * be readable; *ready gets bit k per readable key. Returns early when
 	 * the VM stops. 0, or -EPERM if the monitor gave no wait set. */
 	int (*file_poll)(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+	/* A doorbell: a guest write of exactly `len` bytes to `addr` signals
+	 * an eventfd inside KVM (ioeventfd), so it never reaches a vCPU
+	 * loop. During construct only, one per VM. A handle >= 0, or -errno
+	 * (-EOPNOTSUPP: this host's KVM has no ioeventfd). */
+	int (*doorbell_create)(struct dev_ins *ins, enum dev_space space,
+			       uint64_t addr, unsigned len);
+	/* Sleep until the doorbell rang; -ECANCELED once the VM stops. */
+	int (*doorbell_wait)(struct dev_ins *ins, int bell);
+	/* During construct: run fn on a thread of the instance's own once the
+	 * VM runs, under the vCPU sandbox; fn must return when doorbell_wait
+	 * says -ECANCELED. It runs outside the instance lock: it may only
+	 * touch state no I/O callback touches. One per instance. */
+	int (*worker_start)(struct dev_ins *ins, dev_worker_fn fn, void *opaque);
 	/* NULL unless the profile trusts this device. */
 	const struct dev_hlp_trusted *trusted;
 };

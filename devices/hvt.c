@@ -79,18 +79,34 @@ static void hc_halt(struct dev_ins *ins, const struct hvt_dev_cfg *c,
 	ins->hlp->trusted->vm_poweroff(ins, (int)((uint32_t)a.exit_status & 0xff));
 }
 
+/* The back ends linked in (weak references: NULL when not). */
+static const struct hvt_backend *const hvt_backends[] = { &hvt_backend_block,
+							  &hvt_backend_net };
+#define N_BACKENDS (sizeof(hvt_backends) / sizeof(hvt_backends[0]))
+
 /* The back end for nr, if linked in and the manifest declares its type. */
 static const struct hvt_backend *backend_for(const struct hvt_dev_cfg *c,
 					     enum hvt_hc nr)
 {
-	const struct hvt_backend *const all[] = { &hvt_backend_block,
-						  &hvt_backend_net };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-		if (all[i] && (nr == all[i]->first || nr == all[i]->first + 1) &&
-		    hvt_has_type(c->mft, all[i]->type))
-			return all[i];
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		const struct hvt_backend *b = hvt_backends[i];
+		if (b && (nr == b->first || nr == b->first + 1) &&
+		    hvt_has_type(c->mft, b->type))
+			return b;
+	}
 	return NULL;
+}
+
+static int backends_construct(struct dev_ins *ins, struct hvt_state *s)
+{
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		const struct hvt_backend *b = hvt_backends[i];
+		int rc;
+		if (b && b->construct && hvt_has_type(s->cfg->mft, b->type) &&
+		    (rc = b->construct(ins, s)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static void hvt_call_nr(struct dev_ins *ins, struct hvt_state *s,
@@ -150,8 +166,9 @@ static int hvt_construct(struct dev_ins *ins)
 		ins->hlp->log(ins, DEV_LOG_ERR, "no hvt unikernel is loaded");
 		return -EINVAL;
 	}
-	return ins->hlp->io_register(ins, DEV_SPACE_PIO, HVT_PIO_BASE,
-				     HVT_PORTS, &hvt_io, NULL);
+	int rc = ins->hlp->io_register(ins, DEV_SPACE_PIO, HVT_PIO_BASE,
+				       HVT_PORTS, &hvt_io, NULL);
+	return rc < 0 ? rc : backends_construct(ins, s);
 }
 
 static void hvt_reset(struct dev_ins *ins)

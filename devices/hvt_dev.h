@@ -31,8 +31,7 @@
 struct hvt_dev_cfg {
 	uint64_t mem_size;
 	const struct mft *mft;
-	bool ring;          /* the net ring is offered (hvt_net) */
-	uint64_t ring_gpa;
+	uint64_t ring_gpa;  /* room for the net ring there, or 0 */
 };
 
 static inline const struct hvt_dev_cfg *hvt_cfg(struct dev_ins *ins)
@@ -103,10 +102,19 @@ static inline const struct mft_entry *hvt_entry(const struct mft *m,
 
 #define HVT_BUF_SIZE 65536 /* bounce buffer: a tap frame, block chunks */
 
+/* The net ring's worker state: touched only by the worker thread (after
+ * construct), never by a hypercall, so it needs no lock. */
+struct hvt_ring_state {
+	uint64_t gpa;
+	int bell;
+	uint8_t buf[HVT_BUF_SIZE];
+};
+
 /* The hvt instance's memory (ins->priv). */
 struct hvt_state {
 	const struct hvt_dev_cfg *cfg;
 	uint8_t buf[HVT_BUF_SIZE];
+	struct hvt_ring_state ring;
 };
 
 /* A back end: the hypercalls of one manifest device type. */
@@ -115,6 +123,8 @@ struct hvt_backend {
 	enum hvt_hc first;  /* it handles first and first + 1 */
 	void (*call)(struct dev_ins *ins, struct hvt_state *s, enum hvt_hc nr,
 		     uint64_t gpa);
+	/* optional, from the device's construct: 0 or -errno */
+	int (*construct)(struct dev_ins *ins, struct hvt_state *s);
 };
 
 extern const struct hvt_backend hvt_backend_block __attribute__((weak));

@@ -2,7 +2,8 @@
  * fuzz/fuzz_file.c - the fake helper table's host files and attached data
  * (see fuzz_hlp.h), checked as monitor/devfile.c checks them: a key the
  * instance was not given is -EPERM, no wait set is -EPERM. Disks are the
- * test's buffers, taps one frame each way, the wait advances the clock.
+ * test's buffers, taps one frame each way, the wait advances the clock;
+ * doorbells and workers are recorded, a worker runs when the test says.
  */
 #include <errno.h>
 #include <string.h>
@@ -164,5 +165,57 @@ int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 			*ready |= 1ull << k;
 	if (!*ready)
 		fuzz_advance(h, ns);
+	return 0;
+}
+
+/* --- doorbells and workers: recorded; the worker runs when told --- */
+
+int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			     uint64_t addr, unsigned len)
+{
+	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_host *h = ins->host;
+
+	if (d->constructed || (len != 1 && len != 2 && len != 4 && len != 8) ||
+	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO))
+		return -EINVAL;
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+		if (h->devs[i].used && h->devs[i].doorbell)
+			return -EBUSY; /* one per VM, as in the monitor */
+	d->doorbell = true;
+	d->bell_space = space;
+	d->bell_addr = addr;
+	d->bell_len = len;
+	return 0;
+}
+
+int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	if (!d->doorbell || bell != 0)
+		return -EPERM;
+	d->bell_waits++;
+	return -ECANCELED;
+}
+
+int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	if (d->constructed || d->worker || !fn)
+		return -EINVAL;
+	d->worker = fn;
+	d->worker_opaque = opaque;
+	return 0;
+}
+
+int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d || !d->worker)
+		return -ENOENT;
+	d->worker(ins, d->worker_opaque);
 	return 0;
 }

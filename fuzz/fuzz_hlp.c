@@ -333,7 +333,9 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = fuzz_hlp_blob,             \
 	.file_pread = fuzz_hlp_pread, .file_pwrite = fuzz_hlp_pwrite,          \
 	.file_read = fuzz_hlp_read, .file_write = fuzz_hlp_write,              \
-	.file_poll = fuzz_hlp_poll
+	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
+	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
+	.worker_start = fuzz_hlp_worker_start
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };

@@ -23,7 +23,7 @@
 
 #include "dev.h"
 
-#define FUZZ_MEM_SIZE 0x10000u /* guest RAM: [0, 64 KiB) */
+#define FUZZ_MEM_SIZE 0x20000u /* guest RAM: [0, 128 KiB) */
 #define FUZZ_MAX_DEVS 8
 #define FUZZ_MAX_RANGES 32
 #define FUZZ_NR_GSI 24   /* as VM_NR_GSI: KVM's IOAPIC pins */
@@ -92,6 +92,13 @@ struct fuzz_dev {
 	const char *blob_key;
 	const void *blob;
 	size_t blob_len;
+	/* doorbell and worker (fuzz_file.c) */
+	bool doorbell;
+	enum dev_space bell_space;
+	uint64_t bell_addr;
+	unsigned bell_len, bell_waits;
+	dev_worker_fn worker;
+	void *worker_opaque;
 };
 
 struct fuzz_host {
@@ -206,6 +213,15 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
 long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len);
 int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			     uint64_t addr, unsigned len);
+int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell);
+int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn,
+			  void *opaque);
+/* Run ins's worker now, on this thread: the fake's doorbell_wait says
+ * -ECANCELED, so it returns once it has nothing left to do. -ENOENT if the
+ * instance started none. */
+int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins);
 
 /* --- the op-stream interpreter the fuzz targets share --- */
 

@@ -1,10 +1,12 @@
 /*
  * fuzz/hvt_fuzz.c - libFuzzer target for the hvt device with both back
  * ends: port accesses of every size around [0x500, 0x50c) with values that
- * are GPAs of argument structs the input plants in guest memory. The disk
- * and a tap are fakes; the tap always has a frame to read. Invariants: a
- * HALT status is 0..255, a frame written fits the tap, the disk is only
- * written through BLOCK_WRITE (ASan checks every bound).
+ * are GPAs of argument structs the input plants in guest memory, and the
+ * net ring (guest-visible memory ends at FZ_RING, the ring starts there;
+ * the worker runs after every op over whatever the input planted). The
+ * disk and a tap are fakes; the tap always has a frame to read.
+ * Invariants: a HALT status is 0..255, a frame written fits the tap, the
+ * worker returns (ASan checks every bound).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "hvt_net.c"
 
 #define FZ_DISK 4096
+#define FZ_RING 0x4000
 
 static void hvt_check(struct fuzz_host *h, struct dev_ins *ins,
 		      const struct fuzz_op *op, void *ctx)
@@ -30,6 +33,7 @@ static void hvt_check(struct fuzz_host *h, struct dev_ins *ins,
 		memset(tap->rx, 0x5a, 64);
 		tap->rx_len = 64;
 	}
+	fuzz_worker_run(h, ins);
 }
 
 static void fz_manifest(struct mft *m)
@@ -54,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint64_t mftbuf[MFT_SIZE(3) / 8 + 1];
 	static uint8_t disk[FZ_DISK];
 	struct mft *m = (struct mft *)mftbuf;
-	struct hvt_dev_cfg cfg = { .mem_size = FUZZ_MEM_SIZE, .mft = m };
+	struct hvt_dev_cfg cfg = { .mem_size = FZ_RING, .mft = m,
+				   .ring_gpa = FZ_RING };
 	struct dev_ins *ins;
 	const struct fuzz_target t = {
 		.pio_base = HVT_PIO_BASE, .pio_span = 12, .check = hvt_check,

@@ -273,7 +273,8 @@ static void attach_backends(struct vm *vm)
 {
 	struct mft *m = hc.elf.mft;
 
-	hc.devcfg = (struct hvt_dev_cfg){ .mem_size = hc.guest, .mft = m };
+	hc.devcfg = (struct hvt_dev_cfg){ .mem_size = hc.guest, .mft = m,
+					  .ring_gpa = hc.ring };
 	dev_attach_blob(vm, "hvt", HVT_BLOB, &hc.devcfg, sizeof(hc.devcfg));
 	/* POLL sleeps on the taps and a timeout. */
 	dev_attach_waitset(vm, "hvt");

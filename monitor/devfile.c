@@ -1,14 +1,19 @@
 /*
  * monitor/devfile.c - host files and read-only data handed to a device
- * before the sandbox (disk images, taps, the hvt manifest), and the helper
- * table members that reach them. Each call checks that the caller was given
+ * before the sandbox (disk images, taps, the hvt manifest), doorbells
+ * (ioeventfds) and worker threads, and the helper table members that reach
+ * them. Each call checks that the caller was given
  * the key; the fd numbers are fixed (FD_FILE0 + key) so the vCPU policy can
  * name exactly them.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -185,4 +190,59 @@ int devfile_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 	while (!done && rc == 0)
 		rc = wait_once(h->vm, ready, &done);
 	return rc;
+}
+
+/* --- doorbells and workers --- */
+
+int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			    uint64_t addr, unsigned len)
+{
+	struct dev_host *h = ins->host;
+	struct vm *vm = h->vm;
+
+	if (h->constructed || (len != 1 && len != 2 && len != 4 && len != 8) ||
+	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO))
+		return -EINVAL;
+	if (fcntl(FD_DOORBELL, F_GETFD) >= 0)
+		return -EBUSY; /* one per VM: the policies name its fd */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
+		return -EOPNOTSUPP;
+	int fd = eventfd(0, EFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	fd = fd_pin(fd, FD_DOORBELL);
+	struct kvm_ioeventfd io = { .addr = addr, .len = len, .fd = fd,
+		.flags = space == DEV_SPACE_PIO ? KVM_IOEVENTFD_FLAG_PIO : 0 };
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	h->has_doorbell = true;
+	return 0;
+}
+
+int devfile_doorbell_wait(struct dev_ins *ins, int bell)
+{
+	struct dev_host *h = ins->host;
+	uint64_t v;
+
+	if (!h->has_doorbell || bell != 0)
+		return -EPERM;
+	/* The stop sets `stopping` before it rings: never missed. */
+	while (!atomic_load(&h->vm->stopping))
+		if (read(FD_DOORBELL, &v, sizeof(v)) == sizeof(v))
+			return 0;
+	return -ECANCELED;
+}
+
+int devfile_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
+{
+	struct dev_host *h = ins->host;
+
+	if (h->constructed || h->worker || !fn)
+		return -EINVAL;
+	h->worker = fn;
+	h->worker_opaque = opaque;
+	return 0;
 }

@@ -269,8 +269,13 @@ static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
 
 static void hlp_vm_fault(struct dev_ins *ins, const char *why)
 {
-	wlog(LOG_ERR, "%s: guest error, stopping: %s", ins->name, why);
-	vm_request_stop(host_of(ins)->vm, WISP_EXIT_GUEST_ABI, why);
+	struct dev_host *h = host_of(ins);
+	uint64_t supp;
+
+	/* The guest can repeat it until the vCPUs stop: rate-limited. */
+	if (ratelimit_ok(&h->rl, &supp))
+		wlog(LOG_ERR, "%s: guest error, stopping: %s", ins->name, why);
+	vm_request_stop(h->vm, WISP_EXIT_GUEST_ABI, why);
 }
 
 static const struct dev_hlp_trusted hlp_trusted_powers = {
@@ -290,7 +295,10 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns,          \
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob, .file_pread = devfile_pread,                 \
 	.file_pwrite = devfile_pwrite, .file_read = devfile_read,              \
-	.file_write = devfile_write, .file_poll = devfile_poll
+	.file_write = devfile_write, .file_poll = devfile_poll,                \
+	.doorbell_create = devfile_doorbell_create,                            \
+	.doorbell_wait = devfile_doorbell_wait,                                \
+	.worker_start = devfile_worker_start
 
 static const struct dev_hlp hlp_untrusted = { HLP_COMMON, .trusted = NULL };
 static const struct dev_hlp hlp_trusted = { HLP_COMMON,

@@ -112,8 +112,9 @@ static int vm_run(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_start(&vm->vcpus[i])) < 0)
 			die(WISP_EXIT_OSERR, "starting vCPU %u: %s", i, strerror(-rc));
-	/* The main thread's filter goes on last: vCPU threads are created
-	 * (clone is not in its policy) and install their own. */
+	dev_workers_start(vm);
+	/* The main thread's filter goes on last: vCPU and worker threads are
+	 * created (clone is not in its policy) and install their own. */
 	sandbox_enter("main");
 	int code = evloop_run(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
@@ -121,6 +122,7 @@ static int vm_run(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	dev_workers_stop(vm);
 	return code;
 }
 

@@ -62,6 +62,11 @@ struct dev_host {
 	const char *blob_key;
 	const void *blob;
 	size_t blob_len;
+	bool has_doorbell;         /* FD_DOORBELL is its own */
+	dev_worker_fn worker;      /* started by dev_workers_start */
+	void *worker_opaque;
+	pthread_t worker_thread;
+	bool worker_started;
 };
 
 struct vcpu {
@@ -168,6 +173,11 @@ void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
 void dev_attach_waitset(struct vm *vm, const char *dev);
 void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
 		     const void *p, size_t len);
+
+/* Device worker threads (devfile.c): started once the VM runs, after the
+ * privilege drop; stopped (doorbell rung, joined) after the vCPUs. */
+void dev_workers_start(struct vm *vm);
+void dev_workers_stop(struct vm *vm);
 
 /* main.c: the whole file in memory; missing or unreadable exits 66. */
 void *image_read(const char *path, size_t *len);

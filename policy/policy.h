@@ -38,6 +38,7 @@
 #define FD_EPOLL 108    /* the event loop's epoll */
 #define FD_POLL_EP 109  /* a device's wait set (hvt POLL): epoll */
 #define FD_POLL_TIMER 110 /* and its timeout timerfd */
+#define FD_DOORBELL 111 /* a device's ioeventfd (the hvt net ring kick) */
 #define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
 #define FD_VCPU_MASK 0xffffffffffffff00

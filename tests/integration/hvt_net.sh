@@ -27,11 +27,21 @@ ip link set tap0 mtu 1400 up
 MAC=--net-mac:net0=02:00:00:00:00:01
 
 run_wisp 60 "$E" -n 50 tap0 "$W" --net:net0=tap0 "$MAC" "$G/net.hvt" rounds=50
-expect "echo through --net:net0=tap0 (50 frames), MTU 1400" 0 "echo: 50 rounds," \
-	"net echoed 50" "mtu 1400"
+expect "echo through --net:net0=tap0 on the shared ring (50 frames), MTU 1400" 0 \
+	"echo: 50 rounds," "net echoed 50" "mtu 1400, ring"
+run_wisp 60 "$E" -n 50 tap0 "$W" --net:net0=tap0 "$MAC" "$G/net.hvt" rounds=50 noring
+expect "echo through NET hypercalls (the guest declines the ring)" 0 \
+	"echo: 50 rounds," "net echoed 50" "hypercalls"
 run_wisp 60 "$E" -f -n 50 tap0 "$W" --net:net0=@FD "$MAC" "$G/net.hvt" rounds=50
 expect "echo through an inherited tap fd --net:net0=@FD, MTU read" 0 \
 	"echo: 50 rounds," "net echoed 50" "mtu 1400"
+
+# --mem=2 puts the guest's 2 MiB of ring buffers (BSS) past its memory,
+# into the ring's own area: a bad pointer, the VM ends, the worker stops
+run_wisp 60 "$E" -n 5 tap0 "$W" --mem=2 --net:net0=tap0 "$MAC" "$G/net.hvt" rounds=5
+grep -q "wisp exit 79" "$T/out" && pass "bad pointer in a ring entry ends the VM (79)" || \
+	{ fail "bad pointer in a ring entry: $(cat "$T/out")"; show_output; }
+stderr_matches "ring bad pointer: named" "^wisp: hvt.0: guest error, stopping: net ring: bad data pointer"
 
 # nothing arrives: POLL times out and the guest gives up (exit 2)
 run_wisp 30 "$W" --net:net0=tap0 "$MAC" "$G/net.hvt" idle=100

@@ -57,14 +57,16 @@ static void fix_manifest(struct fix *f, bool devices)
 	m->e[H_NET].attached = 1;
 }
 
-static struct fix *fix_new(bool devices)
+#define RING 0x11000 /* the ring above a guest-visible mem_size of RING */
+
+static struct fix *fix_new_ring(bool devices, uint64_t ring)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 
 	fuzz_host_init(&f->h);
 	fix_manifest(f, devices);
-	f->cfg = (struct hvt_dev_cfg){ .mem_size = FUZZ_MEM_SIZE,
-				       .mft = fix_mft(f) };
+	f->cfg = (struct hvt_dev_cfg){ .mem_size = ring ? ring : FUZZ_MEM_SIZE,
+				       .mft = fix_mft(f), .ring_gpa = ring };
 	f->h.next_blob_key = HVT_BLOB;
 	f->h.next_blob = &f->cfg;
 	f->h.next_blob_len = sizeof(f->cfg);
@@ -78,6 +80,11 @@ static struct fix *fix_new(bool devices)
 						      0, true), 0);
 	}
 	return f;
+}
+
+static struct fix *fix_new(bool devices)
+{
+	return fix_new_ring(devices, 0);
 }
 
 static int setup(void **state)
@@ -310,7 +317,118 @@ static void test_needs_trust_and_cfg(void **state)
 	free(h);
 }
 
+/* --- the shared net ring --- */
+
+static int setup_ring(void **state)
+{
+	*state = fix_new_ring(true, RING);
+	return 0;
+}
+
+static struct hvt_ring *ring_of(struct fix *f)
+{
+	return (struct hvt_ring *)(f->h.mem + RING);
+}
+
+static void submit(struct fix *f, uint32_t op, uint32_t handle, uint64_t data,
+		   uint32_t len, uint32_t id)
+{
+	struct hvt_ring *r = ring_of(f);
+
+	r->entries[r->ent_tail & HVT_RING_MASK] = (struct hvt_ring_entry){
+		.operation = op, .handle = handle, .data = data, .len = len,
+		.id = id };
+	r->ent_tail++;
+}
+
+static void test_ring_offered(void **state)
+{
+	struct fix *f = *state;
+	struct fuzz_dev *d = fuzz_dev_of(&f->h, f->ins);
+	struct hvt_boot_info bi;
+
+	assert_true(d->doorbell);
+	assert_int_equal(d->bell_space, DEV_SPACE_PIO);
+	assert_int_equal(d->bell_addr, HVT_RING_KICK_PORT);
+	assert_int_equal(d->bell_len, 4);
+	assert_non_null(d->worker);
+	memcpy(&bi, f->h.mem + HVT_BOOT_INFO, sizeof(bi));
+	assert_int_equal(bi.host_features, HVT_FEATURE_RING_IO);
+	assert_int_equal(bi.net_ring, RING);
+	/* nothing to do: ask for a kick, then wait on the doorbell */
+	assert_int_equal(fuzz_worker_run(&f->h, f->ins), 0);
+	assert_int_equal(d->bell_waits, 1);
+	assert_int_equal(ring_of(f)->needs_kick, 1);
+}
+
+static void test_ring_io(void **state)
+{
+	struct fix *f = *state;
+	struct hvt_ring *r = ring_of(f);
+	struct fuzz_file *t = fuzz_file_of(&f->h, f->ins, H_NET);
+
+	memset(f->h.mem + DATA, 0x42, 60);
+	submit(f, HVT_RING_OP_WRITE, H_NET, DATA, 60, 1);   /* no commit */
+	submit(f, HVT_RING_OP_READ, H_NET, DATA, 1514, 2);  /* empty: AGAIN */
+	submit(f, HVT_RING_OP_READ, H_DISK, DATA, 1514, 3); /* not a NIC */
+	submit(f, HVT_RING_OP_WRITE, 9, DATA, 60, 4);       /* skipped */
+	submit(f, 77, H_NET, DATA, 60, 5);                  /* unknown: skipped */
+	fuzz_worker_run(&f->h, f->ins);
+	assert_int_equal(r->ent_head, 5);
+	assert_int_equal(t->tx_frames, 1);
+	assert_int_equal(t->tx_len, 60);
+	assert_int_equal(r->com_tail, 2);
+	assert_int_equal(r->commits[0].id, 2);
+	assert_int_equal(r->commits[0].ret, HVT_R_AGAIN);
+	assert_int_equal(r->commits[1].id, 3);
+	assert_int_equal(r->commits[1].ret, HVT_R_EINVAL);
+	memset(t->rx, 0x77, 100);
+	t->rx_len = 100;
+	submit(f, HVT_RING_OP_READ, H_NET, DATA, 1514, 6);
+	fuzz_worker_run(&f->h, f->ins);
+	assert_int_equal(r->commits[2].id, 6);
+	assert_int_equal(r->commits[2].ret, HVT_R_OK);
+	assert_int_equal(r->commits[2].len, 100);
+	assert_int_equal(f->h.mem[DATA + 99], 0x77);
+	assert_int_equal(f->h.fault_calls, 0);
+}
+
+/* A data pointer into the ring itself, or indexes out of range: the VM
+ * ends. */
+static void test_ring_faults(void **state)
+{
+	struct fix *f = *state;
+	struct hvt_ring *r = ring_of(f);
+
+	submit(f, HVT_RING_OP_READ, H_NET, RING, 64, 1);
+	fuzz_worker_run(&f->h, f->ins);
+	assert_int_equal(f->h.fault_calls, 1);
+	assert_int_equal(r->com_tail, 0);
+	r->ent_head = r->ent_tail = 0;
+	submit(f, HVT_RING_OP_WRITE, H_NET, RING - 10, 60, 2);
+	fuzz_worker_run(&f->h, f->ins);
+	assert_int_equal(f->h.fault_calls, 2);
+	r->ent_head = 0;
+	r->ent_tail = HVT_RING_ENTRIES + 1;
+	fuzz_worker_run(&f->h, f->ins);
+	assert_int_equal(f->h.fault_calls, 3);
+	assert_non_null(strstr(f->h.fault_why, "index"));
+}
+
+/* No room for the ring (ring_gpa 0): not offered, hypercalls only. */
+static void test_ring_not_offered(void **state)
+{
+	struct fix *f = *state;
+	struct hvt_boot_info bi;
+
+	assert_int_equal(fuzz_worker_run(&f->h, f->ins), -ENOENT);
+	memcpy(&bi, f->h.mem + HVT_BOOT_INFO, sizeof(bi));
+	assert_int_equal(bi.host_features, 0);
+	assert_int_equal(bi.net_ring, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TR(f) cmocka_unit_test_setup_teardown(f, setup_ring, teardown)
 
 int main(void)
 {
@@ -322,6 +440,10 @@ int main(void)
 		T(test_block_einval),
 		T(test_net),
 		T(test_poll),
+		TR(test_ring_offered),
+		TR(test_ring_io),
+		TR(test_ring_faults),
+		T(test_ring_not_offered),
 		cmocka_unit_test(test_no_devices),
 		cmocka_unit_test(test_needs_trust_and_cfg),
 	};
