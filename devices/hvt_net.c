@@ -84,7 +84,9 @@ static void net_call_nr(struct dev_ins *ins, struct hvt_state *d,
  * ring field is read from guest memory each time (the guest may change it
  * at will); data pointers get the same checks as hypercall pointers. */
 
-#define RING_SPINS 4096
+#ifndef RING_SPINS
+#define RING_SPINS 4096 /* polls before asking for a kick */
+#endif
 
 static uint64_t ring_at(const struct hvt_ring_state *r, size_t off)
 {

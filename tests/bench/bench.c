@@ -221,32 +221,34 @@ static void bench_hvt_hello(char *hw, char *bare, const char *hdir,
 }
 
 /* One echo round costs several exits (NET_READ, NET_WRITE, POLL when the
- * tap is empty) plus the host's tap path: the ratio is per bare exit. */
-static void bench_hvt_echo(const char *script, double bare_ns)
+ * tap is empty; on the ring POLL and maybe a kick) plus the host's tap
+ * path: the ratio is per bare exit. */
+static void bench_hvt_echo(const char *script, const char *mode,
+			   const char *name, double bare_ns)
 {
-	char line[256], cmd[600];
+	char line[256] = "", cmd[600];
 	double us = 0;
 	int n = 0;
 
 	fflush(stdout);
-	snprintf(cmd, sizeof(cmd), "%s 2>&1", script);
+	snprintf(cmd, sizeof(cmd), "%s 10000 %s 2>&1", script, mode);
 	FILE *p = popen(cmd, "r");
 	while (p && fgets(line, sizeof(line), p)) {
 		if (sscanf(line, "echo: %d rounds, %lf us/round", &n, &us) == 2)
 			break;
 		if (!strncmp(line, "SKIP", 4)) {
-			printf("bench hvt-net-echo: %s", line);
+			printf("bench %s: %s", name, line);
 			break;
 		}
 	}
 	if (p)
 		pclose(p);
 	if (n > 0)
-		printf("bench hvt-net-echo: %.2f us/round over %d rounds (%.1fx vs "
-		       "bare KVM_RUN loop %.3f us/exit)\n", us, n,
+		printf("bench %s: %.2f us/round over %d rounds (%.1fx vs "
+		       "bare KVM_RUN loop %.3f us/exit)\n", name, us, n,
 		       us * 1e3 / bare_ns, bare_ns / 1e3);
 	else if (strncmp(line, "SKIP", 4))
-		printf("bench hvt-net-echo: failed (%s)\n", script);
+		printf("bench %s: failed (%s)\n", name, script);
 }
 
 int main(int argc, char **argv)
@@ -264,7 +266,8 @@ int main(int argc, char **argv)
 					 argc > 4 ? argv[4] : "1000000");
 	if (argc > 7) {
 		bench_hvt_hello(argv[5], argv[2], argv[6], argv[3]);
-		bench_hvt_echo(argv[7], bare_ns);
+		bench_hvt_echo(argv[7], "noring", "hvt-net-echo", bare_ns);
+		bench_hvt_echo(argv[7], "ring", "hvt-net-echo-ring", bare_ns);
 	}
 	return 0;
 }
