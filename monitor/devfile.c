@@ -163,7 +163,9 @@ static int wait_once(struct vm *vm, uint64_t *ready, bool *done)
 		epoll_pwait(FD_POLL_EP, evs, DEV_FILE_KEYS + 2, -1, &old);
 	int e = errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	*done = n != 0 || atomic_load(&vm->stopping);
+	/* A kick (the halt watchdog's, or a stop) interrupts the wait: go on
+	 * waiting unless the VM stops; the timer stays armed. */
+	*done = n > 0 || atomic_load(&vm->stopping);
 	if (n < 0)
 		return e == EINTR ? 0 : -e;
 	for (int i = 0; i < n; i++)

@@ -26,6 +26,23 @@ run_wisp 20 "$W" "$G/walltime.hvt"
 expect "walltime: real time, monotonic, TSC frequency" 0 "walltime ok"
 run_wisp 20 "$W" "$G/poll.hvt" ms=30
 expect "poll without a NIC sleeps its timeout" 0 "poll slept"
+run_wisp 20 "$W" "$G/poll.hvt" ms=1300
+expect "a long poll outlasts the halt watchdog's kicks (every 0.5 s)" 0 "poll slept 13"
+# SIGTERM while the guest sleeps in POLL: wisp stops at once with 143
+"$W" "$G/poll.hvt" ms=30000 >"$T/out" 2>"$T/err" </dev/null &
+pid=$!
+sleep 1
+kill -TERM $pid
+n=50
+while kill -0 $pid 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+if kill -0 $pid 2>/dev/null; then
+	kill -KILL $pid
+	fail "SIGTERM during POLL: still running 5 s later"
+else
+	wait $pid
+	RC=$?
+	expect "SIGTERM during POLL: exit 143" 143
+fi
 
 # exit statuses pass through: 0 success, 1 failure, 255 abort, others
 for s in 0 1 9 200; do
