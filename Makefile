@@ -25,10 +25,16 @@ MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -fstack-protect
 HOST_CC := gcc
 HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
 
-MON_SRCS := $(filter-out monitor/loader_%.c,$(wildcard monitor/*.c)) \
+# CLI: the profile's command line, monitor/<name>.c for each name: cli
+# (wisp's own) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
+CLI ?= cli cli_memopt
+MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c,\
+	$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
 	$(foreach l,$(LOADERS),monitor/loader_$(l).c)
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
-DEV_SRCS := $(foreach d,$(DEVICES),devices/$(d).c)
+# DEV_EXTRA: parts of a device linked only when a profile names them (the
+# hvt device's back ends: hvt_block hvt_net).
+DEV_SRCS := $(foreach d,$(DEVICES) $(DEV_EXTRA),devices/$(d).c)
 WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
 WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
 	$(B)/obj/policies.o
@@ -55,8 +61,8 @@ $(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -90,10 +96,34 @@ $(B)/wisp-debug: $(WISP_DEBUG_OBJS) $(CAPNG)/lib/libcap-ng.a
 -include $(WISP_OBJS:.o=.d)
 
 include tests/guests/guests.mk
+include tests/hvt/hvt.mk
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include tests/bench/bench.mk
 include policy/policy.mk
+
+# make hvt: build/hvt/wisp, a solo5-hvt drop-in with block and net.
+# make hvt GUEST=app.hvt: build/hvt-app/wisp with only the back ends the
+# unikernel's manifest declares (read at build time by HVT_BACKENDS).
+HVT_BACKENDS := build/host/hvt-backends
+HVT_BACKENDS_SRCS := monitor/tools/hvt_backends.c monitor/loader_hvt.c $(wildcard mem/*.c)
+$(HVT_BACKENDS): $(HVT_BACKENDS_SRCS) monitor/hvt.h devices/hvt_abi.h | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $(HVT_BACKENDS_SRCS) -lpthread
+
+.PHONY: hvt
+ifdef GUEST
+hvt: $(HVT_BACKENDS) $(GUEST)
+	@mkdir -p build/hvt-app
+	$(HVT_BACKENDS) $(GUEST) > build/hvt-app/backends.mk.tmp
+	@cmp -s build/hvt-app/backends.mk.tmp build/hvt-app/backends.mk || \
+		mv build/hvt-app/backends.mk.tmp build/hvt-app/backends.mk
+	@rm -f build/hvt-app/backends.mk.tmp
+	$(MAKE) all PROFILE=hvt-app
+else
+hvt:
+	$(MAKE) all PROFILE=hvt
+endif
 
 run: $(B)/wisp $(GUEST_DIR)/hello.elf
 	$(B)/wisp --kernel $(GUEST_DIR)/hello.elf
@@ -102,8 +132,11 @@ test: setup
 	$(MAKE) all PROFILE=default
 	$(MAKE) all PROFILE=test
 	$(MAKE) all PROFILE=sandboxtest
-	$(MAKE) guests unit-tests fuzz-replay bench-tools
+	$(MAKE) all PROFILE=hvt
+	$(MAKE) guests hvt-guests unit-tests fuzz-replay bench-tools
+	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/custom build/host build/guests build/fuzz build/bench
+	rm -rf build/default build/test build/custom build/host build/guests build/fuzz build/bench \
+		build/hvt build/hvt-app build/hvt-guests

@@ -126,6 +126,7 @@ typedef size_t (*dev_chr_rx_fn)(struct dev_ins *ins, const uint8_t *buf,
 typedef void (*dev_timer_fn)(struct dev_ins *ins, void *opaque);
 /* A doorbell rang `n` times (writes coalesce) since the last call. */
 typedef void (*dev_notify_fn)(struct dev_ins *ins, void *opaque, uint64_t n);
+typedef void (*dev_worker_fn)(struct dev_ins *ins, void *opaque);
 
 /* VM-wide powers, only in the trusted table. */
 struct dev_hlp_trusted {
@@ -142,6 +143,9 @@ struct dev_hlp_trusted {
 	int (*ram_track)(struct dev_ins *ins, bool on);
 	int (*ram_query)(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 			 uint64_t *bitmap, size_t bytes);
+	/* The guest broke the device's ABI in a way it answers by ending the
+	 * VM (hvt: a bad pointer): logs `why`, exit WISP_EXIT_GUEST_ABI. */
+	void (*vm_fault)(struct dev_ins *ins, const char *why);
 };
 
 /* mmio2_create flags */
@@ -153,6 +157,10 @@ static inline size_t dev_mmio2_bitmap_bytes(uint64_t size)
 {
 	return (size_t)((size / 4096 + 63) / 64 * 8);
 }
+
+
+/* Keys of host files handed to an instance (hvt: manifest indexes). */
+#define DEV_FILE_KEYS 64
 
 /*
  * Every call names its caller; the table checks that the caller owns what it
@@ -220,6 +228,41 @@ struct dev_hlp {
 			   const void *buf, size_t len);
 	/* Monotonic clock in ns (injected in tests and fuzzing). */
 	uint64_t (*clock_ns)(struct dev_ins *ins);
+	/* Wall-clock time, ns since the Unix epoch (hvt WALLTIME). */
+	uint64_t (*walltime_ns)(struct dev_ins *ins);
+	/* Read-only data the monitor attached under `key` (hvt: the
+	 * host-completed manifest): 0, or -ENOENT when there is none. */
+	int (*cfg_blob)(struct dev_ins *ins, const char *key, const void **p,
+			size_t *len);
+	/* Host files the monitor opened for this instance before the sandbox
+	 * (disk images, tap devices), each under a key < DEV_FILE_KEYS. A key
+	 * the instance was not given: -EPERM. Bytes moved or -errno; reads
+	 * never block (-EAGAIN). */
+	long (*file_pread)(struct dev_ins *ins, unsigned key, void *buf,
+			   size_t len, uint64_t off);
+	long (*file_pwrite)(struct dev_ins *ins, unsigned key, const void *buf,
+			    size_t len, uint64_t off);
+	long (*file_read)(struct dev_ins *ins, unsigned key, void *buf,
+			  size_t len);
+	long (*file_write)(struct dev_ins *ins, unsigned key, const void *buf,
+			   size_t len);
+	/* Wait up to `ns` for any of this instance's pollable files (taps) to
+	 * be readable; *ready gets bit k per readable key. Returns early when
+	 * the VM stops. 0, or -EPERM if the monitor gave no wait set. */
+	int (*file_poll)(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+	/* A doorbell: a guest write of exactly `len` bytes to `addr` signals
+	 * an eventfd inside KVM (ioeventfd), so it never reaches a vCPU
+	 * loop. During construct only, one per VM. A handle >= 0, or -errno
+	 * (-EOPNOTSUPP: this host's KVM has no ioeventfd). */
+	int (*doorbell_create)(struct dev_ins *ins, enum dev_space space,
+			       uint64_t addr, unsigned len);
+	/* Sleep until the doorbell rang; -ECANCELED once the VM stops. */
+	int (*doorbell_wait)(struct dev_ins *ins, int bell);
+	/* During construct: run fn on a thread of the instance's own once the
+	 * VM runs, under the vCPU sandbox; fn must return when doorbell_wait
+	 * says -ECANCELED. It runs outside the instance lock: it may only
+	 * touch state no I/O callback touches. One per instance. */
+	int (*worker_start)(struct dev_ins *ins, dev_worker_fn fn, void *opaque);
 	/* NULL unless the profile trusts this device. */
 	const struct dev_hlp_trusted *trusted;
 };

@@ -14,7 +14,7 @@ FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 # UBSan findings must fail the replay, not scroll past.
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
-FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c $(wildcard mem/*.c)
+FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
 FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
 
 .PRECIOUS: $(FUZZ_DIR)/registry-%.c

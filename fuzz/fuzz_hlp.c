@@ -408,12 +408,26 @@ static int hlp_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 	return 0;
 }
 
+static void hlp_vm_fault(struct dev_ins *ins, const char *why)
+{
+	struct fuzz_host *h = host_of(ins);
+
+	h->fault_calls++;
+	snprintf(h->fault_why, sizeof(h->fault_why), "%s", why ? why : "");
+}
+
+static uint64_t hlp_walltime_ns(struct dev_ins *ins)
+{
+	return host_of(ins)->walltime_ns;
+}
+
 static const struct dev_hlp_trusted fuzz_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
 	.dev_find = hlp_dev_find,
 	.ram_track = hlp_ram_track,
 	.ram_query = hlp_ram_query,
+	.vm_fault = hlp_vm_fault,
 };
 
 #define FUZZ_HLP_COMMON                                                        \
@@ -428,7 +442,13 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.mmio2_create = hlp_mmio2_create, .mmio2_map = hlp_mmio2_map,          \
 	.mmio2_unmap = hlp_mmio2_unmap, .mmio2_track = hlp_mmio2_track,        \
 	.mmio2_query = hlp_mmio2_query, .mmio2_read = hlp_mmio2_read,          \
-	.mmio2_write = hlp_mmio2_write
+	.mmio2_write = hlp_mmio2_write,          \
+	.walltime_ns = hlp_walltime_ns, .cfg_blob = fuzz_hlp_blob,             \
+	.file_pread = fuzz_hlp_pread, .file_pwrite = fuzz_hlp_pwrite,          \
+	.file_read = fuzz_hlp_read, .file_write = fuzz_hlp_write,              \
+	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
+	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
+	.worker_start = fuzz_hlp_worker_start
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };
@@ -576,6 +596,9 @@ static int fill_ins(struct fuzz_host *h, struct fuzz_dev *d, bool trusted)
 	ins->host = h;
 	d->trusted = trusted;
 	d->used = true;
+	d->blob_key = h->next_blob_key;
+	d->blob = h->next_blob;
+	d->blob_len = h->next_blob_len;
 	return 0;
 }
 

@@ -24,7 +24,7 @@
 #include "dev.h"
 #include "mem.h"
 
-#define FUZZ_MEM_SIZE 0x10000u /* guest RAM: [0, 64 KiB) */
+#define FUZZ_MEM_SIZE 0x20000u /* guest RAM: [0, 128 KiB) */
 #define FUZZ_MAX_DEVS 8
 #define FUZZ_MAX_RANGES 32
 #define FUZZ_NR_GSI 24   /* as VM_NR_GSI: KVM's IOAPIC pins */
@@ -68,6 +68,22 @@ struct fuzz_ioevent {
 	unsigned rung;
 };
 
+#define FUZZ_FRAME_MAX 2048
+
+/* A host file handed to an instance (fuzz_file.c): a disk is a buffer the
+ * test owns; a tap holds one frame to read and records frames written. */
+struct fuzz_file {
+	bool used, pollable;
+	uint8_t *disk;
+	size_t disk_size;
+	uint8_t rx[FUZZ_FRAME_MAX];
+	size_t rx_len;                 /* 0: nothing to read (-EAGAIN) */
+	uint8_t tx[FUZZ_FRAME_MAX];    /* the last frame written */
+	size_t tx_len;
+	unsigned tx_frames;
+	int fail;                      /* -errno every call returns, or 0 */
+};
+
 struct fuzz_dev {
 	bool used, trusted, constructed;
 	struct dev_ins ins;
@@ -84,6 +100,19 @@ struct fuzz_dev {
 	size_t pend_len;
 	bool rx_waiting; /* a partial take: offer again after rx_ready */
 	unsigned rx_ready_calls;
+	/* host files and attached data (fuzz_file.c) */
+	struct fuzz_file files[DEV_FILE_KEYS];
+	bool waitset;
+	const char *blob_key;
+	const void *blob;
+	size_t blob_len;
+	/* doorbell and worker (fuzz_file.c) */
+	bool doorbell;
+	enum dev_space bell_space;
+	uint64_t bell_addr;
+	unsigned bell_len, bell_waits;
+	dev_worker_fn worker;
+	void *worker_opaque;
 };
 
 struct fuzz_host {
@@ -101,6 +130,16 @@ struct fuzz_host {
 	char last_log[256];
 	bool verbose; /* also print log lines (WISP_FUZZ_VERBOSE set) */
 	uint64_t unclaimed; /* accesses no range took */
+	/* data given to the next instance created (cfg_blob), as the monitor
+	 * attaches it before construction */
+	const char *next_blob_key;
+	const void *next_blob;
+	size_t next_blob_len;
+	uint64_t walltime_ns;     /* what walltime_ns returns */
+	unsigned fault_calls;     /* vm_fault, recorded */
+	char fault_why[128];
+	unsigned poll_calls;      /* file_poll waits, and the last timeout */
+	uint64_t poll_ns;
 	char err[160];      /* why the last fuzz_dev_create failed */
 	/* MMIO2 regions live in mem/'s own map, without KVM, so ownership,
 	 * sizes and the dirty rules are the monitor's code, not a copy. */
@@ -180,6 +219,35 @@ void fuzz_advance(struct fuzz_host *h, uint64_t ns);
  * or spurious expiry, as a timerfd read can race with re-arming. -EINVAL if
  * there is no such timer. */
 int fuzz_timer_fire(struct fuzz_host *h, struct dev_ins *ins, unsigned id);
+
+/* Hand a file to ins under key (fuzz_file.c): disk (may be NULL) backs
+ * pread/pwrite; a pollable file joins the wait set, which
+ * fuzz_dev_attach_waitset gives. -EINVAL: bad or taken key. */
+int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
+			 unsigned key, uint8_t *disk, size_t size, bool pollable);
+void fuzz_dev_attach_waitset(struct fuzz_host *h, struct dev_ins *ins);
+struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
+			       unsigned key);
+/* The helper members over them, for fuzz_hlp.c's tables. */
+int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
+		  size_t *len);
+long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		    uint64_t off);
+long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		     size_t len, uint64_t off);
+long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
+long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
+		    size_t len);
+int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			     uint64_t addr, unsigned len);
+int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell);
+int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn,
+			  void *opaque);
+/* Run ins's worker now, on this thread: the fake's doorbell_wait says
+ * -ECANCELED, so it returns once it has nothing left to do. -ENOENT if the
+ * instance started none. */
+int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins);
 
 /* --- the op-stream interpreter the fuzz targets share --- */
 

@@ -79,7 +79,8 @@ int mem_init_opts(struct mem *m, uint64_t size, const struct mem_opts *o)
 	int rc = mem_map_ram(m, size, o);
 	if (rc < 0)
 		return rc;
-	uint64_t low = size < MEM_HOLE_START ? size : MEM_HOLE_START;
+	uint64_t low_max = o->flat ? size : MEM_HOLE_START;
+	uint64_t low = size < low_max ? size : low_max;
 	rc = mem_add_ram(m, 0, 0, low);
 	if (rc == 0 && size > low)
 		rc = mem_add_ram(m, MEM_HOLE_END, low, size - low);
@@ -89,6 +90,13 @@ int mem_init_opts(struct mem *m, uint64_t size, const struct mem_opts *o)
 int mem_init(struct mem *m, uint64_t size)
 {
 	return mem_init_opts(m, size, NULL);
+}
+
+int mem_init_flat(struct mem *m, uint64_t size)
+{
+	static const struct mem_opts flat = { .flat = true };
+
+	return mem_init_opts(m, size, &flat);
 }
 
 /* KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE only: not INITIALLY_SET, so a slot

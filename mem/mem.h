@@ -69,6 +69,7 @@ struct mem_mmio2 {
 struct mem_opts {
 	bool hugepages; /* 2 MiB pages from hugetlbfs; error if unavailable */
 	bool prefault;  /* touch every page before the guest runs */
+	bool flat;      /* RAM contiguous from 0, no 32-bit MMIO hole */
 };
 
 struct mem {
@@ -95,6 +96,10 @@ struct mem {
  * (-EINVAL size, -ENOMEM/-EINVAL with hugepages: none available). */
 int mem_init(struct mem *m, uint64_t size);
 int mem_init_opts(struct mem *m, uint64_t size, const struct mem_opts *o);
+
+/* The same with RAM contiguous from GPA 0, no hole (hvt guests see up to
+ * 4 GiB of flat RAM and place nothing in a hole). */
+int mem_init_flat(struct mem *m, uint64_t size);
 
 /* A map with no RAM and no KVM (fuzzing's helper table, unit tests). */
 void mem_init_empty(struct mem *m);

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "log.h"
+#include "policy.h"
 
 #ifndef WISP_VERSION
 #define WISP_VERSION "0.1.0"
@@ -156,12 +157,37 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	}
 }
 
+/* This CLI's guests are test images (loader_testimg.c). */
+static void cli_load_guest(struct vm *vm)
+{
+	char err[256];
+	size_t len;
+	void *img = image_read(vm->cfg->kernel, &len);
+	int rc = mem_init_opts(&vm->mem, vm->cfg->mem_size, &vm->cfg->mem_opts);
+
+	if (rc < 0 && vm->cfg->mem_opts.hugepages)
+		die(WISP_EXIT_OSERR, "guest memory: %llu MiB of 2 MiB huge pages "
+		    "unavailable (%s); see /proc/sys/vm/nr_hugepages",
+		    (unsigned long long)(vm->cfg->mem_size >> 20), strerror(-rc));
+	if (rc < 0)
+		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
+	vm->mem.memfd = fd_pin(vm->mem.memfd, FD_MEM);
+	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
+				err, sizeof(err)) < 0)
+		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
+	if (vm->boot.mode == BOOT_REAL16 && vm->ncpus > TESTIMG_REAL_MAX_VCPUS)
+		die(WISP_EXIT_USAGE, "--cpus %u: a real-mode image runs on at most "
+		    "%u vCPUs", vm->ncpus, TESTIMG_REAL_MAX_VCPUS);
+	free(img);
+}
+
 void cli_parse(int argc, char **argv, struct vm_config *cfg)
 {
 	int c;
 
 	*cfg = (struct vm_config){ .mem_size = 64ull << 20, .ncpus = 1,
-				   .serial = "stdio" };
+				   .serial = "stdio", .warn_root = true,
+				   .load_guest = cli_load_guest };
 	opterr = 0; /* getopt's own messages are not one clear line */
 	while ((c = getopt_long(argc, argv, ":", cli_opts, NULL)) != -1)
 		cli_one(cfg, c, optarg, argv[optind - 1]);

@@ -126,6 +126,8 @@ int cpu_boot_setup(int vcpu_fd, const struct boot_info *bi,
 
 	if (idx >= ncpus)
 		return -EINVAL;
+	if (bi->cpu_setup)
+		return ncpus == 1 ? bi->cpu_setup(vcpu_fd, bi, m) : -EINVAL;
 	rc = entry_regs(&r, bi, m, idx, ncpus);
 	if (rc < 0)
 		return rc;

@@ -12,8 +12,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "devfile.h"
 #include "exitcode.h"
 #include "policy.h"
 #include "vm.h"
@@ -342,13 +344,23 @@ static uint64_t hlp_clock_ns(struct dev_ins *ins)
 	return now_ns();
 }
 
+static uint64_t hlp_walltime_ns(struct dev_ins *ins)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void hlp_vm_poweroff(struct dev_ins *ins, int status)
 {
 	struct vm *vm = host_of(ins)->vm;
+	int max = vm->cfg && vm->cfg->guest_status_max ? vm->cfg->guest_status_max
+						       : WISP_EXIT_GUEST_MAX;
 
-	if (status < 0 || status > WISP_EXIT_GUEST_MAX) {
+	if (status < 0 || status > max) {
 		wlog(LOG_ERR, "%s: guest reported status %d, above %d", ins->name,
-		     status, WISP_EXIT_GUEST_MAX);
+		     status, max);
 		vm_request_stop(vm, WISP_EXIT_GUEST_RANGE, "bad guest status");
 		return;
 	}
@@ -373,12 +385,24 @@ static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
 	return NULL;
 }
 
+static void hlp_vm_fault(struct dev_ins *ins, const char *why)
+{
+	struct dev_host *h = host_of(ins);
+	uint64_t supp;
+
+	/* The guest can repeat it until the vCPUs stop: rate-limited. */
+	if (ratelimit_ok(&h->rl, &supp))
+		wlog(LOG_ERR, "%s: guest error, stopping: %s", ins->name, why);
+	vm_request_stop(h->vm, WISP_EXIT_GUEST_ABI, why);
+}
+
 static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
 	.dev_find = hlp_dev_find,
 	.ram_track = hlp_ram_track,
 	.ram_query = hlp_ram_query,
+	.vm_fault = hlp_vm_fault,
 };
 
 /* What every table shares: calls that act on the caller's own resources.
@@ -391,13 +415,21 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create
+	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
+	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob
 
-/* Inside wisp: MMIO2 regions act on the guest-physical map. */
+/* Inside wisp only: MMIO2 regions act on the guest-physical map; host
+ * files, doorbells and workers are wisp's (devfile.c). Devices that use
+ * the latter are DEV_F_NO_SANDBOX: a device process has none of them. */
 #define HLP_MMIO2                                                              \
 	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
 	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \
-	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write
+	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write,          \
+	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
+	.file_read = devfile_read, .file_write = devfile_write,                \
+	.file_poll = devfile_poll, .doorbell_create = devfile_doorbell_create, \
+	.doorbell_wait = devfile_doorbell_wait,                                \
+	.worker_start = devfile_worker_start
 
 static const struct dev_hlp hlp_untrusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,

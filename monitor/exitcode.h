@@ -28,6 +28,8 @@ enum wisp_exit {
 	WISP_EXIT_KVM_INTERNAL = 76, /* KVM_EXIT_INTERNAL_ERROR (e.g. emulation) */
 	WISP_EXIT_UNKNOWN_EXIT = 77, /* an exit reason wisp does not handle */
 	WISP_EXIT_DEVICE = 78,       /* a device failed to construct or broke */
+	WISP_EXIT_GUEST_ABI = 74,    /* guest broke its ABI (hvt: bad pointer,
+					unclaimed port, bad hypercall) */
 	WISP_EXIT_SANDBOX = 79,      /* a sandboxed device process died, hung
 				      * or asked for what it does not own */
 	WISP_EXIT_SIGNAL_BASE = 128,

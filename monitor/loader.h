@@ -44,6 +44,11 @@ struct boot_info {
 	enum boot_mode mode;
 	uint64_t entry;
 	uint64_t cmdline; /* gpa, 0 if none */
+	/* A loader with its own entry ABI (hvt) sets these: cpu_boot_setup
+	 * then hands the single vCPU to cpu_setup and does nothing else. */
+	int (*cpu_setup)(int vcpu_fd, const struct boot_info *bi,
+			 const struct mem *m);
+	uint64_t stack, arg; /* rsp and rdi for cpu_setup */
 };
 
 /*

@@ -33,7 +33,7 @@ void vm_request_stop(struct vm *vm, int code, const char *why)
 }
 
 /* The whole image in memory; missing or unreadable is the user's problem. */
-static void *read_image(const char *path, size_t *len)
+void *image_read(const char *path, size_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -54,29 +54,6 @@ static void *read_image(const char *path, size_t *len)
 	close(fd);
 	*len = (size_t)n;
 	return buf;
-}
-
-static void vm_load_guest(struct vm *vm)
-{
-	char err[256];
-	size_t len;
-	void *img = read_image(vm->cfg->kernel, &len);
-	int rc = mem_init_opts(&vm->mem, vm->cfg->mem_size, &vm->cfg->mem_opts);
-
-	if (rc < 0 && vm->cfg->mem_opts.hugepages)
-		die(WISP_EXIT_OSERR, "guest memory: %llu MiB of 2 MiB huge pages "
-		    "unavailable (%s); see /proc/sys/vm/nr_hugepages",
-		    (unsigned long long)(vm->cfg->mem_size >> 20), strerror(-rc));
-	if (rc < 0)
-		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
-	vm->mem.memfd = fd_pin(vm->mem.memfd, FD_MEM);
-	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
-				err, sizeof(err)) < 0)
-		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
-	if (vm->boot.mode == BOOT_REAL16 && vm->ncpus > TESTIMG_REAL_MAX_VCPUS)
-		die(WISP_EXIT_USAGE, "--cpus %u: a real-mode image runs on at most "
-		    "%u vCPUs", vm->ncpus, TESTIMG_REAL_MAX_VCPUS);
-	free(img);
 }
 
 static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
@@ -136,8 +113,9 @@ static int vm_run(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_start(&vm->vcpus[i])) < 0)
 			die(WISP_EXIT_OSERR, "starting vCPU %u: %s", i, strerror(-rc));
-	/* The main thread's filter goes on last: vCPU threads are created
-	 * (clone is not in its policy) and install their own. */
+	dev_workers_start(vm);
+	/* The main thread's filter goes on last: vCPU and worker threads are
+	 * created (clone is not in its policy) and install their own. */
 	sandbox_enter("main");
 	int code = evloop_run(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
@@ -145,6 +123,7 @@ static int vm_run(struct vm *vm)
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
+	dev_workers_stop(vm);
 	return code;
 }
 
@@ -170,7 +149,7 @@ int main(int argc, char **argv)
 	cli_parse(argc, argv, &cfg);
 	block_signals();
 	vm_prepare(&vm, &cfg);
-	vm_load_guest(&vm);
+	cfg.load_guest(&vm);
 	vm_build(&vm);
 	if (priv_confine(&cfg) < 0)
 		die(WISP_EXIT_OSERR, "confining wisp failed");

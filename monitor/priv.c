@@ -133,7 +133,7 @@ int priv_finish(const struct vm_config *cfg, bool device)
 	}
 	if (priv_caps(cfg) < 0)
 		return -1;
-	if (!device && getuid() == 0 && !cfg->has_user)
+	if (!device && cfg->warn_root && getuid() == 0 && !cfg->has_user)
 		wlog(LOG_WARN, "running as root without --user: the VM keeps "
 		     "uid 0 (with no capabilities)");
 	return 0;

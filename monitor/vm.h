@@ -66,6 +66,18 @@ struct dev_host {
 	struct dev_timer timers[DEV_MAX_TIMERS];
 	unsigned n_ioevents;
 	struct dev_ioevent ioevents[DEV_MAX_IOEVENTS];
+	/* host files and data the monitor handed over (devfile.c) */
+	int files[DEV_FILE_KEYS];  /* fd of key k when file_keys bit k */
+	uint64_t file_keys;
+	bool has_waitset;          /* FD_POLL_EP/FD_POLL_TIMER are its own */
+	const char *blob_key;
+	const void *blob;
+	size_t blob_len;
+	bool has_doorbell;         /* FD_DOORBELL is its own */
+	dev_worker_fn worker;      /* started by dev_workers_start */
+	void *worker_opaque;
+	pthread_t worker_thread;
+	bool worker_started;
 };
 
 struct vcpu {
@@ -103,9 +115,15 @@ struct vm_config {
 	unsigned uid, gid;
 	const char *chroot; /* --chroot DIR */
 	bool jail;          /* --jail */
+	bool warn_root;     /* say so when root without --user (wisp's CLI;
+			     * the solo5-hvt drop-in has no --user) */
 	const char *screenshot; /* --screenshot PATH or NULL */
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
+	/* Set by the profile's CLI: */
+	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
+	int guest_status_max; /* highest status a guest may report (63) */
+	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
 };
 
 struct vm {
@@ -184,6 +202,24 @@ bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
  * sandbox), then run the main thread's loop until stop; returns the code. */
 void evloop_init(struct vm *vm);
 int evloop_run(struct vm *vm);
+
+/* devfile.c: hand host resources to the instance of `dev` (registration
+ * name, instance 0) before devices are constructed. Files are pinned to
+ * FD_FILE0 + key; a pollable one joins the instance's wait set, which
+ * dev_attach_waitset creates (one instance per VM). Die on failure. */
+void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
+		     bool pollable);
+void dev_attach_waitset(struct vm *vm, const char *dev);
+void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
+		     const void *p, size_t len);
+
+/* Device worker threads (devfile.c): started once the VM runs, after the
+ * privilege drop; stopped (doorbell rung, joined) after the vCPUs. */
+void dev_workers_start(struct vm *vm);
+void dev_workers_stop(struct vm *vm);
+
+/* main.c: the whole file in memory; missing or unreadable exits 66. */
+void *image_read(const char *path, size_t *len);
 
 /* screenshot.c: open --screenshot's file (exit 66 if it cannot be), and
  * write the display device's screen to it as PNG (main thread). */

@@ -39,12 +39,17 @@
 #define FD_WATCHDOG 107 /* halt watchdog timerfd */
 #define FD_EPOLL 108    /* the event loop's epoll */
 #define FD_SCREENSHOT 109 /* --screenshot PATH, rewritten by each screenshot */
+#define FD_POLL_EP 110  /* a device's wait set (hvt POLL): epoll */
+#define FD_POLL_TIMER 111 /* and its timeout timerfd */
+#define FD_DOORBELL 112 /* a device's ioeventfd (the hvt net ring kick) */
 #define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
 #define FD_VCPU_MASK 0xffffffffffffff00
 #define FD_TIMER0 512   /* device timer n is FD_TIMER0 + n, n < 128 */
 #define FD_TIMER_MASK 0xffffffffffffff80
 #define FD_TIMER_MAX 128
+#define FD_FILE0 128    /* host file of device key k is FD_FILE0 + k, k < 64 */
+#define FD_FILE_MASK 0xffffffffffffffc0
 /* Doorbell eventfds (KVM_IOEVENTFD), FD_IOEV0 + n, n < FD_IOEV_MAX: read
  * by the main loop, or by the device process that owns one. */
 #define FD_IOEV0 640

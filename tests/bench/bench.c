@@ -2,11 +2,15 @@
  * tests/bench/bench.c - `make bench`: every figure is a ratio against a
  * baseline measured in the same run, because this machine is shared and its
  * KVM emulates guest instructions.
- *   bench WISP BARE GUEST_DIR [EXITS]
+ *   bench WISP BARE GUEST_DIR [EXITS [HVT_WISP HVT_GUEST_DIR ECHO_SCRIPT]]
+ * With the hvt arguments it also measures the hvt hello unikernel from exec
+ * to exit (time and peak RSS) and a net echo (ECHO_SCRIPT prints
+ * "echo: N rounds, X us/round"), against the bare loop.
  * Prints lines "bench <name>: <value> <unit> (<ratio>x vs <baseline>)".
  */
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,8 +123,9 @@ static void print_exit(const char *name, uint64_t t, uint64_t bare, double n)
 /* EXITS port writes to the trusted test device, wisp against the bare
  * loop; then EXITS MMIO writes to the same device run in wisp, in its own
  * sandboxed process (--sandbox=all), and under the bare loop. */
-static void bench_exit_cost(char *wisp, char *bare, const char *dir,
-			    const char *exits)
+/* Returns the bare loop's ns per port exit, the baseline of later lines. */
+static double bench_exit_cost(char *wisp, char *bare, const char *dir,
+			      const char *exits)
 {
 	char img[512], cl[64], clm[80];
 	double n = strtod(exits, NULL);
@@ -140,6 +145,7 @@ static void bench_exit_cost(char *wisp, char *bare, const char *dir,
 	print_exit("pio-exit", t[0], t[1], n);
 	print_exit("mmio-exit-inprocess", t[2], t[4], n);
 	print_exit("mmio-exit-sandboxed", t[3], t[4], n);
+	return t[1] / n;
 }
 
 /* VmHWM of pid's memory, in KiB, or 0. */
@@ -187,32 +193,87 @@ static long run_peak_rss(char *const argv[])
 	return kib;
 }
 
-/* exec to the guest's first instruction (it writes the mark port first). */
-static void bench_startup(char *wisp, char *bare, const char *dir)
+/* wisp (wa) and the bare loop (ba) alternating, N runs each: the median
+ * time from exec to the guest's first instruction (its mark line) or to the
+ * process's exit, and the median peak RSS; printed as two bench lines. */
+static void bench_pair(char *const wa[], char *const ba[], bool to_mark,
+		       const char *tname, const char *rname)
 {
 	enum { N = 7 };
-	char img[512];
 	uint64_t w[N], b[N], wr[N], br[N];
 
-	snprintf(img, sizeof(img), "%s/mark.elf", dir);
-	char *wa[] = { wisp, "--kernel", img, NULL };
-	char *ba[] = { bare, img, NULL };
 	for (int i = 0; i < N; i++) {
 		struct result rw = run(wa), rb = run(ba);
-		if (!rw.mark_ns || !rb.mark_ns)
+		if (to_mark && (!rw.mark_ns || !rb.mark_ns))
 			fprintf(stderr, "bench: no mark line\n"), exit(1);
-		w[i] = rw.mark_ns - rw.start_ns;
-		b[i] = rb.mark_ns - rb.start_ns;
+		w[i] = (to_mark ? rw.mark_ns : rw.end_ns) - rw.start_ns;
+		b[i] = (to_mark ? rb.mark_ns : rb.end_ns) - rb.start_ns;
 		wr[i] = (uint64_t)run_peak_rss(wa);
 		br[i] = (uint64_t)run_peak_rss(ba);
 	}
 	uint64_t mw = median(w, N), mb = median(b, N);
 	uint64_t rw = median(wr, N), rb = median(br, N);
-	printf("bench exec-to-first-insn: %.3f ms (%.2fx vs bare KVM_RUN loop %.3f ms)\n",
-	       mw / 1e6, (double)mw / (double)mb, mb / 1e6);
-	printf("bench peak-rss: %llu KiB (%.2fx vs bare KVM_RUN loop %llu KiB)\n",
-	       (unsigned long long)rw, (double)rw / (double)rb,
+	printf("bench %s: %.3f ms (%.2fx vs bare KVM_RUN loop %.3f ms)\n",
+	       tname, mw / 1e6, (double)mw / (double)mb, mb / 1e6);
+	printf("bench %s: %llu KiB (%.2fx vs bare KVM_RUN loop %llu KiB)\n",
+	       rname, (unsigned long long)rw, (double)rw / (double)rb,
 	       (unsigned long long)rb);
+}
+
+/* exec to the guest's first instruction (it writes the mark port first). */
+static void bench_startup(char *wisp, char *bare, const char *dir)
+{
+	char img[512];
+
+	snprintf(img, sizeof(img), "%s/mark.elf", dir);
+	char *wa[] = { wisp, "--kernel", img, NULL };
+	char *ba[] = { bare, img, NULL };
+	bench_pair(wa, ba, true, "exec-to-first-insn", "peak-rss");
+}
+
+/* The hvt hello unikernel, exec to exit, against the bare loop running the
+ * smallest test image (mark.elf) exec to exit. */
+static void bench_hvt_hello(char *hw, char *bare, const char *hdir,
+			    const char *dir)
+{
+	char img[512], mark[512];
+
+	snprintf(img, sizeof(img), "%s/hello.hvt", hdir);
+	snprintf(mark, sizeof(mark), "%s/mark.elf", dir);
+	char *wa[] = { hw, img, NULL };
+	char *ba[] = { bare, mark, NULL };
+	bench_pair(wa, ba, false, "hvt-hello-exec-to-exit", "hvt-hello-peak-rss");
+}
+
+/* One echo round costs several exits (NET_READ, NET_WRITE, POLL when the
+ * tap is empty; on the ring POLL and maybe a kick) plus the host's tap
+ * path: the ratio is per bare exit. */
+static void bench_hvt_echo(const char *script, const char *mode,
+			   const char *name, double bare_ns)
+{
+	char line[256] = "", cmd[600];
+	double us = 0;
+	int n = 0;
+
+	fflush(stdout);
+	snprintf(cmd, sizeof(cmd), "%s 10000 %s 2>&1", script, mode);
+	FILE *p = popen(cmd, "r");
+	while (p && fgets(line, sizeof(line), p)) {
+		if (sscanf(line, "echo: %d rounds, %lf us/round", &n, &us) == 2)
+			break;
+		if (!strncmp(line, "SKIP", 4)) {
+			printf("bench %s: %s", name, line);
+			break;
+		}
+	}
+	if (p)
+		pclose(p);
+	if (n > 0)
+		printf("bench %s: %.2f us/round over %d rounds (%.1fx vs "
+		       "bare KVM_RUN loop %.3f us/exit)\n", name, us, n,
+		       us * 1e3 / bare_ns, bare_ns / 1e3);
+	else if (strncmp(line, "SKIP", 4))
+		printf("bench %s: failed (%s)\n", name, script);
 }
 
 int main(int argc, char **argv)
@@ -226,6 +287,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	bench_startup(argv[1], argv[2], argv[3]);
-	bench_exit_cost(argv[1], argv[2], argv[3], argc > 4 ? argv[4] : "1000000");
+	double bare_ns = bench_exit_cost(argv[1], argv[2], argv[3],
+					 argc > 4 ? argv[4] : "1000000");
+	if (argc > 7) {
+		bench_hvt_hello(argv[5], argv[2], argv[6], argv[3]);
+		bench_hvt_echo(argv[7], "noring", "hvt-net-echo", bare_ns);
+		bench_hvt_echo(argv[7], "ring", "hvt-net-echo-ring", bare_ns);
+	}
 	return 0;
 }

@@ -14,9 +14,11 @@ $(BENCH_DIR)/bench: tests/bench/bench.c | setup
 
 bench-tools: $(BENCH_DIR)/bare $(BENCH_DIR)/bench
 
-bench: bench-tools guests
+bench: bench-tools guests hvt-guests
 	$(MAKE) all PROFILE=test
-	$(BENCH_DIR)/bench build/test/wisp $(BENCH_DIR)/bare $(GUEST_DIR) $(BENCH_EXITS)
+	$(MAKE) all PROFILE=hvt
+	$(BENCH_DIR)/bench build/test/wisp $(BENCH_DIR)/bare $(GUEST_DIR) $(BENCH_EXITS) \
+		build/hvt/wisp $(HVT_GUEST_DIR) tests/bench/hvt_echo.sh
 
 # mem/'s lines: dirty query-and-reset against bare KVM_GET_DIRTY_LOG, map
 # lookups against a bare exit (tests/bench/pgm.c).

@@ -14,6 +14,9 @@ command -v perl >/dev/null ||
 # its pid in $T/pid, its wait status in $T/status once it ends.
 start_watched() {
 	rm -f "$T/pid" "$T/status"
+	# emptied now, not by the background redirection: the caller greps it
+	# at once and must not see the previous case's mark
+	: >"$T/err"
 	perl -e '
 		my ($pidf, $stf) = splice(@ARGV, 0, 2);
 		my $pid = fork() // die "fork: $!";

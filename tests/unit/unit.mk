@@ -9,10 +9,11 @@ UNIT_SRCS_test_mem := $(MEM_SRCS)
 UNIT_SRCS_test_map := $(MEM_SRCS)
 UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
 UNIT_SRCS_test_loader := monitor/loader_testimg.c $(MEM_SRCS)
+UNIT_SRCS_test_loader_hvt := monitor/loader_hvt.c $(MEM_SRCS)
 UNIT_SRCS_test_iobus := monitor/iobus.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
-DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c \
+DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c monitor/devfile.c \
 	monitor/sandbox.c monitor/fd.c monitor/priv.c monitor/iobus.c monitor/log.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
 UNIT_SRCS_test_devhlp = monitor/exit.c $(DEVPROC_TEST_SRCS)
@@ -23,9 +24,9 @@ $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit: UNIT_LIBS += -lcap-ng
 # Device-model tests drive the devices through the fuzz helper table
 # (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
-DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev,$(DEV_TEST_DEVICES))
+DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c)
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
@@ -33,6 +34,8 @@ UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_debug_exit := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_fb := $(DEV_TEST_SRCS)
+# the hvt device with both back ends (DEV_EXTRA parts, not registrations)
+UNIT_SRCS_test_hvt := $(DEV_TEST_SRCS) devices/hvt_block.c devices/hvt_net.c
 
 # Rewritten only when its content changes (FORCE + cmp, like .profile).
 $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE

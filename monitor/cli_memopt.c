@@ -1,4 +1,4 @@
-/* monitor/memopt.c - `--mem SIZE[,hugepages=on|off][,prefault=on|off]`. */
+/* monitor/cli_memopt.c - `--mem SIZE[,hugepages=on|off][,prefault=on|off]`. */
 #include <stdio.h>
 #include <string.h>
 

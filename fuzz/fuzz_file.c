@@ -1,0 +1,221 @@
+/*
+ * fuzz/fuzz_file.c - the fake helper table's host files and attached data
+ * (see fuzz_hlp.h), checked as monitor/devfile.c checks them: a key the
+ * instance was not given is -EPERM, no wait set is -EPERM. Disks are the
+ * test's buffers, taps one frame each way, the wait advances the clock;
+ * doorbells and workers are recorded, a worker runs when the test says.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "fuzz_hlp.h"
+
+static struct fuzz_dev *dev_of(struct dev_ins *ins)
+{
+	struct fuzz_dev *d = ins ? fuzz_dev_of(ins->host, ins) : NULL;
+
+	if (!d)
+		fuzz_fail("file helper called with a foreign instance");
+	return d;
+}
+
+int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
+			 unsigned key, uint8_t *disk, size_t size, bool pollable)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d || key >= DEV_FILE_KEYS || d->files[key].used ||
+	    (pollable && !d->waitset))
+		return -EINVAL;
+	d->files[key] = (struct fuzz_file){ .used = true, .pollable = pollable,
+					    .disk = disk, .disk_size = size };
+	return 0;
+}
+
+void fuzz_dev_attach_waitset(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (d)
+		d->waitset = true;
+}
+
+struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
+			       unsigned key)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	return d && key < DEV_FILE_KEYS && d->files[key].used ? &d->files[key]
+							     : NULL;
+}
+
+int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
+		  size_t *len)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	if (!d->blob_key || !key || strcmp(d->blob_key, key))
+		return -ENOENT;
+	*p = d->blob;
+	*len = d->blob_len;
+	return 0;
+}
+
+/* The caller's file for key, or NULL (-EPERM). */
+static struct fuzz_file *file(struct dev_ins *ins, unsigned key)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	return key < DEV_FILE_KEYS && d->files[key].used ? &d->files[key] : NULL;
+}
+
+/* pread/pwrite semantics: short at the end, 0 past it. */
+static long disk_span(struct fuzz_file *f, size_t len, uint64_t off)
+{
+	if (off > INT64_MAX)
+		return -EINVAL;
+	if (off >= f->disk_size)
+		return 0;
+	return (long)(len < f->disk_size - off ? len : f->disk_size - off);
+}
+
+/* The caller's file for key once the checks every call shares pass;
+ * NULL with *rc the error otherwise. */
+static struct fuzz_file *file_io(struct dev_ins *ins, unsigned key,
+				 const void *buf, size_t len, long *rc)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	*rc = !f ? -EPERM : f->fail ? f->fail : (!buf && len) ? -EINVAL : 0;
+	return *rc ? NULL : f;
+}
+
+static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
+		    const void *wbuf, size_t len, uint64_t off)
+{
+	long n;
+	struct fuzz_file *f = file_io(ins, key, rbuf ? rbuf : wbuf, len, &n);
+
+	if (!f)
+		return n;
+	n = disk_span(f, len, off);
+	if (n > 0 && rbuf)
+		memcpy(rbuf, f->disk + off, (size_t)n);
+	else if (n > 0)
+		memcpy(f->disk + off, wbuf, (size_t)n);
+	return n;
+}
+
+long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		    uint64_t off)
+{
+	return disk_io(ins, key, buf, NULL, len, off);
+}
+
+long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		     size_t len, uint64_t off)
+{
+	return disk_io(ins, key, NULL, buf, len, off);
+}
+
+/* A tap read takes the waiting frame whole, truncated to len. */
+long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
+{
+	long rc;
+	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
+
+	if (!f)
+		return rc;
+	if (!f->rx_len)
+		return -EAGAIN;
+	size_t n = len < f->rx_len ? len : f->rx_len;
+	memcpy(buf, f->rx, n);
+	f->rx_len = 0;
+	return (long)n;
+}
+
+long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
+		    size_t len)
+{
+	long rc;
+	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
+
+	if (!f)
+		return rc;
+	f->tx_len = len < FUZZ_FRAME_MAX ? len : FUZZ_FRAME_MAX;
+	memcpy(f->tx, buf, f->tx_len);
+	f->tx_frames++;
+	return (long)len;
+}
+
+/* Ready at once if a pollable file holds a frame; else the timeout
+ * passes on the fake clock. */
+int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
+{
+	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_host *h = ins->host;
+
+	*ready = 0;
+	if (!d->waitset)
+		return -EPERM;
+	h->poll_calls++;
+	h->poll_ns = ns;
+	for (unsigned k = 0; k < DEV_FILE_KEYS; k++)
+		if (d->files[k].used && d->files[k].pollable && d->files[k].rx_len)
+			*ready |= 1ull << k;
+	if (!*ready)
+		fuzz_advance(h, ns);
+	return 0;
+}
+
+/* --- doorbells and workers: recorded; the worker runs when told --- */
+
+int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			     uint64_t addr, unsigned len)
+{
+	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_host *h = ins->host;
+
+	if (d->constructed || (len != 1 && len != 2 && len != 4 && len != 8) ||
+	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO))
+		return -EINVAL;
+	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+		if (h->devs[i].used && h->devs[i].doorbell)
+			return -EBUSY; /* one per VM, as in the monitor */
+	d->doorbell = true;
+	d->bell_space = space;
+	d->bell_addr = addr;
+	d->bell_len = len;
+	return 0;
+}
+
+int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	if (!d->doorbell || bell != 0)
+		return -EPERM;
+	d->bell_waits++;
+	return -ECANCELED;
+}
+
+int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
+{
+	struct fuzz_dev *d = dev_of(ins);
+
+	if (d->constructed || d->worker || !fn)
+		return -EINVAL;
+	d->worker = fn;
+	d->worker_opaque = opaque;
+	return 0;
+}
+
+int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	if (!d || !d->worker)
+		return -ENOENT;
+	d->worker(ins, d->worker_opaque);
+	return 0;
+}
