@@ -252,8 +252,9 @@ struct dev_hlp {
 	int (*file_poll)(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
 	/* A doorbell: a guest write of exactly `len` bytes to `addr` signals
 	 * an eventfd inside KVM (ioeventfd), so it never reaches a vCPU
-	 * loop. During construct only, one per VM. A handle >= 0, or -errno
-	 * (-EOPNOTSUPP: this host's KVM has no ioeventfd). */
+	 * loop. During construct only, one per VM, inside a range the caller
+	 * registered (else -EPERM), as ioevent_register. A handle >= 0, or
+	 * -errno (-EOPNOTSUPP: this host's KVM has no ioeventfd). */
 	int (*doorbell_create)(struct dev_ins *ins, enum dev_space space,
 			       uint64_t addr, unsigned len);
 	/* Sleep until the doorbell rang; -ECANCELED once the VM stops. */

@@ -222,6 +222,40 @@ static void ring_worker(struct dev_ins *ins, void *opaque)
 	} while (rc == 0 && ring_idle(ins, &s->ring));
 }
 
+/* The kick port is the device's own range, so it may put the doorbell
+ * there; only 4-byte OUTs are the kick (KVM takes them), anything else
+ * breaks the ABI, as an access nothing handled did. */
+static uint64_t kick_in(struct dev_ins *ins, void *opaque, uint64_t off,
+			unsigned size)
+{
+	hvt_fault(ins, "IN from the ring kick port");
+	return ~0ull;
+}
+
+static void kick_out(struct dev_ins *ins, void *opaque, uint64_t off,
+		     unsigned size, uint64_t val)
+{
+	hvt_fault(ins, "the ring kick port takes only 4-byte OUTs");
+}
+
+static const struct dev_io_ops kick_io = {
+	.read = kick_in,
+	.write = kick_out,
+};
+
+static int net_doorbell(struct dev_ins *ins)
+{
+	int rc = ins->hlp->io_register(ins, DEV_SPACE_PIO, HVT_RING_KICK_PORT,
+				       4, &kick_io, NULL);
+	if (rc < 0)
+		return rc;
+	rc = ins->hlp->doorbell_create(ins, DEV_SPACE_PIO, HVT_RING_KICK_PORT,
+				       4);
+	if (rc < 0)
+		ins->hlp->io_unregister(ins, DEV_SPACE_PIO, HVT_RING_KICK_PORT);
+	return rc;
+}
+
 /* Offer the ring when there is room for it and the kick can be a doorbell;
  * otherwise the guest uses the NET hypercalls. The boot info says which. */
 static int net_construct(struct dev_ins *ins, struct hvt_state *s)
@@ -231,8 +265,7 @@ static int net_construct(struct dev_ins *ins, struct hvt_state *s)
 
 	if (!gpa)
 		return 0;
-	int bell = ins->hlp->doorbell_create(ins, DEV_SPACE_PIO,
-					     HVT_RING_KICK_PORT, 4);
+	int bell = net_doorbell(ins);
 	if (bell < 0 || ins->hlp->worker_start(ins, ring_worker, s) < 0) {
 		ins->hlp->log(ins, DEV_LOG_INFO, "net ring not offered (%d): "
 			      "NET hypercalls only", bell);

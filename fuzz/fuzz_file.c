@@ -175,10 +175,10 @@ int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
 {
 	struct fuzz_dev *d = dev_of(ins);
 	struct fuzz_host *h = ins->host;
+	int rc = fuzz_doorbell_check(ins, space, addr, len);
 
-	if (d->constructed || (len != 1 && len != 2 && len != 4 && len != 8) ||
-	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO))
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
 		if (h->devs[i].used && h->devs[i].doorbell)
 			return -EBUSY; /* one per VM, as in the monitor */

@@ -217,19 +217,29 @@ static const struct fuzz_range *range_find(const struct fuzz_host *h,
 					   enum dev_space space, uint64_t addr,
 					   unsigned size);
 
-static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
-				uint64_t addr, unsigned len, dev_notify_fn fn,
-				void *opaque)
+int fuzz_doorbell_check(struct dev_ins *ins, enum dev_space space,
+			uint64_t addr, unsigned len)
 {
-	struct fuzz_dev *d = caller(ins);
 	const struct fuzz_range *r;
 
-	if (!fn || d->constructed ||
+	if (caller(ins)->constructed ||
 	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
 	    (len != 1 && len != 2 && len != 4 && len != 8))
 		return -EINVAL;
 	if (!(r = range_find(host_of(ins), space, addr, len)) || r->owner != ins)
 		return -EPERM;
+	return 0;
+}
+
+static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
+				uint64_t addr, unsigned len, dev_notify_fn fn,
+				void *opaque)
+{
+	struct fuzz_dev *d = caller(ins);
+	int rc = fn ? fuzz_doorbell_check(ins, space, addr, len) : -EINVAL;
+
+	if (rc < 0)
+		return rc;
 	if (d->n_ioevents >= DEV_MAX_IOEVENTS)
 		return -ENOSPC;
 	d->ioevents[d->n_ioevents++] = (struct fuzz_ioevent){

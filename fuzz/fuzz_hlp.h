@@ -239,6 +239,9 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
 long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len);
 int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+/* Both doorbell kinds: during construction, inside the caller's range. */
+int fuzz_doorbell_check(struct dev_ins *ins, enum dev_space space,
+			uint64_t addr, unsigned len);
 int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
 			     uint64_t addr, unsigned len);
 int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell);

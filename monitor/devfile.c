@@ -201,10 +201,10 @@ int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
 {
 	struct dev_host *h = ins->host;
 	struct vm *vm = h->vm;
+	int rc = devhlp_ioevent_check(ins, space, addr, len);
 
-	if (h->constructed || (len != 1 && len != 2 && len != 4 && len != 8) ||
-	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO))
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	if (fcntl(FD_DOORBELL, F_GETFD) >= 0)
 		return -EBUSY; /* one per VM: the policies name its fd */
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
@@ -213,12 +213,9 @@ int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
 	if (fd < 0)
 		return -errno;
 	fd = fd_pin(fd, FD_DOORBELL);
-	struct kvm_ioeventfd io = { .addr = addr, .len = len, .fd = fd,
-		.flags = space == DEV_SPACE_PIO ? KVM_IOEVENTFD_FLAG_PIO : 0 };
-	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0) {
-		int e = errno;
+	if ((rc = devhlp_ioevent_kvm(vm, space, addr, len, fd)) < 0) {
 		close(fd);
-		return -e;
+		return rc;
 	}
 	h->has_doorbell = true;
 	return 0;

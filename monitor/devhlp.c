@@ -73,7 +73,22 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 	return iobus_remove(&h->vm->pio, base, ins);
 }
 
-static int ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
+int devhlp_ioevent_check(struct dev_ins *ins, enum dev_space space,
+			 uint64_t addr, unsigned len)
+{
+	struct dev_host *h = host_of(ins);
+	struct io_target t;
+
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
+	    h->constructed || (len != 1 && len != 2 && len != 4 && len != 8))
+		return -EINVAL;
+	/* Only inside what the caller itself registered. */
+	if (!io_find(h->vm, space, addr, len, &t) || t.owner != ins)
+		return -EPERM;
+	return 0;
+}
+
+int devhlp_ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
 		       unsigned len, int fd)
 {
 	struct kvm_ioeventfd io = {
@@ -89,14 +104,10 @@ static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 				void *opaque)
 {
 	struct dev_host *h = host_of(ins);
-	struct io_target t;
+	int rc = fn ? devhlp_ioevent_check(ins, space, addr, len) : -EINVAL;
 
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !fn ||
-	    h->constructed || (len != 1 && len != 2 && len != 4 && len != 8))
-		return -EINVAL;
-	/* Only inside what the caller itself registered. */
-	if (!io_find(h->vm, space, addr, len, &t) || t.owner != ins)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
 	if (h->n_ioevents >= DEV_MAX_IOEVENTS ||
 	    h->vm->n_ioevents >= FD_IOEV_MAX)
 		return -ENOSPC;
@@ -104,7 +115,7 @@ static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 	if (fd < 0)
 		return -errno;
 	fd = fd_pin(fd, FD_IOEV0 + (int)h->vm->n_ioevents++);
-	int rc = ioevent_kvm(h->vm, space, addr, len, fd);
+	rc = devhlp_ioevent_kvm(h->vm, space, addr, len, fd);
 	if (rc < 0) {
 		close(fd);
 		h->vm->n_ioevents--;

@@ -189,6 +189,13 @@ int devmgr_create(struct vm *vm, char *err, size_t errlen);
 int devmgr_construct(struct vm *vm);
 void devmgr_destruct(struct vm *vm);
 const struct dev_hlp *devhlp_table(bool trusted, bool sandboxed);
+/* A doorbell (KVM_IOEVENTFD) for both its kinds (ioevent_register and
+ * devfile's doorbell_create): check the caller may place one there (a
+ * range it registered, during construction), then register fd with KVM. */
+int devhlp_ioevent_check(struct dev_ins *ins, enum dev_space space,
+			 uint64_t addr, unsigned len);
+int devhlp_ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
+		       unsigned len, int fd);
 
 /* chr.c: console backend */
 int chr_open(struct chr *c, const char *spec, char *err, size_t errlen);
