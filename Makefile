@@ -27,7 +27,7 @@ HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-poi
 
 # CLI: the profile's command line, monitor/<name>.c for each name: cli
 # (wisp's own) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
-CLI ?= cli cli_memopt
+CLI ?= cli cli_memopt cli_rom
 MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c,\
 	$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
 	$(foreach l,$(LOADERS),monitor/loader_$(l).c)

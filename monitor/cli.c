@@ -35,6 +35,7 @@ static const char cli_usage[] =
 	"  --jail              new mount/ipc/uts/net/pid (and user) namespaces,\n"
 	"                      each as the host allows\n"
 	"  --screenshot PATH   the display as PNG, at exit and on SIGUSR1\n"
+	"  --rom PATH[,addr=GPA]  a read-only image; default: ending at 4 GiB\n"
 	"  --list-devices      print the devices compiled into this binary\n"
 	"  --help, --version\n"
 	"Exit status: the guest's own status 0-63; wisp errors 64-79\n"
@@ -42,7 +43,7 @@ static const char cli_usage[] =
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
        OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL,
-       OPT_SCREENSHOT };
+       OPT_SCREENSHOT, OPT_ROM };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -52,6 +53,7 @@ static const struct option cli_opts[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
+	{ "rom", required_argument, NULL, OPT_ROM },
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -147,6 +149,7 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_CHROOT: cli_parse_chroot(cfg, arg); break;
 	case OPT_JAIL: cfg->jail = true; break;
 	case OPT_SCREENSHOT: cfg->screenshot = arg; break;
+	case OPT_ROM: cli_parse_rom(cfg, arg); break;
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
 	case OPT_VERSION:
@@ -187,7 +190,8 @@ void cli_parse(int argc, char **argv, struct vm_config *cfg)
 
 	*cfg = (struct vm_config){ .mem_size = 64ull << 20, .ncpus = 1,
 				   .serial = "stdio", .warn_root = true,
-				   .load_guest = cli_load_guest };
+				   .load_guest = cli_load_guest,
+				   .map_late = cli_load_roms };
 	opterr = 0; /* getopt's own messages are not one clear line */
 	while ((c = getopt_long(argc, argv, ":", cli_opts, NULL)) != -1)
 		cli_one(cfg, c, optarg, argv[optind - 1]);

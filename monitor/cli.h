@@ -18,5 +18,9 @@ void cli_parse(int argc, char **argv, struct vm_config *cfg);
 uint64_t cli_parse_mem(const char *s);
 /* --mem SIZE[,hugepages=on|off][,prefault=on|off] into cfg (memopt.c). */
 void cli_parse_mem_opts(struct vm_config *cfg, const char *arg);
+/* --rom PATH[,addr=GPA] into cfg, and the images into the guest-physical
+ * map once RAM exists (cli_rom.c); overlaps are bad input (64). */
+void cli_parse_rom(struct vm_config *cfg, const char *arg);
+void cli_load_roms(struct vm *vm);
 
 #endif

@@ -86,6 +86,8 @@ static void vm_build(struct vm *vm)
 
 	kvm_open_vm(vm);
 	devmgr_construct(vm);
+	if (vm->cfg->map_late)
+		vm->cfg->map_late(vm);
 	kvm_create_irqchip(vm);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)

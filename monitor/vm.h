@@ -103,6 +103,14 @@ struct evloop {
 	bool console_watched;
 };
 
+/* --rom PATH[,addr=GPA] (cli_rom.c) */
+#define CLI_MAX_ROMS MEM_MAX_ROMS
+struct cli_rom {
+	const char *path;
+	uint64_t gpa;
+	bool has_addr; /* else the image ends at 4 GiB */
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	struct mem_opts mem_opts; /* --mem SIZE,hugepages=on,prefault=on */
@@ -118,10 +126,14 @@ struct vm_config {
 	bool warn_root;     /* say so when root without --user (wisp's CLI;
 			     * the solo5-hvt drop-in has no --user) */
 	const char *screenshot; /* --screenshot PATH or NULL */
+	unsigned n_roms;
+	struct cli_rom roms[CLI_MAX_ROMS];
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
 	/* Set by the profile's CLI: */
 	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
+	void (*map_late)(struct vm *vm); /* NULL or after the devices: --rom,
+					  * so a clash names the device */
 	int guest_status_max; /* highest status a guest may report (63) */
 	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
 };
