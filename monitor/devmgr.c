@@ -99,6 +99,11 @@ static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 			 "runs only inside wisp", WISP_PROFILE, ins->reg->name);
 		return -1;
 	}
+	/* Not silently: the user asked for every device out of wisp. */
+	if (inproc && vm->cfg->sandbox_all)
+		wlog(LOG_WARN, "%s runs inside wisp even with --sandbox=all: a "
+		     "device process cannot map its MMIO2 memory or files",
+		     ins->name);
 	*h = (struct dev_host){ .vm = vm, .ins = ins, .trusted = e->trusted,
 				.sandboxed = !inproc && (e->sandboxed ||
 							 vm->cfg->sandbox_all) };
