@@ -75,38 +75,52 @@ static bool devmgr_no_policy(const struct dev_ins *ins, char *err, size_t len)
 	return true;
 }
 
+/* The profile's choices for this device, against what the device allows. */
+static int devmgr_check_placement(const struct dev_entry *e,
+				  const struct dev_ins *ins, char *err,
+				  size_t len)
+{
+	uint32_t f = ins->reg->flags;
+
+	if (e->trusted && !(f & DEV_F_TRUSTABLE))
+		snprintf(err, len, "profile '%s' trusts device '%s', which may "
+			 "not be trusted", WISP_PROFILE, ins->reg->name);
+	else if ((f & DEV_F_NEEDS_TRUST) && !e->trusted)
+		snprintf(err, len,
+			 "device '%s' needs the trusted helper table, which "
+			 "profile '%s' does not grant it", ins->reg->name,
+			 WISP_PROFILE);
+	else if (e->sandboxed && (f & DEV_F_NO_SANDBOX))
+		snprintf(err, len, "profile '%s' sandboxes device '%s', which "
+			 "runs only inside wisp", WISP_PROFILE, ins->reg->name);
+	else
+		return 0;
+	return -1;
+}
+
+static bool devmgr_sandboxed(struct vm *vm, const struct dev_entry *e,
+			     const struct dev_ins *ins)
+{
+	if (!(ins->reg->flags & DEV_F_NO_SANDBOX))
+		return e->sandboxed || vm->cfg->sandbox_all;
+	/* Not silently: the user asked for every device out of wisp. */
+	if (vm->cfg->sandbox_all)
+		wlog(LOG_WARN, "%s runs inside wisp even with --sandbox=all: a "
+		     "device process cannot map its MMIO2 memory or files",
+		     ins->name);
+	return false;
+}
+
 static int devmgr_attach(struct vm *vm, struct dev_ins *ins, char *err,
 			 size_t len)
 {
 	const struct dev_entry *e = entry_of(ins->reg);
 	struct dev_host *h = &vm->hosts[ins - vm->devs];
 
-	if (e->trusted && !(ins->reg->flags & DEV_F_TRUSTABLE)) {
-		snprintf(err, len, "profile '%s' trusts device '%s', which may "
-			 "not be trusted", WISP_PROFILE, ins->reg->name);
+	if (devmgr_check_placement(e, ins, err, len) < 0)
 		return -1;
-	}
-	if ((ins->reg->flags & DEV_F_NEEDS_TRUST) && !e->trusted) {
-		snprintf(err, len,
-			 "device '%s' needs the trusted helper table, which "
-			 "profile '%s' does not grant it", ins->reg->name,
-			 WISP_PROFILE);
-		return -1;
-	}
-	bool inproc = ins->reg->flags & DEV_F_NO_SANDBOX;
-	if (e->sandboxed && inproc) {
-		snprintf(err, len, "profile '%s' sandboxes device '%s', which "
-			 "runs only inside wisp", WISP_PROFILE, ins->reg->name);
-		return -1;
-	}
-	/* Not silently: the user asked for every device out of wisp. */
-	if (inproc && vm->cfg->sandbox_all)
-		wlog(LOG_WARN, "%s runs inside wisp even with --sandbox=all: a "
-		     "device process cannot map its MMIO2 memory or files",
-		     ins->name);
 	*h = (struct dev_host){ .vm = vm, .ins = ins, .trusted = e->trusted,
-				.sandboxed = !inproc && (e->sandboxed ||
-							 vm->cfg->sandbox_all) };
+				.sandboxed = devmgr_sandboxed(vm, e, ins) };
 	if (h->sandboxed && devmgr_no_policy(ins, err, len))
 		return -1;
 	pthread_mutex_init(&h->lock, NULL);
