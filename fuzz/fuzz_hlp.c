@@ -943,6 +943,11 @@ void fuzz_run(struct fuzz_host *h, struct dev_ins *ins,
 		op.kind = (enum fuzz_op_kind)(in_le(&in, 1) % FUZZ_OP_COUNT);
 		op.rc = 1; /* not an access */
 		op_one(h, ins, t, &in, &op);
+		if (h->verbose)
+			fprintf(stderr, "op %d space %d addr 0x%llx size %u "
+				"val 0x%llx rc %d\n", op.kind, op.space,
+				(unsigned long long)op.addr, op.size,
+				(unsigned long long)op.val, op.rc);
 		t->check(h, ins, &op, t->ctx);
 	}
 }

@@ -1,7 +1,7 @@
 /*
  * fuzz/testdev_fuzz.c - libFuzzer target for the test device, checked
- * against a model: a mirror of the scratch page, the access and write
- * counters, and the irq line.
+ * against a model: a mirror of the scratch page, the access, write and
+ * doorbell counters, and the irq line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 
 struct testdev_model {
 	uint8_t scratch[TESTDEV_MMIO_LEN];
-	uint64_t accesses, writes;
+	uint64_t accesses, writes, bells;
 	bool level;
 	unsigned pulses;
 };
@@ -25,20 +25,38 @@ static uint64_t mask_of(unsigned size)
 	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
+/* The register an aligned MMIO byte at `o` belongs to. */
+static uint8_t *model_byte(struct testdev_model *m, uint64_t o, uint8_t *bells,
+			   uint8_t *count)
+{
+	if (o < TESTDEV_BELL_OFF)
+		return &m->scratch[o];
+	return o < TESTDEV_COUNT_OFF ? &bells[o - TESTDEV_BELL_OFF]
+				     : &count[o - TESTDEV_COUNT_OFF];
+}
+
+/* A 4-byte write at the doorbell never reaches the device (the host's
+ * ioeventfd takes it); any other write in the doorbell's 8 bytes rings
+ * it by exit. Counters are read as they are after this access. */
 static uint64_t model_mmio(struct testdev_model *m, const struct fuzz_op *op)
 {
 	uint64_t off = op->addr - FUZZ_TESTDEV_MMIO, v = 0;
-	uint8_t count[8];
+	bool wr = op->kind == FUZZ_OP_MMIO_W;
+	uint8_t count[8], bells[8];
 
+	if (wr && off == TESTDEV_BELL_OFF && op->size == 4) {
+		m->bells++;
+		return 0;
+	}
 	m->accesses++;
 	if (off & (op->size - 1))
 		return mask_of(op->size);
+	m->bells += wr && off >= TESTDEV_BELL_OFF && off < TESTDEV_COUNT_OFF;
 	memcpy(count, &m->accesses, 8); /* x86: little-endian */
+	memcpy(bells, &m->bells, 8);
 	for (unsigned i = 0; i < op->size; i++) {
-		uint64_t o = off + i;
-		uint8_t *b = o < TESTDEV_COUNT_OFF ? &m->scratch[o]
-						   : &count[o - TESTDEV_COUNT_OFF];
-		if (op->kind == FUZZ_OP_MMIO_W && off < TESTDEV_COUNT_OFF)
+		uint8_t *b = model_byte(m, off + i, bells, count);
+		if (wr && off < TESTDEV_BELL_OFF)
 			*b = (uint8_t)(op->val >> (8 * i));
 		v |= (uint64_t)*b << (8 * i);
 	}
@@ -82,12 +100,15 @@ static void testdev_check(struct fuzz_host *h, struct dev_ins *ins,
 	}
 	if (op->rc == 0 && op->space == DEV_SPACE_PIO)
 		model_pio(m, op);
-	if (t->writes != m->writes || t->mmio_accesses != m->accesses)
-		fuzz_fail("counters %llu/%llu, model %llu/%llu",
+	if (t->writes != m->writes || t->mmio_accesses != m->accesses ||
+	    t->bells != m->bells)
+		fuzz_fail("counters %llu/%llu/%llu, model %llu/%llu/%llu",
 			  (unsigned long long)t->writes,
 			  (unsigned long long)t->mmio_accesses,
+			  (unsigned long long)t->bells,
 			  (unsigned long long)m->writes,
-			  (unsigned long long)m->accesses);
+			  (unsigned long long)m->accesses,
+			  (unsigned long long)m->bells);
 	if (q->level != m->level || q->pulses != m->pulses)
 		fuzz_fail("irq level %d pulses %u, model %d %u", q->level,
 			  q->pulses, m->level, m->pulses);
