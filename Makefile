@@ -43,7 +43,8 @@ WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
 WISP_DEBUG_OBJS := $(filter-out $(B)/obj/monitor/sandbox.o $(B)/obj/policies.o,$(WISP_OBJS)) \
 	$(B)/obj/sandbox-debug.o $(B)/obj/policies-debug.o
 
-.PHONY: all run test bench fuzz setup clean guests unit-tests fuzz-replay
+.PHONY: all run test bench fuzz setup clean guests unit-tests fuzz-replay \
+	fuzz-build
 all: $(B)/wisp $(B)/wisp-debug
 
 setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a
@@ -133,7 +134,7 @@ test: setup
 	$(MAKE) all PROFILE=test
 	$(MAKE) all PROFILE=sandboxtest
 	$(MAKE) all PROFILE=hvt
-	$(MAKE) guests hvt-guests unit-tests fuzz-replay bench-tools
+	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 

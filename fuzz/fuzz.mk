@@ -77,3 +77,9 @@ $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
 fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)
 fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(LIB_FUZZ_TARGETS))
+
+# The libFuzzer builds alone: `make test` runs each briefly from the
+# committed corpus with a fixed seed and run count (tests/run-all.sh), so a
+# CI run is short and nearly the same each time; a crash input is kept in
+# build/fuzz/crashes/<dev>/ to replay.
+fuzz-build: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS))

@@ -4,6 +4,7 @@
 # (it must print "SKIP: <reason>"), anything else = fail.
 #   unit:        build/host/tests/test_*     (cmocka)
 #   fuzz replay: build/fuzz/replay/<dev>     over fuzz/corpus/<dev>/
+#   fuzz smoke:  build/fuzz/lf/<dev>         libFuzzer, seed 1, FUZZ_RUNS runs
 #   integration: tests/integration/*.sh      (guests on /dev/kvm)
 cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0 skip=0 failed=""
@@ -27,6 +28,21 @@ for r in build/fuzz/replay/*; do
 	[ -x "$r" ] || continue
 	d=$(basename "$r")
 	run "fuzz-replay/$d" "$r" fuzz/corpus/"$d"
+done
+# A short deterministic libFuzzer run from the committed corpus (a copy:
+# what it finds is not kept); a crash input stays in build/fuzz/crashes/.
+fuzz_smoke() { # binary name
+	c=$(mktemp -d) && cp fuzz/corpus/"$2"/* "$c"/ &&
+		mkdir -p build/fuzz/crashes/"$2" &&
+		"$1" -seed=1 -runs="${FUZZ_RUNS:-100000}" -timeout=10 \
+			-artifact_prefix=build/fuzz/crashes/"$2"/ "$c"
+	rc=$?
+	rm -rf "$c"
+	return $rc
+}
+for f in build/fuzz/lf/*; do
+	[ -x "$f" ] || continue
+	run "fuzz-smoke/$(basename "$f")" fuzz_smoke "$f" "$(basename "$f")"
 done
 for t in tests/integration/*.sh; do
 	[ -x "$t" ] || continue
