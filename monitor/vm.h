@@ -138,6 +138,8 @@ struct vm_config {
 	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
 };
 
+struct kvm_cpuid2;
+
 struct vm {
 	const struct vm_config *cfg;
 	int kvm_fd, vm_fd;
@@ -146,6 +148,7 @@ struct vm {
 	struct iobus pio; /* MMIO lives in mem.map */
 	unsigned ncpus;
 	struct vcpu vcpus[VM_MAX_CPUS];
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
 	unsigned n_devs;
 	struct dev_ins devs[VM_MAX_DEVICES];
 	struct dev_host hosts[VM_MAX_DEVICES];
