@@ -4,10 +4,11 @@
  * A sandboxed instance is constructed in wisp like any other (its ranges,
  * lines and timers are claimed through the checked helper table), then, after
  * the privilege drop, forked into a child that keeps only its own fds, maps
- * nothing of wisp's shared memory but guest RAM and its own request page,
- * installs its own seccomp policy (policy/dev_<name>.policy) and serves:
+ * nothing of wisp's shared memory but guest RAM, its own request page and
+ * its own MMIO2 regions, installs its own seccomp policy (policy/dev_<name>.policy) and serves:
  *
- *  down  wisp -> device: trapped port/MMIO accesses, console input, destruct.
+ *  down  wisp -> device: trapped port/MMIO accesses, console input,
+ *        a screenshot (display, below), destruct.
  *        One request at a time (the instance lock): wisp writes the request
  *        into the shared page, bumps down_seq and rings the child's eventfd
  *        only if the child sleeps; the child answers in the same page and

@@ -1,6 +1,7 @@
 /*
  * monitor/devproc_child.c - inside a device process: shed everything of
- * wisp's but guest RAM, the request page and the device's own fds, install
+ * wisp's but guest RAM, the request page, the device's own MMIO2 regions
+ * and its own fds, install
  * the device's policy, then serve requests, timers and doorbells. The
  * device's helper table here is devhlp_table(trusted, true): local calls
  * (guest memory, config, log, timers, console output) act on this process's
