@@ -33,8 +33,8 @@ enum dev_class {
 /* dev_reg.flags */
 #define DEV_F_TRUSTABLE (1u << 0) /* a profile may grant it the trusted table */
 #define DEV_F_NEEDS_TRUST (1u << 1) /* refuses to run untrusted */
-/* Runs inside wisp only: it maps MMIO2 regions at run time, which device
- * processes cannot yet do (--sandbox=all leaves it in wisp). */
+/* Runs inside wisp only: it uses host files, doorbells or workers, which
+ * device processes do not have (--sandbox=all leaves it in wisp). */
 #define DEV_F_NO_SANDBOX (1u << 2)
 
 enum dev_opt_type { DEV_OPT_U64, DEV_OPT_STR };

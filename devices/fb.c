@@ -7,6 +7,8 @@
  * screenshot, see monitor/screenshot.c) asks for the pages written since
  * the last one and reads only those, so a screen that changed a little is
  * cheap to update; runs of changed pages become changed rectangles.
+ * Sandboxed, it runs in its own process like any untrusted device: VRAM
+ * is a shared mapping there, and it writes the screenshot PNG itself.
  *
  * Ports, 12 bytes at `port`, 4-byte accesses (others read all ones):
  *   +0 width; write 1: map VRAM at `vram` (the guest turns the display
@@ -222,7 +224,6 @@ const struct dev_reg dev_reg_fb = {
 	.name = "fb",
 	.desc = "linear framebuffer, XRGB8888 VRAM with dirty tracking",
 	.cls = DEV_CLASS_MISC,
-	.flags = DEV_F_NO_SANDBOX,
 	.max_instances = 1,
 	.instance_size = sizeof(struct fb),
 	.opts = fb_opts,

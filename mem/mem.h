@@ -174,6 +174,10 @@ int mem_mmio2_read(struct mem *m, const void *owner, int h, uint64_t off,
 		   void *buf, size_t len);
 int mem_mmio2_write(struct mem *m, const void *owner, int h, uint64_t off,
 		    const void *buf, size_t len);
+/* Mark (off, len) dirty, checked as for a write: a sandboxed device wrote
+ * its shared mapping of the region in its own process. */
+int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
+		   uint64_t len);
 
 /* --- RAM tracking (dirty.c) --- */
 

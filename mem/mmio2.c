@@ -203,13 +203,13 @@ int mem_mmio2_query(struct mem *m, const void *owner, int h, uint64_t *bitmap,
 
 /* (off, len) inside the region, overflow-safe. */
 static int mmio2_span(struct mem *m, const void *owner, int h, uint64_t off,
-		      size_t len, const void *buf, struct mem_mmio2 **out)
+		      uint64_t len, struct mem_mmio2 **out)
 {
 	int rc = mmio2_get(m, owner, h, out);
 
 	if (rc < 0)
 		return rc;
-	if ((!buf && len) || off > (*out)->size || len > (*out)->size - off)
+	if (off > (*out)->size || len > (*out)->size - off)
 		return -EFAULT;
 	return 0;
 }
@@ -218,7 +218,7 @@ int mem_mmio2_read(struct mem *m, const void *owner, int h, uint64_t off,
 		   void *buf, size_t len)
 {
 	struct mem_mmio2 *r;
-	int rc = mmio2_span(m, owner, h, off, len, buf, &r);
+	int rc = !buf && len ? -EFAULT : mmio2_span(m, owner, h, off, len, &r);
 
 	if (rc == 0)
 		memcpy(buf, r->host + off, len);
@@ -229,11 +229,22 @@ int mem_mmio2_write(struct mem *m, const void *owner, int h, uint64_t off,
 		    const void *buf, size_t len)
 {
 	struct mem_mmio2 *r;
-	int rc = mmio2_span(m, owner, h, off, len, buf, &r);
+	int rc = !buf && len ? -EFAULT : mmio2_span(m, owner, h, off, len, &r);
 
 	if (rc == 0) {
 		memcpy(r->host + off, buf, len);
 		dirty_mark(&r->d, off, len);
 	}
+	return rc;
+}
+
+int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
+		   uint64_t len)
+{
+	struct mem_mmio2 *r;
+	int rc = mmio2_span(m, owner, h, off, len, &r);
+
+	if (rc == 0)
+		dirty_mark(&r->d, off, len);
 	return rc;
 }

@@ -429,9 +429,10 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob
 
-/* Inside wisp only: MMIO2 regions act on the guest-physical map; host
- * files, doorbells and workers are wisp's (devfile.c). Devices that use
- * the latter are DEV_F_NO_SANDBOX: a device process has none of them. */
+/* Inside wisp: MMIO2 regions act on the guest-physical map (a device
+ * process asks by up-call, devproc.h); host files, doorbells and workers
+ * are wisp's (devfile.c). Devices that use the latter are
+ * DEV_F_NO_SANDBOX: a device process has none of them. */
 #define HLP_MMIO2                                                              \
 	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
 	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \

@@ -106,7 +106,7 @@ static bool devmgr_sandboxed(struct vm *vm, const struct dev_entry *e,
 	/* Not silently: the user asked for every device out of wisp. */
 	if (vm->cfg->sandbox_all)
 		wlog(LOG_WARN, "%s runs inside wisp even with --sandbox=all: a "
-		     "device process cannot map its MMIO2 memory or files",
+		     "device process cannot reach its files or workers",
 		     ins->name);
 	return false;
 }

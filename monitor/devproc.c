@@ -92,8 +92,49 @@ static int dp_up_power(struct dev_host *h, uint32_t op, uint64_t status)
 	return 0;
 }
 
+/* Into wisp's own buffer first: KVM clears the pages it reports from the
+ * bitmap it was given, which must not be one the child can rewrite. */
+static int dp_up_query(struct dev_host *h, int hd, uint64_t bytes)
+{
+	const struct dev_hlp *t = devhlp_table(h->trusted, false);
+	uint64_t bm[DEVPROC_BITMAP / 8];
+
+	if (bytes == DP_NO_BITMAP)
+		return t->mmio2_query(h->ins, hd, NULL, 0);
+	if (bytes > sizeof(bm)) {
+		dp_fail(h, "asked for a %llu-byte dirty bitmap (at most %d)",
+			(unsigned long long)bytes, DEVPROC_BITMAP);
+		return -EINVAL;
+	}
+	int rc = t->mmio2_query(h->ins, hd, bm, (size_t)bytes);
+	if (rc == 0)
+		memcpy(h->proc->shm->bitmap, bm, (size_t)bytes);
+	return rc;
+}
+
+/* The same checked calls an in-process device makes; a handle that is not
+ * the instance's own (another's, or none) stops the VM. */
+static int dp_up_mmio2(struct dev_host *h, uint32_t op, uint64_t a0,
+		       uint64_t a1, uint64_t a2)
+{
+	const struct dev_hlp *t = devhlp_table(h->trusted, false);
+	int hd = a0 > INT_MAX ? -1 : (int)a0, rc;
+
+	switch (op) {
+	case DP_UP_MMIO2_MAP: rc = t->mmio2_map(h->ins, hd, a1); break;
+	case DP_UP_MMIO2_UNMAP: rc = t->mmio2_unmap(h->ins, hd); break;
+	case DP_UP_MMIO2_TRACK: rc = t->mmio2_track(h->ins, hd, a1 != 0); break;
+	case DP_UP_MMIO2_QUERY: rc = dp_up_query(h, hd, a1); break;
+	default: rc = mem_mmio2_mark(&h->vm->mem, h->ins, hd, a1, a2);
+	}
+	if (rc == -EPERM || rc == -EBADF)
+		dp_fail(h, "used MMIO2 region %lld, which it does not own",
+			(long long)a0);
+	return rc;
+}
+
 static int dp_up_call(struct dev_host *h, uint32_t op, uint64_t a0,
-		      uint64_t a1)
+		      uint64_t a1, uint64_t a2)
 {
 	switch (op) {
 	case DP_UP_IRQ_SET: return dp_up_irq(h, a0, a1);
@@ -102,6 +143,11 @@ static int dp_up_call(struct dev_host *h, uint32_t op, uint64_t a0,
 		return 0;
 	case DP_UP_POWEROFF:
 	case DP_UP_RESET: return dp_up_power(h, op, a0);
+	case DP_UP_MMIO2_MAP:
+	case DP_UP_MMIO2_UNMAP:
+	case DP_UP_MMIO2_TRACK:
+	case DP_UP_MMIO2_QUERY:
+	case DP_UP_MMIO2_MARK: return dp_up_mmio2(h, op, a0, a1, a2);
 	}
 	dp_fail(h, "%s", "sent an unknown request");
 	return -EINVAL;
@@ -117,8 +163,9 @@ void devproc_serve_up(struct dev_host *h)
 					    DP_UP_SERVING))
 		return;
 	uint32_t op = s->up.op;
-	uint64_t a0 = s->up.a0, a1 = s->up.a1;
-	int rc = atomic_load(&h->proc->dead) ? -EPIPE : dp_up_call(h, op, a0, a1);
+	uint64_t a0 = s->up.a0, a1 = s->up.a1, a2 = s->up.a2;
+	int rc = atomic_load(&h->proc->dead) ? -EPIPE
+					      : dp_up_call(h, op, a0, a1, a2);
 	s->up.rc = rc;
 	atomic_store(&s->up_state, DP_UP_DONE);
 	dp_futex_wake(&s->up_state);
@@ -238,6 +285,27 @@ static size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len)
 		return len; /* dropped: the VM is stopping */
 	/* The child's count is untrusted: never more than it was given. */
 	return s->down.val < n ? (size_t)s->down.val : n;
+}
+
+int devproc_display(struct dev_host *h, struct dev_display *out)
+{
+	struct dp_shm *s = h->proc->shm;
+	struct dp_display r;
+
+	s->down.op = DP_DISPLAY;
+	int rc = dp_request(h, "screenshot request");
+	if (rc < 0)
+		return rc;
+	/* The child's numbers are only printed, never used as sizes. */
+	memcpy(&r, s->down.data, sizeof(r));
+	if (r.rc < 0)
+		return r.rc < -4095 ? -EIO : r.rc;
+	*out = (struct dev_display){ .width = r.width, .height = r.height,
+				     .pages_read = r.pages_read };
+	out->n_rects = r.n_rects < DEV_DISPLAY_RECTS ? r.n_rects
+						     : DEV_DISPLAY_RECTS;
+	memcpy(out->rects, r.rects, sizeof(out->rects));
+	return 0;
 }
 
 /* ---- death, and the orderly end ----------------------------------------- */

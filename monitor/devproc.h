@@ -4,10 +4,11 @@
  * A sandboxed instance is constructed in wisp like any other (its ranges,
  * lines and timers are claimed through the checked helper table), then, after
  * the privilege drop, forked into a child that keeps only its own fds, maps
- * nothing of wisp's shared memory but guest RAM and its own request page,
- * installs its own seccomp policy (policy/dev_<name>.policy) and serves:
+ * nothing of wisp's shared memory but guest RAM, its own request page and
+ * its own MMIO2 regions, installs its own seccomp policy (policy/dev_<name>.policy) and serves:
  *
- *  down  wisp -> device: trapped port/MMIO accesses, console input, destruct.
+ *  down  wisp -> device: trapped port/MMIO accesses, console input,
+ *        a screenshot (display, below), destruct.
  *        One request at a time (the instance lock): wisp writes the request
  *        into the shared page, bumps down_seq and rings the child's eventfd
  *        only if the child sleeps; the child answers in the same page and
@@ -15,11 +16,19 @@
  *        deadline. A child that dies, hangs past the deadline or asks for
  *        something it does not own stops the VM (WISP_EXIT_SANDBOX).
  *  up    device -> wisp: the helper calls that touch the VM (level interrupt
- *        lines, console flow control, power off/reset for a trusted device).
- *        Each is validated by wisp's own helper table against what the
- *        instance owns, served by whichever wisp thread is waiting on the
- *        device, or by the event loop.
- *  fast  never through wisp: guest RAM is the shared memfd, interrupt pulses
+ *        lines, console flow control, power off/reset for a trusted device,
+ *        MMIO2 map/unmap/track/query, marking its host-side MMIO2 writes
+ *        dirty). Each is validated by wisp's own helper table against what
+ *        the instance owns, served by whichever wisp thread is waiting on
+ *        the device, or by the event loop. A dirty bitmap comes back in the
+ *        page's bitmap area (DEVPROC_BITMAP bytes, checked on both sides).
+ *  display  wisp -> device (DP_DISPLAY): a screenshot of a sandboxed
+ *        display device. The child runs its display op and writes the PNG
+ *        to FD_SCREENSHOT itself (pixels never cross into wisp); the
+ *        answer (struct dp_display) is only what wisp prints.
+ *  fast  never through wisp: guest RAM is the shared memfd, the instance's
+ *        own MMIO2 regions are shared mappings it keeps (read and written
+ *        in place, bounds checked), interrupt pulses
  *        leave by irqfd, doorbell writes arrive by ioeventfd straight from
  *        KVM, timers are the child's own timerfds.
  *
@@ -36,6 +45,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dev.h"
+
 struct vm;
 struct dev_host;
 struct dev_ins;
@@ -43,10 +54,17 @@ struct dev_ins;
 #define DEVPROC_DATA 256      /* console bytes per request */
 #define DEVPROC_MAX_IRQFD 4   /* interrupt lines per sandboxed device */
 #define DEVPROC_DEADLINE_MS 2000
+#define DEVPROC_BITMAP 2048   /* dirty bitmap bytes: MMIO2 regions <= 64 MiB */
+#define DP_NO_BITMAP (~0ull)  /* MMIO2_QUERY a1: reset only (bitmap NULL) */
 
-enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT };
+enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT,
+		  DP_DISPLAY };
+/* a0, a1, a2 per op: IRQ_SET gsi, level; POWEROFF status; MMIO2_MAP
+ * handle, gpa; MMIO2_UNMAP handle; MMIO2_TRACK handle, on; MMIO2_QUERY
+ * handle, bitmap bytes or DP_NO_BITMAP; MMIO2_MARK handle, off, len. */
 enum dp_up_op { DP_UP_IRQ_SET = 1, DP_UP_RX_READY, DP_UP_POWEROFF,
-		DP_UP_RESET };
+		DP_UP_RESET, DP_UP_MMIO2_MAP, DP_UP_MMIO2_UNMAP,
+		DP_UP_MMIO2_TRACK, DP_UP_MMIO2_QUERY, DP_UP_MMIO2_MARK };
 enum dp_up_state { DP_UP_IDLE, DP_UP_POSTED, DP_UP_SERVING, DP_UP_DONE };
 
 /* The page shared between wisp and one device process. */
@@ -64,9 +82,20 @@ struct dp_shm {
 	struct {
 		uint32_t op;
 		int32_t rc;
-		uint64_t a0, a1;
+		uint64_t a0, a1, a2;
 	} up;
+	uint64_t bitmap[DEVPROC_BITMAP / 8]; /* MMIO2_QUERY's answer */
 };
+
+/* DP_DISPLAY's answer, in down.data: what the screenshot line says. */
+struct dp_display {
+	int32_t rc;
+	uint32_t width, height, pages_read, n_rects;
+	struct dev_rect rects[DEV_DISPLAY_RECTS];
+};
+_Static_assert(sizeof(struct dp_display) <= DEVPROC_DATA,
+	       "a display answer fits the request's data");
+_Static_assert(sizeof(struct dp_shm) <= 4096, "the request page is a page");
 
 struct devproc {
 	struct dp_shm *shm;
@@ -86,6 +115,11 @@ void devproc_spawn_all(struct vm *vm);
  * A read that gets no answer returns all-ones. */
 void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
 		void *data, unsigned size, bool is_write);
+
+/* A screenshot of a sandboxed display device: the child writes the PNG
+ * to FD_SCREENSHOT; out gets what to report (pixels NULL). Caller holds
+ * the instance lock. */
+int devproc_display(struct dev_host *h, struct dev_display *out);
 
 /* Event loop hooks: an up-call was posted; a device process ended. */
 void devproc_serve_up(struct dev_host *h);

@@ -1,6 +1,7 @@
 /*
  * monitor/devproc_child.c - inside a device process: shed everything of
- * wisp's but guest RAM, the request page and the device's own fds, install
+ * wisp's but guest RAM, the request page, the device's own MMIO2 regions
+ * and its own fds, install
  * the device's policy, then serve requests, timers and doorbells. The
  * device's helper table here is devhlp_table(trusted, true): local calls
  * (guest memory, config, log, timers, console output) act on this process's
@@ -33,15 +34,22 @@ enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT };
 
 /* ---- the device's up-calls --------------------------------------------- */
 
-static long dpc_up(struct dev_ins *ins, uint32_t op, uint64_t a0, uint64_t a1)
+static struct dp_shm *dpc_shm(struct dev_ins *ins)
 {
-	struct dp_shm *s = ((struct dev_host *)ins->host)->proc->shm;
+	return ((struct dev_host *)ins->host)->proc->shm;
+}
+
+static long dpc_up(struct dev_ins *ins, uint32_t op, uint64_t a0, uint64_t a1,
+		   uint64_t a2)
+{
+	struct dp_shm *s = dpc_shm(ins);
 	uint64_t one = 1;
 	uint32_t st;
 
 	s->up.op = op;
 	s->up.a0 = a0;
 	s->up.a1 = a1;
+	s->up.a2 = a2;
 	atomic_store(&s->up_state, DP_UP_POSTED);
 	/* A wisp thread waiting on this device serves it; else the loop. */
 	atomic_fetch_add(&s->mon_bell, 1);
@@ -67,22 +75,22 @@ int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 		if (p->irq_gsi[i] == gsi)
 			return write(FD_DPC_IRQ0 + (int)i, &one, sizeof(one)) < 0
 				       ? -errno : 0;
-	return (int)dpc_up(ins, DP_UP_IRQ_SET, gsi, level);
+	return (int)dpc_up(ins, DP_UP_IRQ_SET, gsi, level, 0);
 }
 
 void devproc_child_rx_ready(struct dev_ins *ins)
 {
-	dpc_up(ins, DP_UP_RX_READY, 0, 0);
+	dpc_up(ins, DP_UP_RX_READY, 0, 0, 0);
 }
 
 void devproc_child_poweroff(struct dev_ins *ins, int status)
 {
-	dpc_up(ins, DP_UP_POWEROFF, (uint64_t)(int64_t)status, 0);
+	dpc_up(ins, DP_UP_POWEROFF, (uint64_t)(int64_t)status, 0, 0);
 }
 
 void devproc_child_reset(struct dev_ins *ins)
 {
-	dpc_up(ins, DP_UP_RESET, 0, 0);
+	dpc_up(ins, DP_UP_RESET, 0, 0, 0);
 }
 
 /* Other devices live in other processes. */
@@ -92,47 +100,72 @@ struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
 	return NULL;
 }
 
-/* MMIO2 regions and RAM tracking change wisp's guest-physical map and its
- * dirty bitmaps, which a device process only has a copy of: refused, with
- * a line, until they are up-calls. A device that needs them runs in wisp. */
-static int dpc_refuse(struct dev_ins *ins, const char *what)
+/* MMIO2 regions: the guest-physical map and the dirty trackers are
+ * wisp's, so map, unmap, track and query are up-calls. The region's memory
+ * is a shared mapping this process kept (its own regions only): read and
+ * written here through the same checked span as in wisp, and a write is
+ * then marked dirty in wisp so the tracker never misses it. */
+static uint64_t dpc_handle(int h)
 {
-	wlog(LOG_WARN, "%s: %s is not available in a device process", ins->name,
-	     what);
-	return -EOPNOTSUPP;
+	return (uint64_t)(int64_t)h;
+}
+
+static struct mem *dpc_mem(struct dev_ins *ins)
+{
+	return &((struct dev_host *)ins->host)->vm->mem;
 }
 
 int devproc_child_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
 {
-	return dpc_refuse(ins, "mmio2_map");
+	return (int)dpc_up(ins, DP_UP_MMIO2_MAP, dpc_handle(h), gpa, 0);
 }
 
 int devproc_child_mmio2_unmap(struct dev_ins *ins, int h)
 {
-	return dpc_refuse(ins, "mmio2_unmap");
+	return (int)dpc_up(ins, DP_UP_MMIO2_UNMAP, dpc_handle(h), 0, 0);
 }
 
 int devproc_child_mmio2_track(struct dev_ins *ins, int h, bool on)
 {
-	return dpc_refuse(ins, "mmio2_track");
+	return (int)dpc_up(ins, DP_UP_MMIO2_TRACK, dpc_handle(h), on, 0);
 }
 
 int devproc_child_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
 			      size_t bytes)
 {
-	return dpc_refuse(ins, "mmio2_query");
+	struct dp_shm *s = dpc_shm(ins);
+
+	if (bitmap && bytes > sizeof(s->bitmap))
+		return -E2BIG;
+	int rc = (int)dpc_up(ins, DP_UP_MMIO2_QUERY, dpc_handle(h),
+			     bitmap ? bytes : DP_NO_BITMAP, 0);
+	if (rc == 0 && bitmap)
+		memcpy(bitmap, s->bitmap, bytes);
+	return rc;
 }
 
 int devproc_child_mmio2_read(struct dev_ins *ins, int h, uint64_t off,
 			     void *buf, size_t len)
 {
-	return dpc_refuse(ins, "mmio2_read");
+	return mem_mmio2_read(dpc_mem(ins), ins, h, off, buf, len);
 }
 
 int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
 			      const void *buf, size_t len)
 {
-	return dpc_refuse(ins, "mmio2_write");
+	int rc = mem_mmio2_write(dpc_mem(ins), ins, h, off, buf, len);
+
+	return rc < 0 ? rc
+		      : (int)dpc_up(ins, DP_UP_MMIO2_MARK, dpc_handle(h), off,
+				    len);
+}
+
+/* RAM tracking is for trusted devices in wisp: refused, with a line. */
+static int dpc_refuse(struct dev_ins *ins, const char *what)
+{
+	wlog(LOG_WARN, "%s: %s is not available in a device process", ins->name,
+	     what);
+	return -EOPNOTSUPP;
 }
 
 int devproc_child_ram_track(struct dev_ins *ins, bool on)
@@ -180,6 +213,27 @@ static void dpc_rx(struct dev_host *h, struct dp_shm *s)
 							  : n;
 }
 
+/* A screenshot: the pixels stay here, the PNG goes to the one file this
+ * process may write; wisp gets what to print. */
+static void dpc_display(struct dev_host *h, struct dp_shm *s)
+{
+	const struct dev_ops *ops = h->ins->reg->ops;
+	struct dev_display d;
+	struct dp_display r = { 0 };
+
+	r.rc = ops->display ? ops->display(h->ins, &d) : -EOPNOTSUPP;
+	if (r.rc == 0)
+		r.rc = screenshot_write(FD_SCREENSHOT, &d);
+	if (r.rc == 0) {
+		r.width = d.width;
+		r.height = d.height;
+		r.pages_read = d.pages_read;
+		r.n_rects = d.n_rects;
+		memcpy(r.rects, d.rects, sizeof(r.rects));
+	}
+	memcpy(s->down.data, &r, sizeof(r));
+}
+
 static void dpc_answer(struct dp_shm *s, uint32_t seq)
 {
 	atomic_store(&s->down_ack, seq);
@@ -197,6 +251,7 @@ static void dpc_serve(struct vm *vm, struct dev_host *h, uint32_t seq)
 	case DP_IO_READ:
 	case DP_IO_WRITE: dpc_io(vm, h, s); break;
 	case DP_CHR_RX: dpc_rx(h, s); break;
+	case DP_DISPLAY: dpc_display(h, s); break;
 	case DP_DESTRUCT:
 		if (ops->destruct)
 			ops->destruct(h->ins);
@@ -280,10 +335,19 @@ static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 
 /* ---- shedding wisp ------------------------------------------------------ */
 
-/* Writable shared memory of wisp's other than guest RAM: the other
- * devices' request pages and the vCPUs' kvm_run pages. */
-static void dpc_unmap(struct vm *vm, const struct devproc *mine)
+/* Writable shared memory of wisp's other than guest RAM and its own MMIO2
+ * regions: the other devices' request pages and MMIO2 regions, and the
+ * vCPUs' kvm_run pages. */
+static void dpc_unmap(struct vm *vm, const struct devproc *mine,
+		      const struct dev_ins *ins)
 {
+	for (unsigned i = 0; i < MEM_MAX_MMIO2; i++) {
+		struct mem_mmio2 *r = &vm->mem.mmio2[i];
+		if (r->used && r->owner != ins) {
+			munmap(r->host, r->size);
+			r->used = false;
+		}
+	}
 	for (unsigned i = 0; i < vm->n_devs; i++) {
 		struct devproc *p = vm->hosts[i].proc;
 		if (p && p != mine)
@@ -319,7 +383,7 @@ static void dpc_move(int from, int to)
 		_exit(WISP_EXIT_OSERR);
 }
 
-static void dpc_fds(struct dev_host *h)
+static void dpc_fds(struct vm *vm, struct dev_host *h)
 {
 	struct devproc *p = h->proc;
 	int keep[DPC_MAX_KEEP];
@@ -340,6 +404,9 @@ static void dpc_fds(struct dev_host *h)
 		keep[n++] = h->ioevents[d].fd;
 	if (h->chr && h->chr->out_fd >= 0 && h->chr->out_fd != STDERR_FILENO)
 		keep[n++] = h->chr->out_fd;
+	/* A display device writes its own screenshots. */
+	if (vm->shot_fd >= 0 && h->ins->reg->ops->display)
+		keep[n++] = vm->shot_fd;
 	dpc_close_rest(keep, n);
 }
 
@@ -379,8 +446,8 @@ _Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
 		_exit(WISP_EXIT_OSERR);
 	if (priv_finish(vm->cfg, true) < 0)
 		_exit(WISP_EXIT_OSERR);
-	dpc_unmap(vm, h->proc);
-	dpc_fds(h);
+	dpc_unmap(vm, h->proc, h->ins);
+	dpc_fds(vm, h);
 	dpc_epoll(h);
 	h->ins->hlp = devhlp_table(h->trusted, true);
 	snprintf(role, sizeof(role), "dev_%s", h->ins->reg->name);

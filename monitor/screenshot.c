@@ -1,7 +1,9 @@
 /*
  * monitor/screenshot.c - `--screenshot PATH`: the display device's screen
  * as a PNG, at exit and on SIGUSR1. The file is opened before the sandbox
- * and rewritten in place (pwrite + ftruncate) by each screenshot.
+ * and rewritten in place (pwrite + ftruncate) by each screenshot: by wisp,
+ * or for a sandboxed display device by its process (DP_DISPLAY, devproc.h),
+ * which keeps the file's fd and its pixels to itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +39,7 @@ static unsigned display_device(struct vm *vm)
 	return vm->n_devs;
 }
 
-static int shot_write(int fd, const struct dev_display *d)
+int screenshot_write(int fd, const struct dev_display *d)
 {
 	size_t size = png_size(d->width, d->height);
 	uint8_t *buf = size ? malloc(size) : NULL;
@@ -53,6 +55,20 @@ static int shot_write(int fd, const struct dev_display *d)
 }
 
 /* The device's copy stays ours until we unlock: encode under its lock. */
+static int shot_take(struct vm *vm, unsigned i, struct dev_display *d)
+{
+	struct dev_host *h = &vm->hosts[i];
+	int rc;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->sandboxed)
+		rc = h->proc ? devproc_display(h, d) : -ESRCH;
+	else if ((rc = vm->devs[i].reg->ops->display(&vm->devs[i], d)) == 0)
+		rc = screenshot_write(vm->shot_fd, d);
+	pthread_mutex_unlock(&h->lock);
+	return rc;
+}
+
 void screenshot_take(struct vm *vm, const char *why)
 {
 	unsigned i = display_device(vm);
@@ -64,12 +80,7 @@ void screenshot_take(struct vm *vm, const char *why)
 		wlog(LOG_WARN, "screenshot (%s): no display device", why);
 		return;
 	}
-	struct dev_host *h = &vm->hosts[i];
-	pthread_mutex_lock(&h->lock);
-	int rc = vm->devs[i].reg->ops->display(&vm->devs[i], &d);
-	if (rc == 0)
-		rc = shot_write(vm->shot_fd, &d);
-	pthread_mutex_unlock(&h->lock);
+	int rc = shot_take(vm, i, &d);
 	if (rc < 0) {
 		wlog(LOG_ERR, "screenshot (%s): %s", why, strerror(-rc));
 		return;

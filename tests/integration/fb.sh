@@ -4,6 +4,9 @@
 # SIGUSR1 reads no page; the guest then changes three pixels on two VRAM
 # pages and exits, and the exit screenshot must read only those 2 pages. Both PNGs are
 # decoded with python3's zlib and compared pixel by pixel with the pattern.
+# All of it twice: fb inside wisp, and fb in its own process (--sandbox=all:
+# VRAM shared with it, its map and dirty queries up-calls, its PNG written
+# by it).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_TEST" "$GUESTS/fb.elf"
@@ -11,37 +14,46 @@ need_kvm
 command -v python3 >/dev/null || skip "python3 is needed to decode PNG"
 
 W=160 H=100
-# Not under timeout(1): SIGUSR1 must reach wisp itself; a watchdog
-# bounds the run instead.
-"$WISP_TEST" --kernel "$GUESTS/fb.elf" \
-	--screenshot "$T/shot.png" --device "fb,width=$W,height=$H" \
-	</dev/null >"$T/out" 2>"$T/err" &
-pid=$!
-(sleep 60; kill -9 "$pid" 2>/dev/null) &
-watchdog=$!
 wait_log() {
 	for _ in $(seq 1 300); do
 		grep -q "$1" "$T/err" && return
 		sleep 0.1
 	done
 }
-# Wait for the drawing to be done (testdev's "mark 1"), take the first
-# screenshot and keep a copy; the second lets the guest go on.
-wait_log "mark 1"
-kill -USR1 "$pid"
-wait_log "screenshot 1 "
-cp "$T/shot.png" "$T/first.png"
-kill -USR1 "$pid"
-wait "$pid"
-RC=$?
-kill "$watchdog" 2>/dev/null
-expect "the guest drew and exited" 0
-stderr_matches "first screenshot read every VRAM page" \
-	"screenshot 1 \(SIGUSR1\): ${W}x${H}, 16 dirty pages read"
-stderr_matches "an unchanged screen reads nothing" \
-	"screenshot 2 \(SIGUSR1\): ${W}x${H}, 0 dirty pages read, changed: none"
-stderr_matches "after three pixels changed only their 2 pages are read" \
-	"screenshot 3 \(exit\): ${W}x${H}, 2 dirty pages read, changed: ${W}x7\+0\+0 ${W}x4\+0\+96"
+
+# fb_run LABEL WISP-ARGS...: the whole scenario with one placement of fb.
+fb_run() {
+	label=$1
+	shift
+	# Not under timeout(1): SIGUSR1 must reach wisp itself; a watchdog
+	# bounds the run instead.
+	"$WISP_TEST" "$@" --kernel "$GUESTS/fb.elf" \
+		--screenshot "$T/shot.png" --device "fb,width=$W,height=$H" \
+		</dev/null >"$T/out" 2>"$T/err" &
+	pid=$!
+	(sleep 60; kill -9 "$pid" 2>/dev/null) &
+	watchdog=$!
+	# Wait for the drawing to be done (testdev's "mark 1"), take the
+	# first screenshot and keep a copy; the second lets the guest go on.
+	wait_log "mark 1"
+	nproc=$(pgrep -P "$pid" | wc -l)
+	kill -USR1 "$pid"
+	wait_log "screenshot 1 "
+	cp "$T/shot.png" "$T/first.png"
+	kill -USR1 "$pid"
+	wait "$pid"
+	RC=$?
+	kill "$watchdog" 2>/dev/null
+	expect "$label: the guest drew and exited" 0
+	stderr_matches "$label: first screenshot read every VRAM page" \
+		"screenshot 1 \(SIGUSR1\): ${W}x${H}, 16 dirty pages read"
+	stderr_matches "$label: an unchanged screen reads nothing" \
+		"screenshot 2 \(SIGUSR1\): ${W}x${H}, 0 dirty pages read, changed: none"
+	stderr_matches "$label: after three pixels changed only their 2 pages are read" \
+		"screenshot 3 \(exit\): ${W}x${H}, 2 dirty pages read, changed: ${W}x7\+0\+0 ${W}x4\+0\+96"
+	check_png "$label: first screenshot is the pattern the guest drew" "$T/first.png" 0
+	check_png "$label: exit screenshot has the three changed pixels" "$T/shot.png" 1
+}
 
 check_png() { # NAME FILE CHANGED(0/1)
 	if python3 - "$2" "$W" "$H" "$3" <<'PY'
@@ -76,8 +88,16 @@ sys.exit(1 if bad else 0)
 PY
 	then pass "$1"; else fail "$1"; fi
 }
-check_png "first screenshot is the pattern the guest drew" "$T/first.png" 0
-check_png "exit screenshot has the three changed pixels" "$T/shot.png" 1
+fb_run "in wisp"
+[ "$nproc" = 0 ] && pass "in wisp: no device process" ||
+	fail "in wisp: $nproc device processes"
+fb_run "sandboxed" --sandbox=all
+# debug_exit, testdev and fb each in its own process.
+[ "$nproc" = 3 ] && pass "sandboxed: fb has its own process (3 in all)" ||
+	fail "sandboxed: $nproc device processes, wanted 3"
+grep -q "fb.0 runs inside wisp" "$T/err" &&
+	fail "sandboxed: fb says it stays in wisp" ||
+	pass "sandboxed: fb does not stay in wisp"
 
 run_wisp 20 "$WISP_TEST" --kernel "$GUESTS/fb.elf" --screenshot /nonexistent/x.png
 expect "an unwritable --screenshot path is bad input" 66

@@ -15,7 +15,7 @@ mkdir -p "$T/root"
 	--kernel "$GUESTS/spin.elf" </dev/null >"$T/out" 2>"$T/err" &
 PID=$!
 field() { sed -n "s/^$2:[[:space:]]*//p" "$1"; }
-ready() { [ "$(pgrep -P "$PID" | wc -l)" -eq 2 ] &&
+ready() { [ "$(pgrep -P "$PID" | wc -l)" -eq 3 ] &&
 	[ "$(field /proc/"$PID"/status Seccomp)" = 2 ]; }
 i=50
 while [ $i -gt 0 ] && ! ready; do sleep 0.1; i=$((i - 1)); done

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/integration/sandbox.sh - a running wisp holds no privilege: every
 # thread (main and each vCPU) and every device process (--sandbox=all: the
-# test device and the exit port) runs under its seccomp filter (Seccomp: 2),
+# test device, the exit port and the framebuffer) runs under its seccomp filter (Seccomp: 2),
 # with no_new_privs and empty effective and bounding capability sets. Then
 # the filtered VM still stops in order on SIGTERM, device processes too.
 # shellcheck source=tests/integration/lib.sh
@@ -39,10 +39,10 @@ fi
 # Device processes: children of wisp, one per device, each filtered.
 CHILDREN=$(pgrep -P "$PID" | tr '\n' ' ')
 set -- $CHILDREN
-if [ $# -eq 2 ]; then
-	pass "one process per device (2: testdev, debug_exit)"
+if [ $# -eq 3 ]; then
+	pass "one process per device (3: testdev, debug_exit, fb)"
 else
-	fail "wanted 2 device processes, found $#: $CHILDREN"
+	fail "wanted 3 device processes, found $#: $CHILDREN"
 fi
 bad=""
 for c in $CHILDREN; do

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -197,7 +198,117 @@ static void test_no_console(void **state)
 	assert_int_equal(a->hlp->chr_set_rx(a, NULL), 0);
 }
 
+/* ---- a sandboxed instance's MMIO2 up-calls (devproc.c) ---------------- */
+
+static struct dp_shm shm;
+static int mine, theirs; /* a's and b's MMIO2 handles, 2 pages each */
+
+static int setup_proc(void **state)
+{
+	setup(state);
+	memset(&shm, 0, sizeof(shm));
+	vm.procs[0] = (struct devproc){ .shm = &shm };
+	vm.hosts[0].proc = &vm.procs[0];
+	vm.hosts[0].sandboxed = true;
+	mine = mem_mmio2_create(&vm.mem, &vm.devs[0], "a", 8192,
+				MEM_MMIO2_F_TRACK);
+	theirs = mem_mmio2_create(&vm.mem, &vm.devs[1], "b", 8192,
+				  MEM_MMIO2_F_TRACK);
+	assert_true(mine >= 0 && theirs >= 0);
+	return 0;
+}
+
+/* The child posts an up-call; wisp serves it as its event loop would. */
+static int up(uint32_t op, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	shm.up.op = op;
+	shm.up.a0 = a0;
+	shm.up.a1 = a1;
+	shm.up.a2 = a2;
+	atomic_store(&shm.up_state, DP_UP_POSTED);
+	devproc_serve_up(&vm.hosts[0]);
+	assert_int_equal(atomic_load(&shm.up_state), DP_UP_DONE);
+	return shm.up.rc;
+}
+
+static void expect_stopped(bool stopped)
+{
+	assert_int_equal(stop_code, stopped ? WISP_EXIT_SANDBOX : -1);
+	assert_int_equal(atomic_load(&vm.procs[0].dead), stopped);
+}
+
+static void test_up_mmio2_own(void **state)
+{
+	assert_int_equal(up(DP_UP_MMIO2_MARK, mine, 4096, 1), 0);
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, 8, 0), 0);
+	assert_int_equal(shm.bitmap[0], 0x3); /* unmapped: every page */
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, 8, 0), 0);
+	assert_int_equal(shm.bitmap[0], 0);
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, DP_NO_BITMAP, 0), 0);
+	/* A bad span or size of its own is a refused request, not a misdeed. */
+	assert_int_equal(up(DP_UP_MMIO2_MARK, mine, ~0ull, 2), -EFAULT);
+	assert_int_equal(up(DP_UP_MMIO2_MARK, mine, 4096, 4097), -EFAULT);
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, 16, 0), -EINVAL);
+	assert_int_equal(up(DP_UP_MMIO2_UNMAP, mine, 0, 0), -ENOENT);
+	expect_stopped(false);
+}
+
+static void test_up_mmio2_foreign_map(void **state)
+{
+	assert_int_equal(up(DP_UP_MMIO2_MAP, theirs, 0xd0000000, 0), -EPERM);
+	expect_stopped(true);
+	/* Dead: nothing more is served. */
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, 8, 0), -EPIPE);
+}
+
+static void test_up_mmio2_foreign_query(void **state)
+{
+	shm.bitmap[0] = 0x5a;
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, theirs, 8, 0), -EPERM);
+	assert_int_equal(shm.bitmap[0], 0x5a); /* nothing of b's leaked */
+	expect_stopped(true);
+}
+
+static void test_up_mmio2_no_handle(void **state)
+{
+	assert_int_equal(up(DP_UP_MMIO2_TRACK, (uint64_t)-1, 1, 0), -EBADF);
+	expect_stopped(true);
+}
+
+static void test_up_mmio2_foreign_mark(void **state)
+{
+	assert_int_equal(up(DP_UP_MMIO2_MARK, theirs, 0, 1), -EPERM);
+	expect_stopped(true);
+}
+
+static void test_up_mmio2_big_bitmap(void **state)
+{
+	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, DEVPROC_BITMAP + 8, 0),
+			 -EINVAL);
+	expect_stopped(true);
+}
+
+/* The child's own side: refused before anything is posted; its copy of
+ * the regions is checked as in wisp. */
+static void test_child_mmio2(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	static uint64_t big[DEVPROC_BITMAP / 8 + 1];
+	uint8_t b[8] = { 7 };
+
+	assert_int_equal(devproc_child_mmio2_query(a, mine, big, sizeof(big)),
+			 -E2BIG);
+	assert_int_equal(atomic_load(&shm.up_state), DP_UP_IDLE);
+	assert_int_equal(devproc_child_mmio2_read(a, theirs, 0, b, 8), -EPERM);
+	assert_int_equal(devproc_child_mmio2_read(a, mine, 8190, b, 8), -EFAULT);
+	assert_int_equal(devproc_child_mmio2_read(a, mine, ~0ull - 3, b, 8),
+			 -EFAULT);
+	assert_int_equal(devproc_child_mmio2_read(a, mine, 0, b, 8), 0);
+	assert_int_equal(b[0], 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define TP(f) cmocka_unit_test_setup_teardown(f, setup_proc, teardown)
 
 int main(void)
 {
@@ -206,6 +317,10 @@ int main(void)
 		T(test_dispatch),
 		T(test_irq_owned), T(test_mem_checked), T(test_timers_owned),
 		T(test_trusted_powers), T(test_no_console),
+		TP(test_up_mmio2_own), TP(test_up_mmio2_foreign_map),
+		TP(test_up_mmio2_foreign_query), TP(test_up_mmio2_no_handle),
+		TP(test_up_mmio2_foreign_mark), TP(test_up_mmio2_big_bitmap),
+		TP(test_child_mmio2),
 	};
 	return cmocka_run_group_tests_name("devhlp", tests, NULL, NULL);
 }

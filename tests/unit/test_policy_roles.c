@@ -198,6 +198,27 @@ static void test_dev_uart(void **state)
 	check("dev_uart", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
 }
 
+static void test_dev_fb(void **state)
+{
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "write the screenshot", SYS_pwrite64, { FD_SCREENSHOT, (long)buf, 0, 0 }, true },
+		{ "pwrite another fd", SYS_pwrite64, { FD_CONSOLE, (long)buf, 0, 0 }, false },
+		{ "truncate the screenshot", SYS_ftruncate, { FD_SCREENSHOT, 0 }, true },
+		{ "truncate another fd", SYS_ftruncate, { FD_MEM, 0 }, false },
+		{ "malloc a PNG buffer", SYS_mmap, { 0, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, true },
+		{ "mmap executable", SYS_mmap, { 0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, false },
+		{ "mmap at a fixed address", SYS_mmap, { 4096, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0 }, false },
+		{ "mmap shared memory", SYS_mmap, { 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0 }, false },
+		{ "mprotect", SYS_mprotect, { 0, 4096, PROT_READ | PROT_EXEC }, false },
+		{ "console output", SYS_write, { 1, (long)buf, 0 }, false },
+		{ "pulse a line by irqfd", SYS_write, { FD_DPC_IRQ0, (long)buf, 0 }, false },
+		{ "map a memslot itself", SYS_ioctl, { FD_VM, KVM_SET_USER_MEMORY_REGION }, false },
+		{ "fetch a dirty log itself", SYS_ioctl, { FD_VM, KVM_GET_DIRTY_LOG }, false },
+	};
+	check("dev_fb", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_dev_plain),
 		cmocka_unit_test(test_dev_irqfd),
 		cmocka_unit_test(test_dev_uart),
+		cmocka_unit_test(test_dev_fb),
 	};
 	return cmocka_run_group_tests_name("policy roles", tests, NULL, NULL);
 }
