@@ -43,26 +43,27 @@ static int vcpu_supported_cpuid(struct vm *vm)
 	return 0;
 }
 
-/* Give the guest the host's supported CPUID, with this vCPU's APIC ID. */
+/* Give the guest the host's supported CPUID, with this vCPU's APIC ID:
+ * patched in place (every vCPU rewrites the same fields), freed after the
+ * last vCPU so it costs no memory while the guest runs. */
 static int vcpu_set_cpuid(struct vm *vm, struct vcpu *v)
 {
 	int rc = vcpu_supported_cpuid(vm);
-	size_t sz = sizeof(struct kvm_cpuid2) +
-		    CPUID_MAX * sizeof(struct kvm_cpuid_entry2);
-	struct kvm_cpuid2 *c = rc == 0 ? malloc(sz) : NULL;
+	struct kvm_cpuid2 *c = vm->cpuid;
 
-	if (!c)
-		return rc < 0 ? rc : -ENOMEM;
-	memcpy(c, vm->cpuid, sz);
-	for (unsigned i = 0; i < c->nent; i++) {
+	for (unsigned i = 0; rc == 0 && i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 		if (e->function == 1)
 			e->ebx = (e->ebx & 0x00ffffffu) | (v->idx << 24);
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->idx;
 	}
-	rc = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
-	free(c);
+	if (rc == 0 && ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+		rc = -errno;
+	if (rc < 0 || v->idx + 1 == vm->ncpus) {
+		free(vm->cpuid);
+		vm->cpuid = NULL;
+	}
 	return rc;
 }
 
