@@ -125,7 +125,10 @@ static int dp_up_mmio2(struct dev_host *h, uint32_t op, uint64_t a0,
 	case DP_UP_MMIO2_UNMAP: rc = t->mmio2_unmap(h->ins, hd); break;
 	case DP_UP_MMIO2_TRACK: rc = t->mmio2_track(h->ins, hd, a1 != 0); break;
 	case DP_UP_MMIO2_QUERY: rc = dp_up_query(h, hd, a1); break;
-	default: rc = mem_mmio2_mark(&h->vm->mem, h->ins, hd, a1, a2);
+	case DP_UP_MMIO2_MARK:
+		rc = mem_mmio2_mark(&h->vm->mem, h->ins, hd, a1, a2);
+		break;
+	default: rc = -EINVAL; /* dp_up_call sends only the ops above */
 	}
 	if (rc == -EPERM || rc == -EBADF)
 		dp_fail(h, "used MMIO2 region %lld, which it does not own",

@@ -217,13 +217,10 @@ static void dpc_rx(struct dev_host *h, struct dp_shm *s)
  * process may write; wisp gets what to print. */
 static void dpc_display(struct dev_host *h, struct dp_shm *s)
 {
-	const struct dev_ops *ops = h->ins->reg->ops;
 	struct dev_display d;
 	struct dp_display r = { 0 };
 
-	r.rc = ops->display ? ops->display(h->ins, &d) : -EOPNOTSUPP;
-	if (r.rc == 0)
-		r.rc = screenshot_write(FD_SCREENSHOT, &d);
+	r.rc = screenshot_render(h->ins, FD_SCREENSHOT, &d);
 	if (r.rc == 0) {
 		r.width = d.width;
 		r.height = d.height;

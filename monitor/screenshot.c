@@ -39,7 +39,7 @@ static unsigned display_device(struct vm *vm)
 	return vm->n_devs;
 }
 
-int screenshot_write(int fd, const struct dev_display *d)
+static int screenshot_write(int fd, const struct dev_display *d)
 {
 	size_t size = png_size(d->width, d->height);
 	uint8_t *buf = size ? malloc(size) : NULL;
@@ -54,6 +54,14 @@ int screenshot_write(int fd, const struct dev_display *d)
 	return rc;
 }
 
+int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d)
+{
+	int rc = ins->reg->ops->display ? ins->reg->ops->display(ins, d)
+					: -EOPNOTSUPP;
+
+	return rc == 0 ? screenshot_write(fd, d) : rc;
+}
+
 /* The device's copy stays ours until we unlock: encode under its lock. */
 static int shot_take(struct vm *vm, unsigned i, struct dev_display *d)
 {
@@ -63,8 +71,8 @@ static int shot_take(struct vm *vm, unsigned i, struct dev_display *d)
 	pthread_mutex_lock(&h->lock);
 	if (h->sandboxed)
 		rc = h->proc ? devproc_display(h, d) : -ESRCH;
-	else if ((rc = vm->devs[i].reg->ops->display(&vm->devs[i], d)) == 0)
-		rc = screenshot_write(vm->shot_fd, d);
+	else
+		rc = screenshot_render(&vm->devs[i], vm->shot_fd, d);
 	pthread_mutex_unlock(&h->lock);
 	return rc;
 }

@@ -247,9 +247,10 @@ void *image_read(const char *path, size_t *len);
  * write the display device's screen to it as PNG (main thread). */
 void screenshot_open(struct vm *vm);
 void screenshot_take(struct vm *vm, const char *why);
-/* Encode d as PNG into fd, rewritten in place (also a sandboxed display
- * device's process, on its own FD_SCREENSHOT). 0 or -errno. */
-int screenshot_write(int fd, const struct dev_display *d);
+/* Run ins's display op into d and write d as PNG into fd, rewritten in
+ * place: wisp, or a sandboxed display device's process on its own
+ * FD_SCREENSHOT. 0 or -errno. */
+int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d);
 
 /* priv.c: drop what is no longer needed once setup is done: confine
  * (no_new_privs, --jail, --chroot), fork device processes, then finish
