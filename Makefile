@@ -126,6 +126,17 @@ hvt:
 	$(MAKE) all PROFILE=hvt
 endif
 
+# The profiles tests/integration/placement.sh runs: built here, on the host,
+# so the guest tier (perhaps inside the testbed) never compiles.
+PLACE = $(MAKE) -s PROFILE=place-$(1) DEVICES="debug_exit fb" TRUSTED="$(2)" \
+	SANDBOXED="$(3)" build/place-$(1)/wisp
+test-profiles:
+	$(call PLACE,fbtrusted,debug_exit fb,)
+	$(call PLACE,untrusted,,)
+	$(call PLACE,control,debug_exit,)
+	$(call PLACE,fbsandboxed,debug_exit,fb)
+.PHONY: test-profiles
+
 run: $(B)/wisp $(GUEST_DIR)/hello.elf
 	$(B)/wisp --kernel $(GUEST_DIR)/hello.elf
 
@@ -134,10 +145,11 @@ test: setup
 	$(MAKE) all PROFILE=test
 	$(MAKE) all PROFILE=sandboxtest
 	$(MAKE) all PROFILE=hvt
-	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools
+	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools \
+		test-profiles
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/custom build/host build/guests build/fuzz build/bench \
+	rm -rf build/default build/test build/custom build/place-* build/host build/guests build/fuzz build/bench \
 		build/hvt build/hvt-app build/hvt-guests

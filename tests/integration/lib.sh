@@ -104,3 +104,25 @@ stderr_matches() {
 		show_output
 	fi
 }
+
+# cli_error NAME WANT ARGS... : wisp ($W) given ARGS exits WANT with exactly
+# one stderr line, starting "wisp: ".
+cli_error() {
+	name=$1
+	want=$2
+	shift 2
+	run_wisp 10 "$W" "$@"
+	lines=$(grep -c '' "$T/err")
+	if [ "$RC" != "$want" ]; then
+		fail "$name (exit $RC, wanted $want)"
+		show_output
+	elif [ "$lines" != 1 ]; then
+		fail "$name (stderr has $lines lines, wanted 1)"
+		show_output
+	elif ! head -n 1 "$T/err" | grep -q '^wisp: '; then
+		fail "$name (stderr line does not start with \"wisp: \")"
+		show_output
+	else
+		pass "$name: exit $want, $(cat "$T/err")"
+	fi
+}
