@@ -138,7 +138,7 @@ test-profiles:
 .PHONY: test-profiles
 
 run: $(B)/wisp $(GUEST_DIR)/hello.elf
-	$(B)/wisp --kernel $(GUEST_DIR)/hello.elf
+	tests/testbed/on-kvm $(B)/wisp --kernel $(GUEST_DIR)/hello.elf
 
 test: setup
 	$(MAKE) all PROFILE=default

@@ -1,0 +1,33 @@
+#!/bin/sh
+# tests/bench/run.sh BENCH_DIR GUEST_DIR EXITS HVT_GUEST_DIR - `make bench`'s
+# measuring step, on the host's KVM when usable, otherwise inside the nested
+# testbed (2 vCPUs: one L1 vCPU starves a guest that spins while a host
+# thread must run). Every "bench" line ends with where it was measured.
+cd "$(dirname "$0")/../.." || exit 1
+if [ -z "${WISP_IN_TESTBED:-}" ]; then
+	where=$(tests/testbed/choose)
+	case "$where" in
+	host) WHERE="host KVM" ;;
+	testbed) exec tests/testbed/run -c 2 -m 4096 -t 3000 -- "$0" "$@" ;;
+	*) echo "bench: cannot run guests: ${where#none }" >&2; exit 69 ;;
+	esac
+else
+	WHERE="nested testbed, $(nproc) vCPUs, $(uname -r)"
+fi
+B=$1 G=$2 N=$3 HG=$4
+if [ "$N" = auto ]; then
+	N=1000000
+	[ -n "${WISP_IN_TESTBED:-}" ] && N=200000
+fi
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
+rc=0
+# measure CMD... : run it, then print its lines, bench lines tagged.
+measure() {
+	"$@" >"$out" || rc=1
+	sed "s/^bench .*/& [$WHERE]/" "$out"
+}
+measure "$B/bench" build/test/wisp "$B/bare" "$G" "$N" build/hvt/wisp "$HG" \
+	tests/bench/hvt_echo.sh
+measure "$B/pgm" "$G"
+exit $rc
