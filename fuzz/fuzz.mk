@@ -59,20 +59,26 @@ fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS))
 # Library targets: fuzz/<name>_target.c drives a library API (mem/), not a
 # device; replayed and fuzzed like the device targets, corpus in
 # fuzz/corpus/<name>/.
+# A library target may link more of the tree: LIB_FUZZ_EXTRA_<name>.
 LIB_FUZZ_TARGETS := $(patsubst fuzz/%_target.c,%,$(wildcard fuzz/*_target.c))
 LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
+LIB_FUZZ_EXTRA_loader := monitor/loader_testimg.c monitor/loader_hvt.c \
+	monitor/cpu_x86.c
 
+.SECONDEXPANSION:
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
-		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) | setup
+		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) \
+		$$(LIB_FUZZ_EXTRA_$$*) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_target.c fuzz/replay.c \
-		$(LIB_FUZZ_SRCS) -lpthread
+		$(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
-		fuzz/%_target.c $(LIB_FUZZ_DEPS) | setup
+		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(LIB_FUZZ_EXTRA_$$*) | setup
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS) \
+		$(LIB_FUZZ_EXTRA_$*)
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
 fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)

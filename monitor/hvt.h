@@ -58,7 +58,8 @@ void hvt_elf_free(struct hvt_elf *e);
 
 /* The manifest note's payload is untrusted input: exact size, version,
  * entry count, reserved entry 0, names NUL-terminated [A-Za-z0-9]{1,67}
- * and unique, known types, nothing attached yet. */
+ * and unique, known types, nothing attached yet. p must be aligned for
+ * struct mft (copy a note's bytes out first: an ELF offset may be odd). */
 int hvt_mft_validate(const void *p, size_t len, char *err, size_t errlen);
 
 /* Index of the manifest entry named `name` of `type`, or -1. */

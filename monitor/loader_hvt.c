@@ -167,13 +167,18 @@ static int note_abi(struct hvt_elf *e, const struct note_ref *n, char *err,
 static int note_mft(struct hvt_elf *e, const struct note_ref *n, char *err,
 		    size_t errlen)
 {
-	if (hvt_mft_validate(n->desc, n->len, err, errlen) < 0)
-		return -1;
-	/* 8-byte aligned storage; the note's own bytes may not be. */
-	e->mft = malloc(n->len);
-	if (!e->mft)
+	/* Copied before it is read: malloc's storage is aligned for struct
+	 * mft, the note's own bytes may not be (a hostile p_offset). */
+	struct mft *m = malloc(n->len);
+
+	if (!m)
 		return FAIL("out of memory");
-	memcpy(e->mft, n->desc, n->len);
+	memcpy(m, n->desc, n->len);
+	if (hvt_mft_validate(m, n->len, err, errlen) < 0) {
+		free(m);
+		return -1;
+	}
+	e->mft = m;
 	e->mft_len = n->len;
 	return 0;
 }
