@@ -65,20 +65,26 @@ LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
 LIB_FUZZ_EXTRA_loader := monitor/loader_testimg.c monitor/loader_hvt.c \
 	monitor/cpu_x86.c
+# The CLI target: wisp's parser, the device-spec parser and every device's
+# options (the unit tests' registry); exit() wrapped so die() returns.
+LIB_FUZZ_EXTRA_cli := monitor/cli.c monitor/cli_memopt.c monitor/cli_rom.c \
+	monitor/log.c monitor/fd.c monitor/loader_testimg.c devices/framework.c \
+	$(DEV_TEST_DEVICES:%=devices/%.c) $(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
+	-DWISP_PROFILE='"fuzz"'
 
 .SECONDEXPANSION:
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
 		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) \
-		$$(LIB_FUZZ_EXTRA_$$*) | setup
+		$$(filter %.c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_target.c fuzz/replay.c \
 		$(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
-		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(LIB_FUZZ_EXTRA_$$*) | setup
+		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter %.c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS) \
-		$(LIB_FUZZ_EXTRA_$*)
+		$(LIB_FUZZ_EXTRA_$*) -lpthread
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
 fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)

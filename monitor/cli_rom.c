@@ -39,13 +39,15 @@ void cli_parse_rom(struct vm_config *cfg, const char *arg)
 	if (comma && strncmp(comma + 1, "addr=", 5))
 		die(WISP_EXIT_USAGE, "--rom %s: unknown option '%s' (addr)", arg,
 		    comma + 1);
-	if (comma) {
-		r->path = strndup(arg, (size_t)(comma - arg));
+	if (!*arg || arg == comma)
+		die(WISP_EXIT_USAGE, "--rom %s: no image path", arg);
+	if (comma) { /* checked before the copy, so a refusal leaks nothing */
 		r->gpa = rom_addr(arg, comma + 6);
+		r->path = strndup(arg, (size_t)(comma - arg));
+		if (!r->path)
+			die(WISP_EXIT_OSERR, "--rom %s: out of memory", arg);
 		r->has_addr = true;
 	}
-	if (!r->path || !*r->path)
-		die(WISP_EXIT_USAGE, "--rom %s: no image path", arg);
 	cfg->n_roms++;
 }
 

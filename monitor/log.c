@@ -8,11 +8,19 @@
 
 enum log_level log_threshold = LOG_INFO;
 
+void log_one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static void vlog_line(const char *fmt, va_list ap)
 {
 	char line[512];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	log_one_line(line);
 	/* One fprintf per line so lines from several threads never interleave. */
 	fprintf(stderr, "wisp: %s\n", line);
 }

@@ -14,6 +14,11 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
 
+/* Every line is one line whatever it quotes (a file name, a --device spec,
+ * a guest's bytes): control characters become '?', so a newline in user or
+ * guest input can neither split a line nor forge a "wisp: " line. */
+void log_one_line(char *s);
+
 void wlog(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

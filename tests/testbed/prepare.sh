@@ -40,8 +40,10 @@ fetch_kernel() {
 	pkg=$(kernel_pkg)
 	mkdir -p "$DIR/pkg"
 	if ! ls "$DIR/pkg/${pkg}_"*.deb >/dev/null 2>&1; then
-		(cd "$DIR/pkg" && apt-get download -qq "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') ||
-			die "cannot download $pkg with apt-get download"
+		# As root apt warns that it cannot drop to _apt here: not a failure.
+		(cd "$DIR/pkg" && apt-get download -qq "$pkg" >"$DIR/pkg/log" 2>&1)
+		ls "$DIR/pkg/${pkg}_"*.deb >/dev/null 2>&1 ||
+			die "cannot download $pkg with apt-get download: $(grep -v '^W:' "$DIR/pkg/log" | tail -n1)"
 	fi
 	rm -rf "$DIR/root" && mkdir -p "$DIR/root"
 	dpkg -x "$(ls "$DIR/pkg/${pkg}_"*.deb | head -n1)" "$DIR/root"

@@ -11,6 +11,7 @@ UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
 UNIT_SRCS_test_loader := monitor/loader_testimg.c $(MEM_SRCS)
 UNIT_SRCS_test_loader_hvt := monitor/loader_hvt.c $(MEM_SRCS)
 UNIT_SRCS_test_iobus := monitor/iobus.c
+UNIT_SRCS_test_log := monitor/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c monitor/devfile.c \
