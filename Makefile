@@ -86,7 +86,8 @@ $(B)/obj/sandbox-debug.o: monitor/sandbox.c | setup
 $(B)/obj/%.o: %.c $(B)/.profile | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
-		-DWISP_LOADERS='"$(LOADERS)"' -MMD -MP -c $< -o $@
+		-DWISP_LOADERS='"$(LOADERS)"' $(LOADERS:%=-DWISP_LOADER_%) \
+		-MMD -MP -c $< -o $@
 
 $(B)/wisp: $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a
 	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread

@@ -13,6 +13,12 @@
 #include "exitcode.h"
 #include "log.h"
 #include "policy.h"
+#ifdef WISP_LOADER_linux
+#include "linux.h"
+#define WISP_HAS_LINUX 1
+#else
+#define WISP_HAS_LINUX 0
+#endif
 
 #ifndef WISP_VERSION
 #define WISP_VERSION "0.1.0"
@@ -20,7 +26,10 @@
 
 static const char cli_usage[] =
 	"usage: wisp [OPTIONS] --kernel IMAGE\n"
-	"  --kernel PATH       guest image: ELF64 (long mode) or ELF32 (real mode)\n"
+	"  --kernel PATH       guest image: a test ELF64 (long mode) or ELF32 (real\n"
+	"                      mode); with the Linux loader a bzImage or a vmlinux\n"
+	"                      with a PVH note (told apart by content)\n"
+	"  --initrd PATH       initial ramdisk of a Linux kernel\n"
 	"  --cmdline STR       command line passed to the guest\n"
 	"  --mem SIZE[,hugepages=on][,prefault=on]\n"
 	"                      guest RAM, MiB or with K/M/G suffix (default 64M)\n"
@@ -43,13 +52,14 @@ static const char cli_usage[] =
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
        OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL,
-       OPT_SCREENSHOT, OPT_ROM };
+       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
@@ -138,6 +148,7 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_CPUS: cfg->ncpus = cli_parse_cpus(arg); break;
 	case OPT_KERNEL: cfg->kernel = arg; break;
 	case OPT_CMDLINE: cfg->cmdline = arg; break;
+	case OPT_INITRD: cfg->initrd = arg; break;
 	case OPT_SERIAL: cfg->serial = arg; break;
 	case OPT_DEVICE: cli_add_device(cfg, arg); break;
 	case OPT_SANDBOX:
@@ -160,12 +171,35 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	}
 }
 
-/* This CLI's guests are test images (loader_testimg.c). */
-static void cli_load_guest(struct vm *vm)
+#ifdef WISP_LOADER_linux
+/* A Linux kernel, by content; false: not one (a test image). */
+static bool load_linux(struct vm *vm, const void *img, size_t len)
 {
 	char err[256];
-	size_t len;
-	void *img = image_read(vm->cfg->kernel, &len);
+	size_t ilen = 0;
+	void *initrd = vm->cfg->initrd ? image_read(vm->cfg->initrd, &ilen) : NULL;
+	struct linux_args a = { vm->cfg->cmdline ? vm->cfg->cmdline : "",
+				initrd, ilen };
+
+	if (linux_detect(img, len) == LINUX_NONE) {
+		free(initrd);
+		return false;
+	}
+	if (loader_linux_load(&vm->mem, img, len, &a, &vm->boot, err,
+			      sizeof(err)) < 0)
+		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
+	free(initrd);
+	return true;
+}
+#else
+static bool load_linux(struct vm *vm, const void *img, size_t len)
+{
+	return false; /* this profile has no Linux loader */
+}
+#endif
+
+static void guest_memory(struct vm *vm)
+{
 	int rc = mem_init_opts(&vm->mem, vm->cfg->mem_size, &vm->cfg->mem_opts);
 
 	if (rc < 0 && vm->cfg->mem_opts.hugepages)
@@ -175,6 +209,25 @@ static void cli_load_guest(struct vm *vm)
 	if (rc < 0)
 		die(WISP_EXIT_OSERR, "guest memory: %s", strerror(-rc));
 	vm->mem.memfd = fd_pin(vm->mem.memfd, FD_MEM);
+}
+
+/* This CLI's guests: Linux kernels (loader_linux.c, when the profile has
+ * it) and test images (loader_testimg.c). */
+static void cli_load_guest(struct vm *vm)
+{
+	char err[256];
+	size_t len;
+	void *img = image_read(vm->cfg->kernel, &len);
+
+	guest_memory(vm);
+	if (load_linux(vm, img, len)) {
+		free(img);
+		return;
+	}
+	if (vm->cfg->initrd)
+		die(WISP_EXIT_USAGE, "--initrd: %s is not a Linux kernel%s",
+		    vm->cfg->kernel, WISP_HAS_LINUX ? "" :
+		    " (this build has no Linux loader: make PROFILE=linux)");
 	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
 				err, sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);

@@ -51,6 +51,18 @@ static void sregs_long64(struct kvm_sregs *s)
 	s->efer = EFER_LME | EFER_LMA;
 }
 
+/* PVH: flat 32-bit code and data, protection on, paging off. */
+static void sregs_pvh32(struct kvm_sregs *s)
+{
+	s->cs = flat_seg(SEL_CODE64, SEG_TYPE_CODE, false);
+	s->ds = flat_seg(SEL_DATA, SEG_TYPE_DATA, false);
+	s->es = s->fs = s->gs = s->ss = s->ds;
+	s->cr0 = CR0_PE | CR0_ET;
+	s->cr3 = 0;
+	s->cr4 = 0;
+	s->efer = 0;
+}
+
 static void real_seg(struct kvm_segment *seg, uint16_t sel)
 {
 	seg->selector = sel;
@@ -109,13 +121,29 @@ static int set_sregs(int vcpu_fd, const struct boot_info *bi)
 
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
-	if (bi->mode == BOOT_LONG64)
+	if (bi->mode == BOOT_LONG64 || bi->mode == BOOT_LINUX64)
 		sregs_long64(&s);
+	else if (bi->mode == BOOT_PVH32)
+		sregs_pvh32(&s);
 	else
 		sregs_real16(&s, bi->entry);
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Linux's boot CPU: its entry, the boot data in rsi (bzImage's zero page)
+ * and ebx (PVH's start info); the others wait in KVM for the guest's
+ * INIT/SIPI, as on a real machine. */
+static int linux_entry(int vcpu_fd, const struct boot_info *bi)
+{
+	struct kvm_regs r = { .rflags = RFLAGS_RESERVED, .rip = bi->entry,
+			      .rsi = bi->arg, .rbx = bi->arg };
+	int rc = set_sregs(vcpu_fd, bi);
+
+	if (rc < 0)
+		return rc;
+	return ioctl(vcpu_fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
 }
 
 int cpu_boot_setup(int vcpu_fd, const struct boot_info *bi,
@@ -128,6 +156,8 @@ int cpu_boot_setup(int vcpu_fd, const struct boot_info *bi,
 		return -EINVAL;
 	if (bi->cpu_setup)
 		return ncpus == 1 ? bi->cpu_setup(vcpu_fd, bi, m) : -EINVAL;
+	if (bi->mode == BOOT_LINUX64 || bi->mode == BOOT_PVH32)
+		return idx ? 0 : linux_entry(vcpu_fd, bi);
 	rc = entry_regs(&r, bi, m, idx, ncpus);
 	if (rc < 0)
 		return rc;

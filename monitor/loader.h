@@ -38,7 +38,10 @@
 #define TESTIMG_REAL_STACK_SIZE 0x200ull
 #define TESTIMG_REAL_MAX_VCPUS 32u
 
-enum boot_mode { BOOT_LONG64, BOOT_REAL16 };
+/* BOOT_LINUX64: long mode, rip = entry, rsi = arg (the zero page);
+ * BOOT_PVH32: 32-bit protected mode, paging off, ebx = arg (the start
+ * info). Both start vCPU 0 only: the others wait for the guest's SIPI. */
+enum boot_mode { BOOT_LONG64, BOOT_REAL16, BOOT_LINUX64, BOOT_PVH32 };
 
 struct boot_info {
 	enum boot_mode mode;
@@ -60,6 +63,11 @@ struct boot_info {
 int loader_testimg_load(const struct mem *m, const void *img, size_t len,
 			const char *cmdline, struct boot_info *bi, char *err,
 			size_t errlen);
+
+/* GDT (null, code64, data) at TESTIMG_BOOT_GDT and page tables at
+ * TESTIMG_BOOT_PML4 identity-mapping the first 4 GiB with 2 MiB pages.
+ * 0, or -1 when that area is not RAM. */
+int boot_long_mode_tables(const struct mem *m);
 
 /*
  * Set vCPU `idx` of `ncpus` (vcpu_fd) to the entry state bi describes:

@@ -329,8 +329,7 @@ static void put64(uint8_t *p, unsigned idx, uint64_t v)
 	memcpy(p + idx * sizeof(v), &v, sizeof(v));
 }
 
-/* GDT (null, code64, data) and identity tables for the first 4 GiB. */
-static int write_long_mode_tables(const struct img *im, const struct mem *m)
+int boot_long_mode_tables(const struct mem *m)
 {
 	uint8_t *gdt = mem_gpa_ptr(m, TESTIMG_BOOT_GDT, 3 * 8);
 	uint8_t *pml4 = mem_gpa_ptr(m, TESTIMG_BOOT_PML4, 0x1000);
@@ -338,7 +337,7 @@ static int write_long_mode_tables(const struct img *im, const struct mem *m)
 	uint8_t *pd = mem_gpa_ptr(m, PD_GPA, PD_COUNT * 0x1000ull);
 
 	if (!gdt || !pml4 || !pdpt || !pd)
-		return fail(im, "internal: boot area is not in guest RAM");
+		return -1;
 	put64(gdt, 0, 0);
 	put64(gdt, 1, GDT_CODE64);
 	put64(gdt, 2, GDT_DATA);
@@ -395,8 +394,8 @@ int loader_testimg_load(const struct mem *m, const void *img, size_t len,
 	/* nothing touches guest RAM until the whole image has been checked */
 	if (check_image(&im, m, cmdline) < 0 || load_segments(&im, m) < 0)
 		return -1;
-	if (im.is64 && write_long_mode_tables(&im, m) < 0)
-		return -1;
+	if (im.is64 && boot_long_mode_tables(m) < 0)
+		return fail(&im, "internal: boot area is not in guest RAM");
 	if (write_cmdline(&im, m, cmdline, &cmd_gpa) < 0)
 		return -1;
 	bi->mode = im.is64 ? BOOT_LONG64 : BOOT_REAL16;

@@ -53,8 +53,12 @@ static int vcpu_set_cpuid(struct vm *vm, struct vcpu *v)
 
 	for (unsigned i = 0; rc == 0 && i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffffu) | (v->idx << 24);
+			/* KVM leaves the hypervisor bit to the VMM; Linux looks
+			 * for kvm-clock's leaves (0x40000000) only when it is set */
+			e->ecx |= 1u << 31;
+		}
 		if (e->function == 0xb || e->function == 0x1f)
 			e->edx = v->idx;
 	}

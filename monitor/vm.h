@@ -117,6 +117,7 @@ struct vm_config {
 	unsigned ncpus;
 	const char *kernel;
 	const char *cmdline;
+	const char *initrd; /* --initrd PATH (Linux kernels) */
 	const char *serial; /* "stdio", "none" or "file:PATH" */
 	bool sandbox_all;   /* --sandbox=all */
 	bool has_user;      /* --user UID:GID */
