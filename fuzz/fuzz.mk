@@ -65,6 +65,8 @@ LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
 LIB_FUZZ_EXTRA_loader := monitor/loader_testimg.c monitor/loader_hvt.c \
 	monitor/cpu_x86.c
+# Exit dispatch: exit.c with what the unit test of it links (test_exit).
+LIB_FUZZ_EXTRA_exit = monitor/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) -lcap-ng
 # The CLI target: wisp's parser, the device-spec parser and every device's
 # options (the unit tests' registry); exit() wrapped so die() returns.
 LIB_FUZZ_EXTRA_cli := monitor/cli.c monitor/cli_memopt.c monitor/cli_rom.c \

@@ -108,22 +108,24 @@ void mmio_dispatch(struct vm *vm, uint64_t addr, void *data, unsigned size,
 
 static bool exit_io(struct vcpu *v)
 {
-	struct kvm_run *run = v->run;
-	unsigned size = run->io.size;
-	uint64_t span = (uint64_t)run->io.count * size;
+	/* Read once: the data area must not be able to rewrite the exit. */
+	typeof(v->run->io) io = v->run->io;
+	unsigned size = io.size;
+	uint64_t span = (uint64_t)io.count * size;
 
-	/* KVM fills these, but an out-of-bounds data area would mean a broken
+	/* KVM puts the data on a page of its own past struct kvm_run; a data
+	 * area inside the header or past the mapping would mean a broken
 	 * kernel contract: stop rather than touch memory we do not own. */
 	if ((size != 1 && size != 2 && size != 4) ||
-	    run->io.data_offset > v->run_size ||
-	    span > v->run_size - run->io.data_offset) {
+	    io.data_offset < sizeof(struct kvm_run) ||
+	    io.data_offset > v->run_size || span > v->run_size - io.data_offset) {
 		vm_request_stop(v->vm, WISP_EXIT_INTERNAL, "bad KVM_EXIT_IO");
 		return false;
 	}
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	for (uint32_t i = 0; i < run->io.count; i++)
-		io_dispatch(v->vm, &v->vm->pio, run->io.port, data + i * size,
-			    size, run->io.direction == KVM_EXIT_IO_OUT);
+	uint8_t *data = (uint8_t *)v->run + io.data_offset;
+	for (uint32_t i = 0; i < io.count; i++)
+		io_dispatch(v->vm, &v->vm->pio, io.port, data + i * size, size,
+			    io.direction == KVM_EXIT_IO_OUT);
 	return true;
 }
 

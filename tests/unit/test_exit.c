@@ -20,7 +20,7 @@ static struct vm vm;
 static struct vcpu v;
 static union {
 	struct kvm_run run;
-	uint8_t page[4096];
+	uint8_t page[8192]; /* KVM's data page follows the header's page */
 } area;
 static int stop_code;
 
@@ -77,14 +77,17 @@ static void test_io(void **state)
 	area.run.io.port = 0x80;
 	area.run.io.size = 2;
 	area.run.io.count = 3;
-	area.run.io.data_offset = 1024;
+	area.run.io.data_offset = 4096;
 	expect(KVM_EXIT_IO, true, -1);
 	for (int i = 0; i < 6; i++)
-		assert_int_equal(area.page[1024 + i], 0xff);
+		assert_int_equal(area.page[4096 + i], 0xff);
 	assert_int_equal(atomic_load(&vm.unclaimed), 3);
-	area.run.io.data_offset = 4096 - 4; /* 6 bytes would run past */
+	area.run.io.data_offset = 8192 - 4; /* 6 bytes would run past */
 	expect(KVM_EXIT_IO, false, WISP_EXIT_INTERNAL);
-	area.run.io.data_offset = 1024;
+	/* inside the header: the data could rewrite the exit's own fields */
+	area.run.io.data_offset = offsetof(struct kvm_run, io);
+	expect(KVM_EXIT_IO, false, WISP_EXIT_INTERNAL);
+	area.run.io.data_offset = 4096;
 	area.run.io.size = 3;
 	expect(KVM_EXIT_IO, false, WISP_EXIT_INTERNAL);
 }
