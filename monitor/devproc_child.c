@@ -163,8 +163,9 @@ int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
 /* RAM tracking is for trusted devices in wisp: refused, with a line. */
 static int dpc_refuse(struct dev_ins *ins, const char *what)
 {
-	wlog(LOG_WARN, "%s: %s is not available in a device process", ins->name,
-	     what);
+	wlog_guest(&((struct dev_host *)ins->host)->rl, ins->name, LOG_WARN,
+		   "%s: %s is not available in a device process", ins->name,
+		   what);
 	return -EOPNOTSUPP;
 }
 

@@ -90,6 +90,7 @@ struct vcpu {
 	bool started;
 	atomic_uint_fast64_t exits;   /* for the halt watchdog */
 	atomic_bool halted_dead;      /* halted with interrupts off */
+	_Atomic uint64_t halt_rip;    /* where, for the line that says so */
 	uint64_t wd_last;             /* exits at the last watchdog tick */
 };
 
