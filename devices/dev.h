@@ -49,6 +49,10 @@ struct dev_opt {
 };
 
 #define DEV_DISPLAY_RECTS 8
+/* The largest screen wisp accepts from any display device: what a
+ * screenshot's PNG (and so the file a device process writes) can grow to. */
+#define DEV_DISPLAY_MAX_W 1920
+#define DEV_DISPLAY_MAX_H 1200
 
 /* A changed rectangle of the screen: [x0, x1) x [y0, y1). */
 struct dev_rect {

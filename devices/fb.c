@@ -27,8 +27,8 @@
 
 #define FB_PIO_LEN 12
 #define FB_PAGE 4096u
-#define FB_MAX_W 1920
-#define FB_MAX_H 1200
+#define FB_MAX_W DEV_DISPLAY_MAX_W
+#define FB_MAX_H DEV_DISPLAY_MAX_H
 /* VRAM below 2^52 like every guest-physical range. */
 #define FB_VRAM_MAX ((1ull << 52) - (16ull << 20))
 

@@ -40,8 +40,11 @@ static void chr_raw_tty(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &t);
 }
 
-int chr_open(struct chr *c, const char *spec, char *err, size_t errlen)
+int chr_open(struct chr *c, const struct vm_config *cfg, char *err,
+	     size_t errlen)
 {
+	const char *spec = cfg->serial;
+
 	memset(c, 0, sizeof(*c));
 	c->out_fd = -1;
 	c->in_fd = -1;
@@ -56,16 +59,10 @@ int chr_open(struct chr *c, const char *spec, char *err, size_t errlen)
 		return c->out_fd < 0 ? -1 : 0;
 	}
 	if (!strncmp(spec, "file:", 5) && spec[5]) {
-		c->out_fd = open(spec + 5, O_WRONLY | O_CREAT | O_TRUNC |
-						   O_CLOEXEC, 0644);
-		if (c->out_fd >= 0) {
-			c->out_fd = fd_pin(c->out_fd, FD_CONSOLE);
-			c->is_file = true;
-			return 0;
-		}
-		snprintf(err, errlen, "--serial: cannot open '%s': %s",
-			 spec + 5, strerror(errno));
-		return -2;
+		c->out_fd = fd_pin(out_open(cfg, "--serial", spec + 5),
+				   FD_CONSOLE);
+		c->is_file = true;
+		return 0;
 	}
 	snprintf(err, errlen,
 		 "--serial: '%s' is not one of stdio, none, file:PATH", spec);

@@ -210,8 +210,10 @@ static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
 	char err[200] = "";
 	int rc = mem_mmio2_map(mem_of(ins), ins, h, gpa, err, sizeof(err));
 
+	/* The guest chooses where (testdev command 3, fb's map): limited. */
 	if (rc < 0 && err[0])
-		wlog(LOG_ERR, "%s: %s", ins->name, err);
+		wlog_guest(&host_of(ins)->rl, ins->name, LOG_ERR, "%s: %s",
+			   ins->name, err);
 	return rc;
 }
 
@@ -267,20 +269,16 @@ static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
 static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 		    const char *fmt, ...)
 {
-	struct dev_host *h = host_of(ins);
 	char line[400];
-	uint64_t supp;
 	va_list ap;
 
-	if ((int)lvl > (int)log_threshold || !ratelimit_ok(&h->rl, &supp))
+	if ((int)lvl > (int)log_threshold)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (supp)
-		wlog(LOG_WARN, "%s: %llu lines suppressed", ins->name,
-		     (unsigned long long)supp);
-	wlog((enum log_level)lvl, "%s: %s", ins->name, line);
+	wlog_guest(&host_of(ins)->rl, ins->name, (enum log_level)lvl, "%s: %s",
+		   ins->name, line);
 }
 
 static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
@@ -399,11 +397,10 @@ static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
 static void hlp_vm_fault(struct dev_ins *ins, const char *why)
 {
 	struct dev_host *h = host_of(ins);
-	uint64_t supp;
 
 	/* The guest can repeat it until the vCPUs stop: rate-limited. */
-	if (ratelimit_ok(&h->rl, &supp))
-		wlog(LOG_ERR, "%s: guest error, stopping: %s", ins->name, why);
+	wlog_guest(&h->rl, ins->name, LOG_ERR, "%s: guest error, stopping: %s",
+		   ins->name, why);
 	vm_request_stop(h->vm, WISP_EXIT_GUEST_ABI, why);
 }
 

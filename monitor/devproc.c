@@ -299,15 +299,18 @@ int devproc_display(struct dev_host *h, struct dev_display *out)
 	int rc = dp_request(h, "screenshot request");
 	if (rc < 0)
 		return rc;
-	/* The child's numbers are only printed, never used as sizes. */
 	memcpy(&r, s->down.data, sizeof(r));
 	if (r.rc < 0)
 		return r.rc < -4095 ? -EIO : r.rc;
 	*out = (struct dev_display){ .width = r.width, .height = r.height,
-				     .pages_read = r.pages_read };
-	out->n_rects = r.n_rects < DEV_DISPLAY_RECTS ? r.n_rects
-						     : DEV_DISPLAY_RECTS;
+				     .pages_read = r.pages_read,
+				     .n_rects = r.n_rects };
 	memcpy(out->rects, r.rects, sizeof(out->rects));
+	/* The child's numbers are checked here, where they enter wisp. */
+	if (!screenshot_check(out)) {
+		dp_fail(h, "%s", "reported a screen or rectangles out of bounds");
+		return -EIO;
+	}
 	return 0;
 }
 

@@ -163,8 +163,9 @@ int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
 /* RAM tracking is for trusted devices in wisp: refused, with a line. */
 static int dpc_refuse(struct dev_ins *ins, const char *what)
 {
-	wlog(LOG_WARN, "%s: %s is not available in a device process", ins->name,
-	     what);
+	wlog_guest(&((struct dev_host *)ins->host)->rl, ins->name, LOG_WARN,
+		   "%s: %s is not available in a device process", ins->name,
+		   what);
 	return -EOPNOTSUPP;
 }
 
@@ -355,23 +356,10 @@ static void dpc_unmap(struct vm *vm, const struct devproc *mine,
 			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
 }
 
-static int cmp_int(const void *a, const void *b)
+/* A display device writes its own screenshots. */
+static bool dpc_shots(const struct vm *vm, const struct dev_host *h)
 {
-	return *(const int *)a - *(const int *)b;
-}
-
-/* Close every fd but the sorted `keep` list. */
-static void dpc_close_rest(int *keep, unsigned n)
-{
-	unsigned next = 0;
-
-	qsort(keep, n, sizeof(*keep), cmp_int);
-	for (unsigned i = 0; i < n; i++) {
-		if ((unsigned)keep[i] > next)
-			syscall(SYS_close_range, next, (unsigned)keep[i] - 1, 0);
-		next = (unsigned)keep[i] + 1;
-	}
-	syscall(SYS_close_range, next, ~0u, 0);
+	return vm->shot_fd >= 0 && h->ins->reg->ops->display;
 }
 
 static void dpc_move(int from, int to)
@@ -401,10 +389,11 @@ static void dpc_fds(struct vm *vm, struct dev_host *h)
 		keep[n++] = h->ioevents[d].fd;
 	if (h->chr && h->chr->out_fd >= 0 && h->chr->out_fd != STDERR_FILENO)
 		keep[n++] = h->chr->out_fd;
-	/* A display device writes its own screenshots. */
-	if (vm->shot_fd >= 0 && h->ins->reg->ops->display)
+	if (dpc_shots(vm, h))
 		keep[n++] = vm->shot_fd;
-	dpc_close_rest(keep, n);
+	/* Fail closed: never serve with one of wisp's other fds. */
+	if (fd_close_all_but(keep, n, fd_close_range) < 0)
+		_exit(WISP_EXIT_OSERR);
 }
 
 static void dpc_epoll(struct dev_host *h)
@@ -445,6 +434,8 @@ _Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
 		_exit(WISP_EXIT_OSERR);
 	dpc_unmap(vm, h->proc, h->ins);
 	dpc_fds(vm, h);
+	if (dpc_shots(vm, h) && screenshot_limit_fsize() < 0)
+		_exit(WISP_EXIT_OSERR);
 	dpc_epoll(h);
 	h->ins->hlp = devhlp_table(h->trusted, true);
 	snprintf(role, sizeof(role), "dev_%s", h->ins->reg->name);

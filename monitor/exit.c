@@ -14,14 +14,15 @@ static void io_unclaimed(struct vm *vm, const char *space, uint64_t addr,
 	uint64_t n = atomic_fetch_add(&vm->unclaimed, 1) + 1, supp;
 
 	if (vm->cfg && vm->cfg->strict_io) {
-		wlog(LOG_ERR, "guest %s %s at 0x%llx size %u: nothing handles it",
-		     space, is_write ? "write" : "read",
-		     (unsigned long long)addr, size);
+		wlog_guest(&vm->unclaimed_rl, "unclaimed", LOG_ERR,
+			   "guest %s %s at 0x%llx size %u: nothing handles it",
+			   space, is_write ? "write" : "read",
+			   (unsigned long long)addr, size);
 		vm_request_stop(vm, WISP_EXIT_GUEST_ABI, "unclaimed access");
 	}
 	if (!is_write)
 		memset(data, 0xff, size);
-	if (ratelimit_ok(&vm->unclaimed_rl, &supp))
+	if (log_guest_ok(&vm->unclaimed_rl, &supp))
 		wlog(LOG_WARN,
 		     "unclaimed %s %s at 0x%llx size %u (%llu so far, %llu "
 		     "lines suppressed)",

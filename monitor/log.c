@@ -75,3 +75,45 @@ bool ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed)
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
 }
+
+static struct ratelimit log_global = RATELIMIT_INIT(LOG_GUEST_BURST);
+
+/* Dropped after all: the instance's count goes back, plus this line. */
+static void ratelimit_undo(struct ratelimit *rl, uint64_t suppressed)
+{
+	pthread_mutex_lock(&rl->lock);
+	rl->suppressed += suppressed + 1;
+	pthread_mutex_unlock(&rl->lock);
+}
+
+bool log_guest_ok(struct ratelimit *rl, uint64_t *suppressed)
+{
+	uint64_t all;
+
+	if (!ratelimit_ok(rl, suppressed))
+		return false;
+	if (!ratelimit_ok(&log_global, &all)) {
+		ratelimit_undo(rl, *suppressed);
+		return false;
+	}
+	if (all)
+		wlog(LOG_WARN, "%llu lines suppressed (all devices)",
+		     (unsigned long long)all);
+	return true;
+}
+
+void wlog_guest(struct ratelimit *rl, const char *who, enum log_level lvl,
+		const char *fmt, ...)
+{
+	uint64_t supp;
+	va_list ap;
+
+	if (lvl > log_threshold || !log_guest_ok(rl, &supp))
+		return;
+	if (supp)
+		wlog(LOG_WARN, "%s: %llu lines suppressed", who,
+		     (unsigned long long)supp);
+	va_start(ap, fmt);
+	vlog_line(fmt, ap);
+	va_end(ap);
+}

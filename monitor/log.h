@@ -43,6 +43,19 @@ struct ratelimit {
  * since the last line that passed. */
 bool ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed);
 
+/* Every line a guest (or a device process) can trigger passes its
+ * instance's limit, then one global limit (LOG_GUEST_BURST lines a second
+ * across all instances): true when it may be printed; *suppressed gets the
+ * instance's dropped count. Lines the global limit dropped are reported in
+ * a line of their own. */
+#define LOG_GUEST_BURST 20
+bool log_guest_ok(struct ratelimit *rl, uint64_t *suppressed);
+
+/* A rate-limited line for instance `who`: "who: N lines suppressed" first
+ * when some were. */
+void wlog_guest(struct ratelimit *rl, const char *who, enum log_level lvl,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 uint64_t now_ns(void);
 
 #endif

@@ -66,9 +66,9 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	vm->kvm_fd = vm->vm_fd = -1;
 	vm->unclaimed_rl = (struct ratelimit)RATELIMIT_INIT(5);
 	iobus_init(&vm->pio, "port", 0x10000);
-	int rc = chr_open(&vm->console, cfg->serial, err, sizeof(err));
+	int rc = chr_open(&vm->console, cfg, err, sizeof(err));
 	if (rc < 0)
-		die(rc == -2 ? WISP_EXIT_NOINPUT : WISP_EXIT_USAGE, "%s", err);
+		die(WISP_EXIT_USAGE, "%s", err);
 	if (devmgr_create(vm, err, sizeof(err)) < 0)
 		die(WISP_EXIT_USAGE, "%s", err);
 	vm->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

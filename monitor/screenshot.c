@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "exitcode.h"
@@ -24,11 +26,8 @@ void screenshot_open(struct vm *vm)
 	vm->shot_fd = -1;
 	if (!path)
 		return;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		die(WISP_EXIT_NOINPUT, "--screenshot: cannot open '%s': %s", path,
-		    strerror(errno));
-	vm->shot_fd = fd_pin(fd, FD_SCREENSHOT);
+	vm->shot_fd = fd_pin(out_open(vm->cfg, "--screenshot", path),
+			     FD_SCREENSHOT);
 }
 
 static unsigned display_device(struct vm *vm)
@@ -54,12 +53,62 @@ static int screenshot_write(int fd, const struct dev_display *d)
 	return rc;
 }
 
+static bool rect_ok(const struct dev_rect *r, unsigned w, unsigned h)
+{
+	return r->x0 <= r->x1 && r->x1 <= w && r->y0 <= r->y1 && r->y1 <= h;
+}
+
+bool screenshot_check(const struct dev_display *d)
+{
+	if (!d->width || d->width > DEV_DISPLAY_MAX_W || !d->height ||
+	    d->height > DEV_DISPLAY_MAX_H || d->n_rects > DEV_DISPLAY_RECTS)
+		return false;
+	for (unsigned r = 0; r < d->n_rects; r++)
+		if (!rect_ok(&d->rects[r], d->width, d->height))
+			return false;
+	return true;
+}
+
 int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d)
 {
 	int rc = ins->reg->ops->display ? ins->reg->ops->display(ins, d)
 					: -EOPNOTSUPP;
 
+	if (rc == 0 && (!screenshot_check(d) || d->stride < d->width))
+		rc = -EIO;
 	return rc == 0 ? screenshot_write(fd, d) : rc;
+}
+
+/* Bounded by the FSIZE limit: a write past the largest PNG of the largest
+ * screen fails with EFBIG instead of filling the disk (or killing the
+ * process with SIGXFSZ). For a device process, before its filter. */
+int screenshot_limit_fsize(void)
+{
+	size_t max = png_size(DEV_DISPLAY_MAX_W, DEV_DISPLAY_MAX_H);
+	struct rlimit rl = { .rlim_cur = max, .rlim_max = max };
+
+	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+	    setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return -errno;
+	return 0;
+}
+
+size_t screenshot_rects(const struct dev_display *d, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (!size)
+		return 0;
+	buf[0] = '\0';
+	for (unsigned r = 0; r < d->n_rects && r < DEV_DISPLAY_RECTS; r++) {
+		const struct dev_rect *x = &d->rects[r];
+		int n = snprintf(buf + len, size - len, " %ux%u+%u+%u",
+				 x->x1 - x->x0, x->y1 - x->y0, x->x0, x->y0);
+		if (n < 0 || (size_t)n >= size - len)
+			return size - 1; /* cut: snprintf ended it in place */
+		len += (size_t)n;
+	}
+	return len;
 }
 
 /* The device's copy stays ours until we unlock: encode under its lock. */
@@ -93,13 +142,8 @@ void screenshot_take(struct vm *vm, const char *why)
 		wlog(LOG_ERR, "screenshot (%s): %s", why, strerror(-rc));
 		return;
 	}
-	char rects[DEV_DISPLAY_RECTS * 32] = "";
-	for (unsigned r = 0, len = 0; r < d.n_rects; r++)
-		len += (unsigned)snprintf(rects + len, sizeof(rects) - len,
-					  " %ux%u+%u+%u", d.rects[r].x1 -
-					  d.rects[r].x0, d.rects[r].y1 -
-					  d.rects[r].y0, d.rects[r].x0,
-					  d.rects[r].y0);
+	char rects[DEV_DISPLAY_RECTS * 48];
+	screenshot_rects(&d, rects, sizeof(rects));
 	wlog(LOG_INFO, "screenshot %u (%s): %ux%u, %u dirty pages read, "
 	     "changed:%s, %s", ++vm->shots, why, d.width, d.height,
 	     d.pages_read, d.n_rects ? rects : " none", vm->cfg->screenshot);

@@ -109,6 +109,7 @@ static void vcpu_sample_halt(struct vcpu *v)
 		atomic_store(&v->halted_dead, false);
 		return;
 	}
+	atomic_store(&v->halt_rip, regs.rip);
 	atomic_store(&v->halted_dead, (regs.rflags & (1u << 9)) == 0);
 }
 
@@ -186,7 +187,11 @@ void vcpus_halt_check(struct vm *vm)
 		v->wd_last = e;
 		dead += atomic_load(&v->halted_dead);
 	}
-	if (dead == vm->ncpus)
-		vm_request_stop(vm, WISP_EXIT_HLT,
-				"every vCPU halted with interrupts disabled");
+	if (dead < vm->ncpus || atomic_load(&vm->stopping))
+		return;
+	wlog(LOG_ERR, "vCPU 0: halted with interrupts disabled (rip 0x%llx)%s",
+	     (unsigned long long)atomic_load(&vm->vcpus[0].halt_rip),
+	     vm->ncpus > 1 ? ", and so is every other vCPU" : "");
+	vm_request_stop(vm, WISP_EXIT_HLT,
+			"every vCPU halted with interrupts disabled");
 }

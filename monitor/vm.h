@@ -90,6 +90,7 @@ struct vcpu {
 	bool started;
 	atomic_uint_fast64_t exits;   /* for the halt watchdog */
 	atomic_bool halted_dead;      /* halted with interrupts off */
+	_Atomic uint64_t halt_rip;    /* where, for the line that says so */
 	uint64_t wd_last;             /* exits at the last watchdog tick */
 };
 
@@ -214,7 +215,8 @@ int devhlp_ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
 		       unsigned len, int fd);
 
 /* chr.c: console backend */
-int chr_open(struct chr *c, const char *spec, char *err, size_t errlen);
+int chr_open(struct chr *c, const struct vm_config *cfg, char *err,
+	     size_t errlen);
 void chr_close(struct chr *c);
 void chr_start_input(struct chr *c);
 /* Move console input to the device (reading when can_read); false: stop
@@ -252,6 +254,14 @@ void screenshot_take(struct vm *vm, const char *why);
  * place: wisp, or a sandboxed display device's process on its own
  * FD_SCREENSHOT. 0 or -errno. */
 int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d);
+/* Whether a display device's report describes a screen wisp accepts
+ * (DEV_DISPLAY_MAX_*, at most DEV_DISPLAY_RECTS rectangles inside it). */
+bool screenshot_check(const struct dev_display *d);
+/* d's rectangles as " WxH+X+Y"..., cut to fit size; returns the length. */
+size_t screenshot_rects(const struct dev_display *d, char *buf, size_t size);
+/* This process's files end at the largest screenshot PNG (writes past it
+ * fail with EFBIG). 0 or -errno. */
+int screenshot_limit_fsize(void);
 
 /* priv.c: drop what is no longer needed once setup is done: confine
  * (no_new_privs, --jail, --chroot), fork device processes, then finish
@@ -262,6 +272,16 @@ int priv_finish(const struct vm_config *cfg, bool device);
 /* fd.c: move fd to the fixed number target (policy.h), closing fd;
  * returns target (or fd when negative). Dies if target is taken. */
 int fd_pin(int fd, int target);
+/* Close every fd but keep[0..n) (sorted in place). When close_range fails
+ * each fd up to the hard RLIMIT_NOFILE is closed and checked; -errno if
+ * one stays open. close_range is fd_close_range but in tests. */
+/* Open an output file (--serial file:, --screenshot) safely; dies with
+ * one line, exit 66, on a symbolic link or a file that is not plainly
+ * one regular file. */
+int out_open(const struct vm_config *cfg, const char *opt, const char *path);
+typedef long (*fd_range_closer)(unsigned lo, unsigned hi);
+long fd_close_range(unsigned lo, unsigned hi);
+int fd_close_all_but(int *keep, unsigned n, fd_range_closer close_range);
 /* Install this thread's seccomp filter for role ("main", "vcpu"); dies on
  * failure. Call after priv_drop. */
 void sandbox_enter(const char *role);

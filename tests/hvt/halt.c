@@ -1,7 +1,8 @@
 /*
  * tests/hvt/halt.c - HALT: "status=N" exits with N; "abort" exits 255 with
  * a cookie (a trap frame, as Solo5's bindings pass on a CPU trap);
- * "badcookie" passes a cookie past guest memory (the VM must end).
+ * "badcookie" passes a cookie past guest memory (the VM must end); "hlt"
+ * halts with interrupts disabled (nothing can wake it: wisp ends it, 72).
  */
 #include "hvtlib.h"
 
@@ -24,5 +25,7 @@ int hvt_main_test(void)
 		hvt_puts("HALT returned\n");
 		return 3;
 	}
+	if (cmd_has("hlt"))
+		__asm__ volatile("cli; hlt");
 	return (int)cmd_u64("status", 0);
 }

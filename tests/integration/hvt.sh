@@ -56,6 +56,10 @@ expect "abort with a cookie: 255" 255
 run_wisp 20 "$W" "$G/halt.hvt" badcookie
 expect "cookie past guest memory ends the VM (74)" 74
 stderr_matches "bad cookie: named" "^wisp: .*HALT: bad cookie pointer"
+run_wisp 20 "$W" "$G/halt.hvt" hlt
+expect "hlt with interrupts disabled ends the VM (72)" 72
+stderr_matches "hlt: named, with the vCPU and address" \
+	"^wisp: vCPU 0: halted with interrupts disabled \(rip 0x[0-9a-f]+\)"
 
 # every wild shape ends the VM with 74 and one line, the guest goes no further
 for w in arg data len unregistered byte reserved; do

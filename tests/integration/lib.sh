@@ -71,7 +71,9 @@ run_wisp() {
 	RC=$?
 }
 
-# expect NAME WANT_RC [TEXT...] : RC is WANT_RC and stdout holds each TEXT.
+# expect NAME WANT_RC [TEXT...] : RC is WANT_RC and stdout holds each TEXT;
+# a wisp error status (64-79) also needs its "wisp: " line on stderr (no
+# test expects a guest's own status in that range).
 expect() {
 	name=$1
 	want=$2
@@ -83,6 +85,13 @@ expect() {
 	fi
 	if [ "$RC" != "$want" ]; then
 		fail "$name (exit $RC, wanted $want)"
+		show_output
+		return 1
+	fi
+	# wisp's own errors (64-79) always say what happened, in every CLI.
+	if [ "$want" -ge 64 ] && [ "$want" -le 79 ] &&
+		! grep -q '^wisp: ' "$T/err"; then
+		fail "$name (exit $want with no \"wisp: \" line on stderr)"
 		show_output
 		return 1
 	fi

@@ -9,7 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "exitcode.h"
@@ -307,6 +309,83 @@ static void test_child_mmio2(void **state)
 	assert_int_equal(b[0], 0);
 }
 
+/* stderr into a file while f runs; returns the lines and the sum of the
+ * suppressed counts they report. */
+static unsigned captured(void (*f)(void), uint64_t *supp)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	char line[512];
+	unsigned n = 0;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	f();
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	*supp = 0;
+	while (fgets(line, sizeof(line), tmp)) {
+		char *p = strstr(line, " lines suppressed");
+		n++;
+		while (p && p > line && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		if (p)
+			*supp += strtoull(p, NULL, 10);
+	}
+	fclose(tmp);
+	return n;
+}
+
+#define FLOOD 1000
+
+/* Two instances, each under its own limit (raised here to 15 a second),
+ * flood: the global limit holds them to LOG_GUEST_BURST together. */
+static void flood_log(void)
+{
+	for (unsigned i = 0; i < FLOOD; i++)
+		for (unsigned d = 0; d < 2; d++)
+			vm.devs[d].hlp->log(&vm.devs[d], DEV_LOG_ERR, "line %u", i);
+}
+
+static void one_more(void)
+{
+	vm.devs[0].hlp->log(&vm.devs[0], DEV_LOG_ERR, "after the window");
+}
+
+static void test_log_limited(void **state)
+{
+	uint64_t supp;
+
+	vm.hosts[0].rl.burst = vm.hosts[1].rl.burst = 15;
+	unsigned n = captured(flood_log, &supp);
+	assert_true(n <= LOG_GUEST_BURST + 2);
+	usleep(1100 * 1000); /* the next window reports what was dropped */
+	n = captured(one_more, &supp);
+	assert_true(n >= 2 && n <= 3);
+	assert_true(supp >= FLOOD - 15);
+}
+
+/* A guest choosing a bad place for an MMIO2 region (testdev command 3, fb's
+ * map) gets a line, not one per try. */
+static void flood_map(void)
+{
+	struct dev_ins *a = &vm.devs[0];
+	int r = mem_mmio2_create(&vm.mem, a, "a", 4096, 0);
+
+	for (unsigned i = 0; i < FLOOD; i++)
+		assert_true(a->hlp->mmio2_map(a, r, 0x1000) < 0);
+}
+
+static void test_map_errors_limited(void **state)
+{
+	uint64_t supp;
+
+	assert_true(captured(flood_map, &supp) <= 10);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TP(f) cmocka_unit_test_setup_teardown(f, setup_proc, teardown)
 
@@ -317,6 +396,7 @@ int main(void)
 		T(test_dispatch),
 		T(test_irq_owned), T(test_mem_checked), T(test_timers_owned),
 		T(test_trusted_powers), T(test_no_console),
+		T(test_log_limited), T(test_map_errors_limited),
 		TP(test_up_mmio2_own), TP(test_up_mmio2_foreign_map),
 		TP(test_up_mmio2_foreign_query), TP(test_up_mmio2_no_handle),
 		TP(test_up_mmio2_foreign_mark), TP(test_up_mmio2_big_bitmap),
