@@ -28,16 +28,18 @@ HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-poi
 # CLI: the profile's command line, monitor/<name>.c for each name: cli
 # (wisp's own) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
 CLI ?= cli cli_memopt cli_rom
-MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c,\
-	$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
-	$(foreach l,$(LOADERS),monitor/loader_$(l).c)
+# LOADER_EXTRA_<name>: what a loader brings along (Linux: its ACPI tables).
+LOADER_EXTRA_linux := monitor/acpi.c
+MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c \
+	$(LOADER_EXTRA_linux),$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
+	$(foreach l,$(LOADERS),monitor/loader_$(l).c $(LOADER_EXTRA_$(l)))
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
 DEV_SRCS := $(foreach d,$(DEVICES) $(DEV_EXTRA),devices/$(d).c)
 WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
 WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
-	$(B)/obj/policies.o
+	$(B)/obj/policies.o $(if $(filter linux,$(LOADERS)),$(B)/obj/dsdt.o)
 # wisp-debug: the same monitor whose filters trap and name a denied syscall
 # instead of killing (development only, never the default binary).
 WISP_DEBUG_OBJS := $(filter-out $(B)/obj/monitor/sandbox.o $(B)/obj/policies.o,$(WISP_OBJS)) \
@@ -74,6 +76,18 @@ $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
 $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
+
+# The DSDT: monitor/dsdt.asl compiled by iasl (acpica-tools) into a C array.
+$(B)/dsdt.hex: monitor/dsdt.asl | setup
+	@mkdir -p $(dir $@)
+	iasl -tc -p $(B)/dsdt $< >/dev/null
+$(B)/dsdt.c: $(B)/dsdt.hex
+	printf '%s\n' '#include <stddef.h>' '#include "dsdt.hex"' \
+		'const unsigned char *const acpi_dsdt_aml = dsdt_aml_code;' \
+		'const size_t acpi_dsdt_len = sizeof(dsdt_aml_code);' > $@
+$(B)/obj/dsdt.o: $(B)/dsdt.c
+	@mkdir -p $(dir $@)
+	$(MUSL_CC) $(MUSL_CFLAGS) -I$(B) -c $< -o $@
 
 $(B)/obj/policies.o $(B)/obj/policies-debug.o: $(B)/obj/%.o: $(B)/%.c policy/policy.h | setup
 	@mkdir -p $(dir $@)

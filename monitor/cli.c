@@ -179,7 +179,7 @@ static bool load_linux(struct vm *vm, const void *img, size_t len)
 	size_t ilen = 0;
 	void *initrd = vm->cfg->initrd ? image_read(vm->cfg->initrd, &ilen) : NULL;
 	struct linux_args a = { vm->cfg->cmdline ? vm->cfg->cmdline : "",
-				initrd, ilen };
+				initrd, ilen, vm->ncpus };
 
 	if (linux_detect(img, len) == LINUX_NONE) {
 		free(initrd);

@@ -20,6 +20,7 @@ struct linux_args {
 	const char *cmdline; /* NUL-terminated, never NULL */
 	const void *initrd;  /* NULL: none */
 	size_t initrd_len;
+	unsigned ncpus;      /* the MADT's local APICs */
 };
 
 /* What the image is, by content: a bzImage ("HdrS"), an x86-64 ELF with a

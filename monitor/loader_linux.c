@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "linux.h"
 
 /* Guest-physical layout below 1 MiB (the page tables are loader.h's). */
@@ -52,6 +53,7 @@
 #define HDR_PREF_ADDRESS 0x258
 #define HDR_INIT_SIZE 0x260
 #define HDR_END 0x268
+#define BP_ACPI_RSDP_ADDR 0x070 /* protocol 2.14; older kernels scan */
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE 0x0c4
 #define BP_E820_ENTRIES 0x1e8
@@ -97,6 +99,7 @@ struct lx {
 	char *err;
 	size_t errlen;
 	uint64_t kernel_end; /* the initrd goes above this */
+	uint64_t rsdp;       /* the ACPI tables' root */
 };
 
 static int fail(const struct lx *l, const char *fmt, ...)
@@ -329,6 +332,7 @@ static int bz_zero_page(struct lx *l, uint64_t initrd)
 	put(bp, BP_EXT_RAMDISK_IMAGE, initrd >> 32, 4);
 	put(bp, BP_EXT_RAMDISK_SIZE, (uint64_t)l->a->initrd_len >> 32, 4);
 	put(bp, BP_E820_ENTRIES, n, 1);
+	put(bp, BP_ACPI_RSDP_ADDR, l->rsdp, 8);
 	memcpy(bp + BP_E820_TABLE, e, n * sizeof(e[0]));
 	return 0;
 }
@@ -402,6 +406,7 @@ static int pvh_start_info(struct lx *l, uint64_t initrd)
 		.magic = HVM_START_MAGIC, .version = 1, .nr_modules = initrd ? 1 : 0,
 		.modlist_paddr = initrd ? LX_MODLIST : 0, .cmdline_paddr = LX_CMDLINE,
 		.memmap_paddr = LX_MEMMAP, .memmap_entries = n,
+		.rsdp_paddr = l->rsdp,
 	};
 	return 0;
 }
@@ -426,10 +431,13 @@ int loader_linux_load(const struct mem *m, const void *img, size_t len,
 		      const struct linux_args *a, struct boot_info *bi,
 		      char *err, size_t errlen)
 {
-	struct lx l = { m, img, len, a, err, errlen, 0 };
+	struct lx l = { m, img, len, a, err, errlen, 0, 0 };
 
 	if (mem_low_top(m) <= LX_CMDLINE + LX_CMDLINE_MAX || !ram(&l, 0, LX_HIGH))
 		return fail(&l, "guest memory is too small for Linux");
+	if (acpi_build(m, a->ncpus, &l.rsdp) < 0)
+		return fail(&l, "cannot build the ACPI tables for %u vCPUs",
+			    a->ncpus);
 	if (boot_long_mode_tables(m) < 0)
 		return fail(&l, "guest memory is too small for the boot tables");
 	switch (linux_detect(img, len)) {

@@ -1,0 +1,110 @@
+/*
+ * devices/pm.c - hardware-reduced ACPI power management: the sleep control
+ * and status registers and the reset register the FADT names (byte-wide
+ * ports 0x3c0, 0x3c1, 0x3c2; monitor/acpi.h), as Cloud Hypervisor and
+ * Firecracker give their guests instead of PM1 blocks.
+ *
+ * Sleep control (ACPI 6, 4.8.3.7): bits 2-4 SLP_TYP, bit 5 SLP_EN. S5 (the
+ * DSDT's \_S5 value, 5) with SLP_EN powers the VM off, status 0; other
+ * sleep states are not offered (logged, ignored: the guest stays awake).
+ * Sleep status: WAK_STS (bit 7) never set, nothing ever sleeps. Reset: the
+ * FADT's RESET_VALUE ends the VM as a reboot (the helper table's vm_reset);
+ * other values are ignored, as the register's owner may.
+ */
+#include <errno.h>
+#include <stdint.h>
+
+#include "dev.h"
+
+#define PM_BASE 0x3c0
+#define PM_LEN 3
+#define PM_SLEEP_CONTROL 0
+#define PM_SLEEP_STATUS 1
+#define PM_RESET 2
+#define SLP_EN (1u << 5)
+#define SLP_TYP(v) (((v) >> 2) & 7u)
+#define S5 5u
+#define RESET_VALUE 0x01
+
+struct pm {
+	uint8_t sleep_status; /* guest-written bits, WAK_STS never set */
+};
+
+static uint64_t pm_read(struct dev_ins *ins, void *opaque, uint64_t off,
+			unsigned size)
+{
+	struct pm *p = ins->priv;
+
+	return off == PM_SLEEP_STATUS ? p->sleep_status & 0x7f : 0;
+}
+
+static void pm_sleep(struct dev_ins *ins, uint8_t v)
+{
+	const struct dev_hlp_trusted *t = ins->hlp->trusted;
+
+	if (!(v & SLP_EN))
+		return;
+	if (SLP_TYP(v) != S5) {
+		ins->hlp->log(ins, DEV_LOG_WARN, "guest asked for sleep state "
+			      "type %u; only S5 (power off) is offered",
+			      SLP_TYP(v));
+		return;
+	}
+	ins->hlp->log(ins, DEV_LOG_INFO, "guest powered off (ACPI S5)");
+	t->vm_poweroff(ins, 0);
+}
+
+/* Byte registers: a wider access writes its low byte to the first. */
+static void pm_write(struct dev_ins *ins, void *opaque, uint64_t off,
+		     unsigned size, uint64_t val)
+{
+	struct pm *p = ins->priv;
+	uint8_t v = (uint8_t)val;
+
+	if (off == PM_SLEEP_CONTROL)
+		pm_sleep(ins, v);
+	else if (off == PM_SLEEP_STATUS)
+		p->sleep_status &= (uint8_t)~v; /* write 1 to clear */
+	else if (off == PM_RESET && v == RESET_VALUE)
+		ins->hlp->trusted->vm_reset(ins);
+}
+
+static const struct dev_io_ops pm_io = {
+	.read = pm_read,
+	.write = pm_write,
+};
+
+static void pm_reset(struct dev_ins *ins)
+{
+	struct pm *p = ins->priv;
+
+	p->sleep_status = 0;
+}
+
+static int pm_construct(struct dev_ins *ins)
+{
+	if (!ins->hlp->trusted) {
+		ins->hlp->log(ins, DEV_LOG_ERR, "needs the trusted helper table "
+			      "to power the VM off; the profile does not trust it");
+		return -EPERM;
+	}
+	pm_reset(ins);
+	return ins->hlp->io_register(ins, DEV_SPACE_PIO, PM_BASE, PM_LEN, &pm_io,
+				     NULL);
+}
+
+static const struct dev_ops pm_ops = {
+	.construct = pm_construct,
+	.reset = pm_reset,
+};
+
+const struct dev_reg dev_reg_pm = {
+	.name = "pm",
+	.desc = "ACPI power management: sleep control/status (S5 power-off) "
+		"and reset registers at ports 0x3c0-0x3c2",
+	.cls = DEV_CLASS_PLATFORM,
+	.flags = DEV_F_TRUSTABLE | DEV_F_NEEDS_TRUST,
+	.max_instances = 1,
+	.instance_size = sizeof(struct pm),
+	.ops = &pm_ops,
+};
