@@ -114,14 +114,18 @@ void mem_destroy(struct mem *m);
 
 /*
  * The one translation helper: host pointer for guest [gpa, gpa+len) when the
- * whole span lies in one RAM, ROM or MMIO2 range, else NULL (overflow, MMIO,
- * hole, past end; len == 0 checks gpa only). Writes through the pointer are
- * not marked dirty: use mem_write for that.
+ * whole span lies in one RAM range, else NULL (overflow, ROM, MMIO, MMIO2,
+ * hole, past end; len == 0 checks gpa only). Access by guest-physical
+ * address reaches RAM only: ROM is the guest's to read, and an MMIO2 region
+ * is its owner's, reached through its handle (mem_mmio2_read/write), so no
+ * caller reaches another device's memory by naming its address. RAM never
+ * moves, so this reads no map (safe on a device process's fork-time copy).
+ * Writes through the pointer are not marked dirty: use mem_write for that.
  */
 void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
 
-/* Copy to/from guest memory: RAM, ROM (read only) and MMIO2. Writes are
- * marked dirty. 0, or -EFAULT (unmapped, MMIO, ROM write, overflow). */
+/* Copy to/from guest RAM, checked as mem_gpa_ptr. Writes are marked dirty
+ * while RAM is tracked. 0, or -EFAULT (not wholly in RAM, overflow). */
 int mem_read(const struct mem *m, uint64_t gpa, void *buf, size_t len);
 int mem_write(struct mem *m, uint64_t gpa, const void *buf, size_t len);
 
@@ -179,6 +183,10 @@ int mem_mmio2_write(struct mem *m, const void *owner, int h, uint64_t off,
 int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 		   uint64_t len);
 
+/* In a forked device process: forget every MMIO2 mapping (wisp's, and
+ * stale from the fork on) and unmap every region owner does not own. */
+void mem_mmio2_fork_child(struct mem *m, const void *owner);
+
 /* --- RAM tracking (dirty.c) --- */
 
 /* Dirty logging on every RAM range, on or off. */
@@ -206,7 +214,8 @@ int dirty_collect(struct mem *m, struct mem_dirty *d, bool mapped,
 		  uint64_t *out);
 /* Move what KVM logged for d's slot into d->acc. */
 int dirty_harvest(struct mem *m, struct mem_dirty *d);
-/* Checked copy into RAM or MMIO2 (no marking); *r gets the range. */
+/* A guest's write (no KVM): checked copy into RAM or MMIO2 by the map,
+ * no marking; *r gets the range. Only mem_sim_guest_write uses it. */
 int mem_copy_in(struct mem *m, uint64_t gpa, const void *buf, size_t len,
 		struct gmap_range *r);
 /* The tracker behind a map range (NULL: none). */

@@ -248,3 +248,27 @@ int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 		dirty_mark(&r->d, off, len);
 	return rc;
 }
+
+/* In a forked device process: the map and the regions' mapped state are
+ * wisp's as of the fork and go stale as wisp maps, moves and unmaps, so
+ * every MMIO2 mapping leaves this copy of the map (nothing here reaches a
+ * region by guest address), and other owners' memory is unmapped. The
+ * owner's own regions stay, reached by handle: their host memory never
+ * moves. Runs single-threaded, before the sandbox. */
+void mem_mmio2_fork_child(struct mem *m, const void *owner)
+{
+	for (size_t i = m->map.n; i-- > 0;) {
+		const struct gmap_range *g = &m->map.r[i];
+		if (g->kind == GMAP_MMIO2)
+			gmap_remove(&m->map, g->gpa, g->owner, NULL);
+	}
+	for (unsigned i = 0; i < MEM_MAX_MMIO2; i++) {
+		struct mem_mmio2 *r = &m->mmio2[i];
+		r->mapped = false;
+		r->d.slot = -1;
+		if (r->used && r->owner != owner) {
+			munmap(r->host, r->size);
+			r->used = false;
+		}
+	}
+}
