@@ -311,3 +311,22 @@ int mem_reserve(struct mem *m, uint64_t gpa, uint64_t size, const char *name,
 	snprintf(g.name, sizeof(g.name), "%s", name);
 	return gmap_insert(&m->map, &g, err, errlen);
 }
+
+int mem_reserve_kvm(struct mem *m, char *err, size_t errlen)
+{
+	static const struct {
+		uint64_t gpa, size;
+		const char *name;
+	} kvm[] = {
+		{ MEM_IOAPIC, MEM_PAGE, "KVM IOAPIC" },
+		{ MEM_LAPIC, MEM_PAGE, "KVM local APIC" },
+		{ MEM_KVM_IDMAP, MEM_PAGE, "KVM identity map" },
+		{ MEM_KVM_TSS, MEM_KVM_TSS_SIZE, "KVM TSS" },
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(kvm) / sizeof(kvm[0]) && rc == 0; i++)
+		rc = mem_reserve(m, kvm[i].gpa, kvm[i].size, kvm[i].name, err,
+				 errlen);
+	return rc;
+}

@@ -34,6 +34,17 @@
 #define MEM_MAX_SLOTS 512 /* wisp's own cap; KVM's may be lower */
 #define MEM_PAGE 4096ull
 
+/* Guest-physical pages KVM itself uses, reserved in the map so no RAM,
+ * ROM or device range lands on them (mem_reserve_kvm). The TSS (3 pages)
+ * and identity-map page Intel VMX needs for real mode sit just below the
+ * 16 MiB under 4 GiB that firmware (--rom's default slot) may fill, where
+ * QEMU puts them; the in-kernel IOAPIC and local APIC decode their pages. */
+#define MEM_KVM_IDMAP 0xfeffc000ull
+#define MEM_KVM_TSS 0xfeffd000ull
+#define MEM_KVM_TSS_SIZE (3 * MEM_PAGE)
+#define MEM_IOAPIC 0xfec00000ull
+#define MEM_LAPIC 0xfee00000ull
+
 /* mem_mmio2_create flags */
 #define MEM_MMIO2_F_TRACK (1u << 0) /* dirty tracking, on from creation */
 
@@ -148,6 +159,11 @@ int mem_mmio_del(struct mem *m, uint64_t gpa, const void *owner);
 /* Reserve a hole nothing else may claim. */
 int mem_reserve(struct mem *m, uint64_t gpa, uint64_t size, const char *name,
 		char *err, size_t errlen);
+
+/* Reserve MEM_KVM_IDMAP, MEM_KVM_TSS, MEM_IOAPIC and MEM_LAPIC; before
+ * devices and ROMs claim theirs. -EEXIST when something already holds one
+ * (err names both ranges). */
+int mem_reserve_kvm(struct mem *m, char *err, size_t errlen);
 
 /* --- memslots (slot.c) --- */
 int mem_slot_alloc(struct mem *m);

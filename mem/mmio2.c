@@ -108,16 +108,18 @@ int mem_mmio2_map(struct mem *m, const void *owner, int h, uint64_t gpa,
 	return rc;
 }
 
+/* The slot's dirty log dies with it, so its last bits are harvested into
+ * the tracker right before the slot goes, after the map stopped naming the
+ * range: nothing of wisp's reaches the region by address from there on. */
 static int mmio2_unmap_locked(struct mem *m, struct mem_mmio2 *r)
 {
 	if (!r->mapped)
 		return -ENOENT;
-	/* What the guest wrote until now, or that it may have written. */
-	if (r->d.track)
-		dirty_harvest(m, &r->d);
-	else
-		dirty_mark_all(&r->d);
 	gmap_remove(&m->map, r->gpa, r->owner, NULL);
+	if (r->d.track)
+		dirty_harvest(m, &r->d); /* unreadable: every page */
+	else
+		dirty_mark_all(&r->d); /* the guest may have written unseen */
 	int rc = mem_slot_set(m, r->d.slot, r->gpa, 0, r->host, 0);
 	mem_slot_free(m, r->d.slot);
 	r->d.slot = -1;
@@ -267,8 +269,9 @@ void mem_mmio2_fork_child(struct mem *m, const void *owner)
 		r->mapped = false;
 		r->d.slot = -1;
 		if (r->used && r->owner != owner) {
+			dirty_free(&r->d);
 			munmap(r->host, r->size);
-			r->used = false;
+			memset(r, 0, sizeof(*r));
 		}
 	}
 }

@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "mem.h"
@@ -252,6 +254,29 @@ static void test_listener_sees_ram_only(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* The slot's last dirty bits are taken before it goes; when KVM's log
+ * cannot be read then, every page is reported, never none. */
+static void test_unmap_harvest(void **state)
+{
+	static const int r1[] = { 6, -1 };
+
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	guest_write(6, 0);
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), 0);
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	expect_pages(r1); /* harvested at the unmap, exact once remapped */
+	guest_write(6, 0);
+	/* A "VM" fd whose KVM_GET_DIRTY_LOG fails (ENOTTY). */
+	int fd = open("/dev/null", O_RDWR);
+	assert_true(fd >= 0);
+	m.vm_fd = fd;
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), -ENOTTY);
+	m.vm_fd = -1;
+	close(fd);
+	expect_pages(all);
+	expect_pages(none);
+}
+
 /* A device process's copy: no MMIO2 mapping left in its map, another
  * owner's region gone, its own still reached by handle. */
 static void test_fork_child_view(void **state)
@@ -277,7 +302,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_bitmap_size), T(test_owner), T(test_host_access_checked),
 		T(test_exact_rounds), T(test_host_writes_marked),
-		T(test_unmapped_rule), T(test_fork_child_view), T(test_disabled_rule),
+		T(test_unmapped_rule), T(test_fork_child_view),
+		T(test_unmap_harvest), T(test_disabled_rule),
 		T(test_reset_only), T(test_ram_tracking),
 		T(test_listener_sees_ram_only),
 	};
