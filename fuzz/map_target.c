@@ -161,7 +161,7 @@ static void op_mmio2(struct ctx *c, uint8_t kind)
 		fail("another owner was not refused");
 }
 
-/* mem_write into whatever holds gpa: MMIO2 writes go to the shadow. */
+/* mem_write/mem_read by guest address: RAM only, never a region or ROM. */
 static void op_access(struct ctx *c, bool write)
 {
 	uint64_t gpa = take_gpa(c), len = take(c, 1) + (take(c, 1) == 0xff
@@ -174,15 +174,10 @@ static void op_access(struct ctx *c, bool write)
 	bool found = gmap_lookup(&c->m.map, gpa, len, &r);
 	int rc = write ? mem_write(&c->m, gpa, buf, len)
 		       : mem_read(&c->m, gpa, buf, len);
-	bool ok = found && (r.kind == GMAP_RAM || r.kind == GMAP_MMIO2 ||
-			    (!write && r.kind == GMAP_ROM));
+	bool ok = found && r.kind == GMAP_RAM;
 	if ((rc == 0) != ok || (rc && rc != -EFAULT))
 		fail("access 0x%llx+%llu gave %d", (unsigned long long)gpa,
 			  (unsigned long long)len, rc);
-	if (rc == 0 && write && r.kind == GMAP_MMIO2)
-		for (int i = 0; i < NREG; i++)
-			if (c->s[i].h == r.id)
-				mark(&c->s[i], gpa - r.gpa, len);
 }
 
 static void op_range(struct ctx *c, uint8_t kind)

@@ -110,8 +110,14 @@ int dirty_harvest(struct mem *m, struct mem_dirty *d)
 	if (d->slot < 0 || !d->track)
 		return 0;
 	int rc = kvm_log_take(m, d, d->tmp);
-	if (rc < 0 || !bits_any(d->tmp, dirty_words(d)))
+	if (rc < 0) {
+		/* KVM's log is unreadable: what it held is unknown, and a
+		 * tracker never misses a page. */
+		dirty_mark_all(d);
 		return rc;
+	}
+	if (!bits_any(d->tmp, dirty_words(d)))
+		return 0;
 	for (size_t i = 0; i < dirty_words(d); i++)
 		if (d->tmp[i])
 			__atomic_fetch_or(&d->acc[i], d->tmp[i],

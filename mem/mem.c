@@ -164,30 +164,38 @@ void mem_destroy(struct mem *m)
 	m->vm_fd = -1;
 }
 
-static bool mem_kind_direct(enum gmap_kind k)
+/* The RAM range wholly holding [gpa, gpa+len), or NULL. RAM ranges are
+ * laid out once by mem_init and never move, so this reads no map and takes
+ * no lock: a device process's copy of them, taken at fork, stays exact,
+ * where its copy of the map (MMIO2 mappings move) would not. */
+static struct mem_range *mem_ram_span(const struct mem *m, uint64_t gpa,
+				      uint64_t len)
 {
-	return k == GMAP_RAM || k == GMAP_ROM || k == GMAP_MMIO2;
-}
-
-void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len)
-{
-	struct gmap_range r;
 	uint64_t end;
 
 	if (__builtin_add_overflow(gpa, len, &end))
 		return NULL;
-	/* The lock is the map's own; lookups do not change the map. */
-	if (!gmap_lookup((struct gmap *)&m->map, gpa, len, &r) ||
-	    !mem_kind_direct(r.kind))
-		return NULL;
-	return r.host + (gpa - r.gpa);
+	for (unsigned i = 0; i < m->n_ranges; i++) {
+		const struct mem_range *r = &m->ranges[i];
+		if (gpa >= r->gpa && end <= r->gpa + r->size &&
+		    (len || gpa < r->gpa + r->size))
+			return (struct mem_range *)r;
+	}
+	return NULL;
+}
+
+void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len)
+{
+	const struct mem_range *r = mem_ram_span(m, gpa, len);
+
+	return r ? r->host + (gpa - r->gpa) : NULL;
 }
 
 int mem_read(const struct mem *m, uint64_t gpa, void *buf, size_t len)
 {
 	const void *p = mem_gpa_ptr(m, gpa, len);
 
-	if (!p)
+	if (!p || (!buf && len))
 		return -EFAULT;
 	memcpy(buf, p, len);
 	return 0;
@@ -217,15 +225,15 @@ int mem_copy_in(struct mem *m, uint64_t gpa, const void *buf, size_t len,
 
 int mem_write(struct mem *m, uint64_t gpa, const void *buf, size_t len)
 {
-	struct gmap_range r;
+	struct mem_range *r = mem_ram_span(m, gpa, len);
 
-	if (mem_copy_in(m, gpa, buf, len, &r) < 0)
+	if (!r || (!buf && len))
 		return -EFAULT;
+	memcpy(r->host + (gpa - r->gpa), buf, len);
 	/* Marked after the copy: a query racing with us may report the page
 	 * once more, never miss it. */
-	struct mem_dirty *d = mem_dirty_of(m, &r);
-	if (d)
-		dirty_mark(d, gpa - r.gpa, len);
+	if (__atomic_load_n(&m->ram_track, __ATOMIC_ACQUIRE))
+		dirty_mark(&r->d, gpa - r->gpa, len);
 	return 0;
 }
 
@@ -302,4 +310,23 @@ int mem_reserve(struct mem *m, uint64_t gpa, uint64_t size, const char *name,
 
 	snprintf(g.name, sizeof(g.name), "%s", name);
 	return gmap_insert(&m->map, &g, err, errlen);
+}
+
+int mem_reserve_kvm(struct mem *m, char *err, size_t errlen)
+{
+	static const struct {
+		uint64_t gpa, size;
+		const char *name;
+	} kvm[] = {
+		{ MEM_IOAPIC, MEM_PAGE, "KVM IOAPIC" },
+		{ MEM_LAPIC, MEM_PAGE, "KVM local APIC" },
+		{ MEM_KVM_IDMAP, MEM_PAGE, "KVM identity map" },
+		{ MEM_KVM_TSS, MEM_KVM_TSS_SIZE, "KVM TSS" },
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(kvm) / sizeof(kvm[0]) && rc == 0; i++)
+		rc = mem_reserve(m, kvm[i].gpa, kvm[i].size, kvm[i].name, err,
+				 errlen);
+	return rc;
 }

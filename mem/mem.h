@@ -34,6 +34,17 @@
 #define MEM_MAX_SLOTS 512 /* wisp's own cap; KVM's may be lower */
 #define MEM_PAGE 4096ull
 
+/* Guest-physical pages KVM itself uses, reserved in the map so no RAM,
+ * ROM or device range lands on them (mem_reserve_kvm). The TSS (3 pages)
+ * and identity-map page Intel VMX needs for real mode sit just below the
+ * 16 MiB under 4 GiB that firmware (--rom's default slot) may fill, where
+ * QEMU puts them; the in-kernel IOAPIC and local APIC decode their pages. */
+#define MEM_KVM_IDMAP 0xfeffc000ull
+#define MEM_KVM_TSS 0xfeffd000ull
+#define MEM_KVM_TSS_SIZE (3 * MEM_PAGE)
+#define MEM_IOAPIC 0xfec00000ull
+#define MEM_LAPIC 0xfee00000ull
+
 /* mem_mmio2_create flags */
 #define MEM_MMIO2_F_TRACK (1u << 0) /* dirty tracking, on from creation */
 
@@ -114,14 +125,18 @@ void mem_destroy(struct mem *m);
 
 /*
  * The one translation helper: host pointer for guest [gpa, gpa+len) when the
- * whole span lies in one RAM, ROM or MMIO2 range, else NULL (overflow, MMIO,
- * hole, past end; len == 0 checks gpa only). Writes through the pointer are
- * not marked dirty: use mem_write for that.
+ * whole span lies in one RAM range, else NULL (overflow, ROM, MMIO, MMIO2,
+ * hole, past end; len == 0 checks gpa only). Access by guest-physical
+ * address reaches RAM only: ROM is the guest's to read, and an MMIO2 region
+ * is its owner's, reached through its handle (mem_mmio2_read/write), so no
+ * caller reaches another device's memory by naming its address. RAM never
+ * moves, so this reads no map (safe on a device process's fork-time copy).
+ * Writes through the pointer are not marked dirty: use mem_write for that.
  */
 void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
 
-/* Copy to/from guest memory: RAM, ROM (read only) and MMIO2. Writes are
- * marked dirty. 0, or -EFAULT (unmapped, MMIO, ROM write, overflow). */
+/* Copy to/from guest RAM, checked as mem_gpa_ptr. Writes are marked dirty
+ * while RAM is tracked. 0, or -EFAULT (not wholly in RAM, overflow). */
 int mem_read(const struct mem *m, uint64_t gpa, void *buf, size_t len);
 int mem_write(struct mem *m, uint64_t gpa, const void *buf, size_t len);
 
@@ -144,6 +159,11 @@ int mem_mmio_del(struct mem *m, uint64_t gpa, const void *owner);
 /* Reserve a hole nothing else may claim. */
 int mem_reserve(struct mem *m, uint64_t gpa, uint64_t size, const char *name,
 		char *err, size_t errlen);
+
+/* Reserve MEM_KVM_IDMAP, MEM_KVM_TSS, MEM_IOAPIC and MEM_LAPIC; before
+ * devices and ROMs claim theirs. -EEXIST when something already holds one
+ * (err names both ranges). */
+int mem_reserve_kvm(struct mem *m, char *err, size_t errlen);
 
 /* --- memslots (slot.c) --- */
 int mem_slot_alloc(struct mem *m);
@@ -179,6 +199,10 @@ int mem_mmio2_write(struct mem *m, const void *owner, int h, uint64_t off,
 int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 		   uint64_t len);
 
+/* In a forked device process: forget every MMIO2 mapping (wisp's, and
+ * stale from the fork on) and unmap every region owner does not own. */
+void mem_mmio2_fork_child(struct mem *m, const void *owner);
+
 /* --- RAM tracking (dirty.c) --- */
 
 /* Dirty logging on every RAM range, on or off. */
@@ -206,7 +230,8 @@ int dirty_collect(struct mem *m, struct mem_dirty *d, bool mapped,
 		  uint64_t *out);
 /* Move what KVM logged for d's slot into d->acc. */
 int dirty_harvest(struct mem *m, struct mem_dirty *d);
-/* Checked copy into RAM or MMIO2 (no marking); *r gets the range. */
+/* A guest's write (no KVM): checked copy into RAM or MMIO2 by the map,
+ * no marking; *r gets the range. Only mem_sim_guest_write uses it. */
 int mem_copy_in(struct mem *m, uint64_t gpa, const void *buf, size_t len,
 		struct gmap_range *r);
 /* The tracker behind a map range (NULL: none). */

@@ -108,16 +108,18 @@ int mem_mmio2_map(struct mem *m, const void *owner, int h, uint64_t gpa,
 	return rc;
 }
 
+/* The slot's dirty log dies with it, so its last bits are harvested into
+ * the tracker right before the slot goes, after the map stopped naming the
+ * range: nothing of wisp's reaches the region by address from there on. */
 static int mmio2_unmap_locked(struct mem *m, struct mem_mmio2 *r)
 {
 	if (!r->mapped)
 		return -ENOENT;
-	/* What the guest wrote until now, or that it may have written. */
-	if (r->d.track)
-		dirty_harvest(m, &r->d);
-	else
-		dirty_mark_all(&r->d);
 	gmap_remove(&m->map, r->gpa, r->owner, NULL);
+	if (r->d.track)
+		dirty_harvest(m, &r->d); /* unreadable: every page */
+	else
+		dirty_mark_all(&r->d); /* the guest may have written unseen */
 	int rc = mem_slot_set(m, r->d.slot, r->gpa, 0, r->host, 0);
 	mem_slot_free(m, r->d.slot);
 	r->d.slot = -1;
@@ -247,4 +249,29 @@ int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 	if (rc == 0)
 		dirty_mark(&r->d, off, len);
 	return rc;
+}
+
+/* In a forked device process: the map and the regions' mapped state are
+ * wisp's as of the fork and go stale as wisp maps, moves and unmaps, so
+ * every MMIO2 mapping leaves this copy of the map (nothing here reaches a
+ * region by guest address), and other owners' memory is unmapped. The
+ * owner's own regions stay, reached by handle: their host memory never
+ * moves. Runs single-threaded, before the sandbox. */
+void mem_mmio2_fork_child(struct mem *m, const void *owner)
+{
+	for (size_t i = m->map.n; i-- > 0;) {
+		const struct gmap_range *g = &m->map.r[i];
+		if (g->kind == GMAP_MMIO2)
+			gmap_remove(&m->map, g->gpa, g->owner, NULL);
+	}
+	for (unsigned i = 0; i < MEM_MAX_MMIO2; i++) {
+		struct mem_mmio2 *r = &m->mmio2[i];
+		r->mapped = false;
+		r->d.slot = -1;
+		if (r->used && r->owner != owner) {
+			dirty_free(&r->d);
+			munmap(r->host, r->size);
+			memset(r, 0, sizeof(*r));
+		}
+	}
 }

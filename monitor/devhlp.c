@@ -456,6 +456,7 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.dev_find = devproc_child_dev_find,
 	.ram_track = devproc_child_ram_track,
 	.ram_query = devproc_child_ram_query,
+	.vm_fault = devproc_child_vm_fault,
 };
 #define HLP_SANDBOXED                                                          \
 	HLP_LOCAL, .irq_set = devproc_child_irq_set,                           \
@@ -465,7 +466,15 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.mmio2_track = devproc_child_mmio2_track,                              \
 	.mmio2_query = devproc_child_mmio2_query,                              \
 	.mmio2_read = devproc_child_mmio2_read,                                \
-	.mmio2_write = devproc_child_mmio2_write
+	.mmio2_write = devproc_child_mmio2_write,                              \
+	.file_pread = devproc_child_file_pread,                                \
+	.file_pwrite = devproc_child_file_pwrite,                              \
+	.file_read = devproc_child_file_read,                                  \
+	.file_write = devproc_child_file_write,                                \
+	.file_poll = devproc_child_file_poll,                                  \
+	.doorbell_create = devproc_child_doorbell_create,                      \
+	.doorbell_wait = devproc_child_doorbell_wait,                          \
+	.worker_start = devproc_child_worker_start
 static const struct dev_hlp hlp_sandboxed = { HLP_SANDBOXED, .trusted = NULL };
 static const struct dev_hlp hlp_sandboxed_trusted = {
 	HLP_SANDBOXED, .trusted = &hlp_sandboxed_powers,

@@ -158,6 +158,21 @@ int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
 int devproc_child_ram_track(struct dev_ins *ins, bool on);
 int devproc_child_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 			    uint64_t *bitmap, size_t bytes);
+void devproc_child_vm_fault(struct dev_ins *ins, const char *why);
+long devproc_child_file_pread(struct dev_ins *ins, unsigned key, void *buf,
+			      size_t len, uint64_t off);
+long devproc_child_file_pwrite(struct dev_ins *ins, unsigned key,
+			       const void *buf, size_t len, uint64_t off);
+long devproc_child_file_read(struct dev_ins *ins, unsigned key, void *buf,
+			     size_t len);
+long devproc_child_file_write(struct dev_ins *ins, unsigned key,
+			      const void *buf, size_t len);
+int devproc_child_file_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+int devproc_child_doorbell_create(struct dev_ins *ins, enum dev_space space,
+				  uint64_t addr, unsigned len);
+int devproc_child_doorbell_wait(struct dev_ins *ins, int bell);
+int devproc_child_worker_start(struct dev_ins *ins, dev_worker_fn fn,
+			       void *opaque);
 /* Cross-process futex on a word of the request page. */
 void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
 void dp_futex_wake(_Atomic uint32_t *w);

@@ -160,13 +160,15 @@ int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
 				    len);
 }
 
-/* RAM tracking is for trusted devices in wisp: refused, with a line. */
+/* What only wisp has (RAM tracking, ending the VM for the guest's fault,
+ * host files, doorbells, workers: DEV_F_NO_SANDBOX devices use them) is
+ * refused here with a rate-limited line, never a NULL call. */
 static int dpc_refuse(struct dev_ins *ins, const char *what)
 {
 	wlog_guest(&((struct dev_host *)ins->host)->rl, ins->name, LOG_WARN,
 		   "%s: %s is not available in a device process", ins->name,
 		   what);
-	return -EOPNOTSUPP;
+	return -EPERM;
 }
 
 int devproc_child_ram_track(struct dev_ins *ins, bool on)
@@ -178,6 +180,59 @@ int devproc_child_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 			    uint64_t *bitmap, size_t bytes)
 {
 	return dpc_refuse(ins, "ram_query");
+}
+
+void devproc_child_vm_fault(struct dev_ins *ins, const char *why)
+{
+	dpc_refuse(ins, "vm_fault");
+}
+
+long devproc_child_file_pread(struct dev_ins *ins, unsigned key, void *buf,
+			      size_t len, uint64_t off)
+{
+	return dpc_refuse(ins, "file_pread");
+}
+
+long devproc_child_file_pwrite(struct dev_ins *ins, unsigned key,
+			       const void *buf, size_t len, uint64_t off)
+{
+	return dpc_refuse(ins, "file_pwrite");
+}
+
+long devproc_child_file_read(struct dev_ins *ins, unsigned key, void *buf,
+			     size_t len)
+{
+	return dpc_refuse(ins, "file_read");
+}
+
+long devproc_child_file_write(struct dev_ins *ins, unsigned key,
+			      const void *buf, size_t len)
+{
+	return dpc_refuse(ins, "file_write");
+}
+
+int devproc_child_file_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
+{
+	return dpc_refuse(ins, "file_poll");
+}
+
+int devproc_child_doorbell_create(struct dev_ins *ins, enum dev_space space,
+				  uint64_t addr, unsigned len)
+{
+	return dpc_refuse(ins, "doorbell_create");
+}
+
+/* -ECANCELED as when the VM stops: a wait loop ends, never spins. */
+int devproc_child_doorbell_wait(struct dev_ins *ins, int bell)
+{
+	dpc_refuse(ins, "doorbell_wait");
+	return -ECANCELED;
+}
+
+int devproc_child_worker_start(struct dev_ins *ins, dev_worker_fn fn,
+			       void *opaque)
+{
+	return dpc_refuse(ins, "worker_start");
 }
 
 /* ---- serving requests --------------------------------------------------- */
@@ -335,17 +390,12 @@ static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 
 /* Writable shared memory of wisp's other than guest RAM and its own MMIO2
  * regions: the other devices' request pages and MMIO2 regions, and the
- * vCPUs' kvm_run pages. */
+ * vCPUs' kvm_run pages. The fork-time copy of the map loses its MMIO2
+ * mappings: they move in wisp, and guest-address access reaches RAM only. */
 static void dpc_unmap(struct vm *vm, const struct devproc *mine,
 		      const struct dev_ins *ins)
 {
-	for (unsigned i = 0; i < MEM_MAX_MMIO2; i++) {
-		struct mem_mmio2 *r = &vm->mem.mmio2[i];
-		if (r->used && r->owner != ins) {
-			munmap(r->host, r->size);
-			r->used = false;
-		}
-	}
+	mem_mmio2_fork_child(&vm->mem, ins);
 	for (unsigned i = 0; i < vm->n_devs; i++) {
 		struct devproc *p = vm->hosts[i].proc;
 		if (p && p != mine)

@@ -72,11 +72,14 @@ int kvm_open_vm(struct vm *vm)
 	int rc = mem_register_kvm(&vm->mem, vm->vm_fd);
 	if (rc < 0)
 		die(WISP_EXIT_KVM, "registering guest memory: %s", strerror(-rc));
-	/* Intel VMX needs a TSS and identity-map page for real mode; they sit
-	 * at the top of the 32-bit hole where no device or RAM lives. */
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul) < 0)
+	/* KVM's own pages go in the map first: a device or ROM placed on
+	 * them later is refused, naming both ranges. */
+	char err[200];
+	if (mem_reserve_kvm(&vm->mem, err, sizeof(err)) < 0)
+		die(WISP_EXIT_USAGE, "guest memory: %s", err);
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)MEM_KVM_TSS) < 0)
 		die(WISP_EXIT_KVM, "KVM_SET_TSS_ADDR: %s", strerror(errno));
-	uint64_t idmap = 0xfffbc000ull;
+	uint64_t idmap = MEM_KVM_IDMAP;
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0 &&
 	    errno != EINVAL)
 		die(WISP_EXIT_KVM, "KVM_SET_IDENTITY_MAP_ADDR: %s",

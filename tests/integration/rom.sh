@@ -34,6 +34,15 @@ run_wisp 20 "$WISP_TEST" --rom "$ROM,addr=0xd0000000" --kernel "$GUESTS/mark.elf
 expect "a ROM over a device's MMIO is bad input" 64
 stderr_matches "the device range is named" "testdev"
 
+run_wisp 20 "$WISP_TEST" --rom "$ROM,addr=0xfee00000" --kernel "$GUESTS/mark.elf"
+expect "a ROM over the local APIC KVM decodes is bad input" 64
+stderr_matches "the ROM and KVM's range are named" \
+	"rom0 \\[0xfee00000, 0xfee03000\\) overlaps reserved KVM local APIC"
+
+run_wisp 20 "$WISP_TEST" --rom "$ROM,addr=0xfeffb000" --kernel "$GUESTS/mark.elf"
+expect "a ROM over KVM's identity-map and TSS pages is bad input" 64
+stderr_matches "KVM's page is named" "KVM identity map"
+
 run_wisp 20 "$WISP_TEST" --rom "$ROM,addr=0xe0000800" --kernel "$GUESTS/mark.elf"
 expect "an unaligned ROM address is bad input" 64
 

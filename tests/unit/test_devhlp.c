@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "exitcode.h"
+#include "hlp_complete.h"
 #include "vm.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
@@ -66,6 +68,37 @@ static void test_tables(void **state)
 {
 	assert_null(devhlp_table(false, false)->trusted);
 	assert_non_null(devhlp_table(true, false)->trusted);
+}
+
+/* Every member of every table is set: wisp's two, the device process's
+ * two (calls it cannot serve refuse, they are never NULL). */
+static void test_tables_complete(void **state)
+{
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(hlp_table_first_null(devhlp_table(i & 1, i & 2)),
+				 -1);
+}
+
+/* In a device process wisp's files, doorbells, workers, RAM tracking and
+ * vm_fault are refused with an error, not called through NULL. */
+static void test_sandboxed_refusals(void **state)
+{
+	struct dev_ins *b = &vm.devs[1];
+	const struct dev_hlp *t = devhlp_table(true, true);
+	uint64_t ready = 0;
+	char buf[4];
+
+	assert_int_equal(t->file_pread(b, 1, buf, 4, 0), -EPERM);
+	assert_int_equal(t->file_pwrite(b, 1, buf, 4, 0), -EPERM);
+	assert_int_equal(t->file_read(b, 1, buf, 4), -EPERM);
+	assert_int_equal(t->file_write(b, 1, buf, 4), -EPERM);
+	assert_int_equal(t->file_poll(b, 1000, &ready), -EPERM);
+	assert_int_equal(t->doorbell_create(b, DEV_SPACE_PIO, 0x10, 1), -EPERM);
+	assert_int_equal(t->doorbell_wait(b, 0), -ECANCELED);
+	assert_int_equal(t->worker_start(b, NULL, NULL), -EPERM);
+	assert_int_equal(t->trusted->ram_track(b, true), -EPERM);
+	t->trusted->vm_fault(b, "test");
+	assert_int_equal(stop_code, -1); /* refused, not acted on */
 }
 
 static void test_ranges_owned(void **state)
@@ -162,6 +195,36 @@ static void test_mem_checked(void **state)
 	assert_int_equal(a->hlp->mem_read(a, (2 << 20) - 4, out, 8), -EFAULT);
 	assert_int_equal(a->hlp->mem_write(a, ~0ull - 3, buf, 8), -EFAULT);
 	assert_int_equal(a->hlp->mem_read(a, MEM_HOLE_START, out, 1), -EFAULT);
+}
+
+/* By guest address a device reaches RAM only, in wisp and in a device
+ * process: another device's MMIO2 and a ROM are refused both ways; its
+ * own MMIO2 it reaches by handle. */
+static void test_mem_ram_only(void **state)
+{
+	static const uint8_t rom[8] = { 0x5a };
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	uint8_t v = 0x33, out = 0;
+
+	int hb = b->hlp->mmio2_create(b, 4096, 0);
+	assert_true(hb >= 0);
+	assert_int_equal(b->hlp->mmio2_map(b, hb, 0xd0000000), 0);
+	assert_int_equal(mem_rom_add(&vm.mem, 0xe0000000, rom, sizeof(rom),
+				     "rom", NULL, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		const struct dev_hlp *t = devhlp_table(false, i);
+		assert_int_equal(t->mem_write(a, 0x2000, &v, 1), 0);
+		assert_int_equal(t->mem_read(a, 0x2000, &out, 1), 0);
+		assert_int_equal(out, 0x33);
+		assert_int_equal(t->mem_write(a, 0xd0000000, &v, 1), -EFAULT);
+		assert_int_equal(t->mem_read(a, 0xd0000000, &out, 1), -EFAULT);
+		assert_int_equal(t->mem_write(a, 0xe0000000, &v, 1), -EFAULT);
+		assert_int_equal(t->mem_read(a, 0xe0000000, &out, 1), -EFAULT);
+		assert_int_equal(t->mmio2_read(a, hb, 0, &out, 1), -EPERM);
+	}
+	assert_int_equal(b->hlp->mmio2_write(b, hb, 0, &v, 1), 0);
+	assert_int_equal(b->hlp->mmio2_read(b, hb, 0, &out, 1), 0);
+	assert_int_equal(out, 0x33);
 }
 
 static void test_timers_owned(void **state)
@@ -386,6 +449,49 @@ static void test_map_errors_limited(void **state)
 	assert_true(captured(flood_map, &supp) <= 10);
 }
 
+/* The child's bits: 1 a stale guest address reached, 2 the new one
+ * reached, 4 its own region by handle shows wisp's later write. */
+static int child_view(struct dev_ins *a, int go)
+{
+	const struct dev_hlp *t = devhlp_table(false, true);
+	uint8_t out = 0;
+	char c;
+	int bits = 0;
+
+	if (read(go, &c, 1) != 1)
+		return 64;
+	bits |= t->mem_read(a, 0xd0000000, &out, 1) == 0 ? 1 : 0;
+	bits |= t->mem_read(a, 0xd0100000, &out, 1) == 0 ? 2 : 0;
+	bits |= t->mmio2_read(a, mine, 0, &out, 1) == 0 && out == 0x42 ? 4 : 0;
+	return bits;
+}
+
+/* A device process's copy of wisp's state is taken at fork; wisp then
+ * moves the device's region. The child reaches guest memory by address
+ * (RAM only) and its own region by handle, never through a stale map. */
+static void test_child_after_move(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	uint8_t v = 0x42;
+	int pfd[2], st;
+
+	assert_int_equal(up(DP_UP_MMIO2_MAP, mine, 0xd0000000, 0), 0);
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(child_view(a, pfd[0]));
+	assert_int_equal(up(DP_UP_MMIO2_UNMAP, mine, 0, 0), 0);
+	assert_int_equal(up(DP_UP_MMIO2_MAP, mine, 0xd0100000, 0), 0);
+	assert_int_equal(mem_mmio2_write(&vm.mem, a, mine, 0, &v, 1), 0);
+	assert_int_equal(write(pfd[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	close(pfd[0]);
+	close(pfd[1]);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 4);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TP(f) cmocka_unit_test_setup_teardown(f, setup_proc, teardown)
 
@@ -400,7 +506,9 @@ int main(void)
 		TP(test_up_mmio2_own), TP(test_up_mmio2_foreign_map),
 		TP(test_up_mmio2_foreign_query), TP(test_up_mmio2_no_handle),
 		TP(test_up_mmio2_foreign_mark), TP(test_up_mmio2_big_bitmap),
-		TP(test_child_mmio2),
+		TP(test_child_mmio2), TP(test_child_after_move),
+		T(test_tables_complete), T(test_sandboxed_refusals),
+		T(test_mem_ram_only),
 	};
 	return cmocka_run_group_tests_name("devhlp", tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 
 #include "dev.h"
 #include "fuzz_hlp.h"
+#include "hlp_complete.h"
 
 extern const struct dev_reg dev_reg_uart, dev_reg_testdev;
 
@@ -428,6 +429,21 @@ static void test_hlp_instances(void **state)
 	assert_ptr_equal(ins[1]->hlp->trusted, NULL);
 }
 
+/* Both fuzz tables, and the trusted powers, have every member set. */
+static void test_hlp_tables_complete(void **state)
+{
+	struct fuzz_host *h = *state;
+	struct dev_ins *u, *t;
+
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_uart, false, NULL, &u), 0);
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_testdev, true, NULL, &t),
+			 0);
+	assert_null(u->hlp->trusted);
+	assert_non_null(t->hlp->trusted);
+	assert_int_equal(hlp_table_first_null(u->hlp), -1);
+	assert_int_equal(hlp_table_first_null(t->hlp), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +466,8 @@ int main(void)
 						teardown_host),
 		cmocka_unit_test_setup_teardown(test_hlp_instances, setup_host,
 						teardown_host),
+		cmocka_unit_test_setup_teardown(test_hlp_tables_complete,
+						setup_host, teardown_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -242,9 +242,12 @@ static void test_access_kinds(void **state)
 				     NULL, 0), 0);
 	assert_int_equal(mem_mmio_add(&m, 0xd0000000, 0x1000, NULL, "t", NULL,
 				      NULL, NULL, 0), 0);
-	assert_int_equal(mem_read(&m, 0xfff00000, b, 1), 0);
-	assert_int_equal(b[0], 0x5a);
-	assert_int_equal(mem_read(&m, 0xfff00ff0, b, 4), 0); /* page tail */
+	/* The map holds the ROM; access by guest address reaches RAM only. */
+	const struct gmap_range *r = gmap_find(&m.map, 0xfff00ff0, 4);
+	assert_non_null(r);
+	assert_int_equal(r->kind, GMAP_ROM);
+	assert_int_equal(r->host[0], 0x5a);
+	assert_int_equal(mem_read(&m, 0xfff00000, b, 1), -EFAULT);
 	assert_int_equal(mem_write(&m, 0xfff00000, b, 1), -EFAULT);
 	assert_int_equal(mem_read(&m, 0xd0000000, b, 1), -EFAULT);
 	assert_int_equal(mem_write(&m, 0xd0000000, b, 1), -EFAULT);
@@ -254,10 +257,47 @@ static void test_access_kinds(void **state)
 	mem_destroy(&m);
 }
 
+/* KVM's own pages are reserved: a ROM, MMIO or MMIO2 range on them is
+ * refused naming both; firmware's 16 MiB below 4 GiB stays free. */
+static void test_kvm_reserved(void **state)
+{
+	static uint8_t img[16 << 20];
+	char err[200] = "";
+	struct mem m;
+
+	assert_int_equal(mem_init(&m, 2 << 20), 0);
+	assert_int_equal(mem_reserve_kvm(&m, err, sizeof(err)), 0);
+	assert_int_equal(mem_rom_add(&m, MEM_LAPIC, img, 4096, "rom0", err,
+				     sizeof(err)), -EEXIST);
+	assert_string_equal(err, "ROM rom0 [0xfee00000, 0xfee01000) overlaps "
+			    "reserved KVM local APIC [0xfee00000, 0xfee01000)");
+	assert_int_equal(mem_mmio_add(&m, MEM_IOAPIC - 0x1000, 0x2000, NULL,
+				      "dev", NULL, NULL, err, sizeof(err)),
+			 -EEXIST);
+	assert_non_null(strstr(err, "KVM IOAPIC"));
+	int h = mem_mmio2_create(&m, &m, "dev MMIO2", 0x2000, 0);
+	assert_int_equal(mem_mmio2_map(&m, &m, h, MEM_KVM_TSS + 0x1000, err,
+				       sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "KVM TSS"));
+	assert_int_equal(mem_mmio2_map(&m, &m, h, MEM_KVM_IDMAP - 0x1000, err,
+				       sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "KVM identity map"));
+	assert_int_equal(mem_rom_add(&m, MEM_HOLE_END - sizeof(img), img,
+				     sizeof(img), "bios", err, sizeof(err)), 0);
+	mem_destroy(&m);
+	/* Flat RAM over them (hvt's up to 4 GiB): refused, both named. */
+	assert_int_equal(mem_init_flat(&m, MEM_IOAPIC + 0x200000), 0);
+	assert_int_equal(mem_reserve_kvm(&m, err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "KVM IOAPIC"));
+	assert_non_null(strstr(err, "RAM"));
+	mem_destroy(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_vs_model),
+		cmocka_unit_test(test_kvm_reserved),
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_clash_message),
 		cmocka_unit_test(test_slot_limit),

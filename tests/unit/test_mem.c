@@ -69,6 +69,41 @@ static void test_bad_sizes(void **state)
 	mem_destroy(&m);
 }
 
+/* By guest address only RAM is reached: another device's MMIO2 region and
+ * a ROM are refused both ways; a region's owner reaches it by handle. */
+static void test_gpa_ram_only(void **state)
+{
+	static const uint8_t rom[16] = { 0x5a };
+	static const int a = 1, b = 2;
+	uint8_t v = 0x77, out = 0;
+	struct mem m;
+
+	assert_int_equal(mem_init(&m, 2 << 20), 0);
+	int ha = mem_mmio2_create(&m, &a, "a MMIO2", 4096, 0);
+	int hb = mem_mmio2_create(&m, &b, "b MMIO2", 4096, 0);
+	assert_true(ha >= 0 && hb >= 0);
+	assert_int_equal(mem_mmio2_map(&m, &b, hb, 0xd0000000, NULL, 0), 0);
+	assert_int_equal(mem_rom_add(&m, 0xe0000000, rom, sizeof(rom), "rom",
+				     NULL, 0), 0);
+	assert_int_equal(mem_write(&m, 0x1000, &v, 1), 0);
+	assert_int_equal(mem_read(&m, 0x1000, &out, 1), 0);
+	assert_int_equal(out, 0x77);
+	assert_int_equal(mem_write(&m, 0xd0000000, &v, 1), -EFAULT);
+	assert_int_equal(mem_read(&m, 0xd0000000, &out, 1), -EFAULT);
+	assert_null(mem_gpa_ptr(&m, 0xd0000000, 1));
+	assert_int_equal(mem_write(&m, 0xe0000000, &v, 1), -EFAULT);
+	assert_int_equal(mem_read(&m, 0xe0000000, &out, 1), -EFAULT);
+	assert_null(mem_gpa_ptr(&m, 0xe0000000, 1));
+	assert_int_equal(((uint8_t *)gmap_find(&m.map, 0xe0000000, 1)->host)[0],
+			 0x5a); /* unchanged */
+	/* Its own region by handle: yes; the other's: -EPERM. */
+	assert_int_equal(mem_mmio2_write(&m, &b, hb, 0, &v, 1), 0);
+	assert_int_equal(mem_mmio2_read(&m, &b, hb, 0, &out, 1), 0);
+	assert_int_equal(mem_mmio2_read(&m, &a, hb, 0, &out, 1), -EPERM);
+	assert_int_equal(mem_mmio2_write(&m, &a, ha, 0, &v, 1), 0);
+	mem_destroy(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -76,6 +111,7 @@ int main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_hole_split),
 		cmocka_unit_test(test_bad_sizes),
+		cmocka_unit_test(test_gpa_ram_only),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }

@@ -10,7 +10,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "mem.h"
@@ -128,19 +130,21 @@ static void test_exact_rounds(void **state)
 	expect_pages(r2);
 	/* a write straddling two pages marks both */
 	uint8_t two[2] = { 1, 2 };
-	assert_int_equal(mem_write(&m, GPA + 2 * 4096 - 1, two, 2), 0);
+	assert_int_equal(mem_sim_guest_write(&m, GPA + 2 * 4096 - 1, two, 2),
+			 0);
 	static const int r3[] = { 1, 2, -1 };
 	expect_pages(r3);
 }
 
 static void test_host_writes_marked(void **state)
 {
-	static const int r1[] = { 3, 9, 68, -1 };
+	static const int r1[] = { 3, 68, -1 };
 	uint8_t b = 7;
 
 	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
 	assert_int_equal(mem_mmio2_write(&m, &me, h, 3 * 4096, &b, 1), 0);
-	assert_int_equal(mem_write(&m, GPA + 9 * 4096 + 1, &b, 1), 0);
+	/* By guest address a region is nobody's to write: only by handle. */
+	assert_int_equal(mem_write(&m, GPA + 9 * 4096 + 1, &b, 1), -EFAULT);
 	guest_write(68, 0);
 	expect_pages(r1);
 	expect_pages(none);
@@ -250,12 +254,56 @@ static void test_listener_sees_ram_only(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* The slot's last dirty bits are taken before it goes; when KVM's log
+ * cannot be read then, every page is reported, never none. */
+static void test_unmap_harvest(void **state)
+{
+	static const int r1[] = { 6, -1 };
+
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	guest_write(6, 0);
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), 0);
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	expect_pages(r1); /* harvested at the unmap, exact once remapped */
+	guest_write(6, 0);
+	/* A "VM" fd whose KVM_GET_DIRTY_LOG fails (ENOTTY). */
+	int fd = open("/dev/null", O_RDWR);
+	assert_true(fd >= 0);
+	m.vm_fd = fd;
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), -ENOTTY);
+	m.vm_fd = -1;
+	close(fd);
+	expect_pages(all);
+	expect_pages(none);
+}
+
+/* A device process's copy: no MMIO2 mapping left in its map, another
+ * owner's region gone, its own still reached by handle. */
+static void test_fork_child_view(void **state)
+{
+	uint8_t b = 9, out = 0;
+	int ho = mem_mmio2_create(&m, &other, "theirs", 4096, 0);
+
+	assert_true(ho >= 0);
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	assert_int_equal(mem_mmio2_map(&m, &other, ho, GPA + SIZE, NULL, 0), 0);
+	assert_int_equal(mem_mmio2_write(&m, &me, h, 5, &b, 1), 0);
+	mem_mmio2_fork_child(&m, &me);
+	assert_null(gmap_find(&m.map, GPA, 1));
+	assert_null(gmap_find(&m.map, GPA + SIZE, 1));
+	assert_non_null(gmap_find(&m.map, 0, 1)); /* RAM stays */
+	assert_int_equal(mem_mmio2_read(&m, &other, ho, 0, &out, 1), -EBADF);
+	assert_int_equal(mem_mmio2_read(&m, &me, h, 5, &out, 1), 0);
+	assert_int_equal(out, 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_bitmap_size), T(test_owner), T(test_host_access_checked),
 		T(test_exact_rounds), T(test_host_writes_marked),
-		T(test_unmapped_rule), T(test_disabled_rule),
+		T(test_unmapped_rule), T(test_fork_child_view),
+		T(test_unmap_harvest), T(test_disabled_rule),
 		T(test_reset_only), T(test_ram_tracking),
 		T(test_listener_sees_ram_only),
 	};
