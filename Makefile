@@ -15,24 +15,35 @@ endif
 B := build/$(PROFILE)
 DEPS := build/deps
 CAPNG := $(DEPS)/capng
+ZLIB := $(DEPS)/zlib
 MUSL_INC := $(CAPNG)/musl-include
 SETUP := $(DEPS)/.packages
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -D_GNU_SOURCE
 MUSL_CC := musl-gcc
-MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -fstack-protector-strong
+MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -I$(ZLIB)/include \
+	-fstack-protector-strong
 HOST_CC := gcc
 HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
 
-# CLI: the profile's command line, monitor/<name>.c for each name: cli
+# CLI: the profile's command line, monitor/cli/<name>.c for each name: cli
 # (wisp's own) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
 CLI ?= cli cli_memopt cli_rom
-# LOADER_EXTRA_<name>: what a loader brings along (Linux: its ACPI tables).
-LOADER_EXTRA_linux := monitor/acpi.c
-MON_SRCS := $(filter-out monitor/loader_%.c monitor/cli.c monitor/cli_%.c \
-	$(LOADER_EXTRA_linux),$(wildcard monitor/*.c)) $(CLI:%=monitor/%.c) \
-	$(foreach l,$(LOADERS),monitor/loader_$(l).c $(LOADER_EXTRA_$(l)))
+# monitor/'s rooms (README: "Where things are"); the CLI and the loaders
+# are the profile's. LOADER_EXTRA_<name>: what a loader brings along.
+# A profile with a display device (DISPLAY_DEVICES) gets the PNG writer and
+# zlib; the others contain neither (build.sh checks with nm).
+MON_ROOMS := core jail kvm devhost
+LOADER_EXTRA_linux := monitor/boot/acpi.c
+DISPLAY_DEVICES := fb
+HAS_DISPLAY := $(if $(filter $(DISPLAY_DEVICES),$(DEVICES)),1,0)
+DISPLAY_SRCS := monitor/display/check.c $(if $(filter 1,$(HAS_DISPLAY)),\
+	monitor/display/render.c monitor/display/png.c)
+MON_SRCS := $(wildcard monitor/*.c) \
+	$(foreach r,$(MON_ROOMS),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
+	monitor/boot/cpu_x86.c $(CLI:%=monitor/cli/%.c) \
+	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
@@ -42,14 +53,14 @@ WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
 	$(B)/obj/policies.o $(if $(filter linux,$(LOADERS)),$(B)/obj/dsdt.o)
 # wisp-debug: the same monitor whose filters trap and name a denied syscall
 # instead of killing (development only, never the default binary).
-WISP_DEBUG_OBJS := $(filter-out $(B)/obj/monitor/sandbox.o $(B)/obj/policies.o,$(WISP_OBJS)) \
+WISP_DEBUG_OBJS := $(filter-out $(B)/obj/monitor/jail/sandbox.o $(B)/obj/policies.o,$(WISP_OBJS)) \
 	$(B)/obj/sandbox-debug.o $(B)/obj/policies-debug.o
 
 .PHONY: all run test bench fuzz setup clean guests unit-tests fuzz-replay \
 	fuzz-build
 all: $(B)/wisp $(B)/wisp-debug
 
-setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a
+setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a $(ZLIB)/lib/libz.a
 
 $(SETUP): scripts/setup.sh
 	@mkdir -p $(DEPS)
@@ -60,12 +71,16 @@ $(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
 	scripts/setup.sh capng $(abspath $(CAPNG))
 	@touch $@
 
+$(ZLIB)/lib/libz.a: scripts/setup.sh | $(SETUP)
+	scripts/setup.sh zlib $(abspath $(ZLIB))
+	@touch $@
+
 # The registry depends on the profile's content, so it is regenerated when the
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -77,8 +92,8 @@ $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
-# The DSDT: monitor/dsdt.asl compiled by iasl (acpica-tools) into a C array.
-$(B)/dsdt.hex: monitor/dsdt.asl | setup
+# The DSDT: monitor/boot/dsdt.asl compiled by iasl (acpica-tools) into a C array.
+$(B)/dsdt.hex: monitor/boot/dsdt.asl | setup
 	@mkdir -p $(dir $@)
 	iasl -tc -p $(B)/dsdt $< >/dev/null
 $(B)/dsdt.c: $(B)/dsdt.hex
@@ -93,7 +108,7 @@ $(B)/obj/policies.o $(B)/obj/policies-debug.o: $(B)/obj/%.o: $(B)/%.c policy/pol
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
-$(B)/obj/sandbox-debug.o: monitor/sandbox.c | setup
+$(B)/obj/sandbox-debug.o: monitor/jail/sandbox.c | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_SECCOMP_DEBUG -c $< -o $@
 
@@ -101,13 +116,15 @@ $(B)/obj/%.o: %.c $(B)/.profile | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
 		-DWISP_LOADERS='"$(LOADERS)"' $(LOADERS:%=-DWISP_LOADER_%) \
+		-DWISP_DISPLAY=$(HAS_DISPLAY) \
 		-MMD -MP -c $< -o $@
 
-$(B)/wisp: $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a
-	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
+WISP_LIBS := $(CAPNG)/lib/libcap-ng.a $(if $(filter 1,$(HAS_DISPLAY)),$(ZLIB)/lib/libz.a)
+$(B)/wisp: $(WISP_OBJS) $(WISP_LIBS)
+	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(WISP_LIBS) -lpthread
 
-$(B)/wisp-debug: $(WISP_DEBUG_OBJS) $(CAPNG)/lib/libcap-ng.a
-	$(MUSL_CC) -static -o $@ $(WISP_DEBUG_OBJS) $(CAPNG)/lib/libcap-ng.a -lpthread
+$(B)/wisp-debug: $(WISP_DEBUG_OBJS) $(WISP_LIBS)
+	$(MUSL_CC) -static -o $@ $(WISP_DEBUG_OBJS) $(WISP_LIBS) -lpthread
 
 -include $(WISP_OBJS:.o=.d)
 
@@ -122,8 +139,8 @@ include policy/policy.mk
 # make hvt GUEST=app.hvt: build/hvt-app/wisp with only the back ends the
 # unikernel's manifest declares (read at build time by HVT_BACKENDS).
 HVT_BACKENDS := build/host/hvt-backends
-HVT_BACKENDS_SRCS := monitor/tools/hvt_backends.c monitor/loader_hvt.c $(wildcard mem/*.c)
-$(HVT_BACKENDS): $(HVT_BACKENDS_SRCS) monitor/hvt.h devices/hvt_abi.h | setup
+HVT_BACKENDS_SRCS := monitor/tools/hvt_backends.c monitor/boot/loader_hvt.c $(wildcard mem/*.c)
+$(HVT_BACKENDS): $(HVT_BACKENDS_SRCS) monitor/boot/hvt.h devices/hvt_abi.h | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $(HVT_BACKENDS_SRCS) -lpthread
 

@@ -1,7 +1,7 @@
 /*
  * devices/pm.c - hardware-reduced ACPI power management: the sleep control
  * and status registers and the reset register the FADT names (byte-wide
- * ports 0x3c0, 0x3c1, 0x3c2; monitor/acpi.h), as Cloud Hypervisor and
+ * ports 0x3c0, 0x3c1, 0x3c2; monitor/boot/acpi.h), as Cloud Hypervisor and
  * Firecracker give their guests instead of PM1 blocks.
  *
  * Sleep control (ACPI 6, 4.8.3.7): bits 2-4 SLP_TYP, bit 5 SLP_EN. S5 (the

@@ -1,7 +1,7 @@
 /*
  * fuzz/cli_target.c - libFuzzer target for wisp's command line: the input
  * is an argument vector (NUL-separated words after argv[0]) given to
- * cli_parse (monitor/cli.c with --mem, --rom, --device, --user ...), then
+ * cli_parse (monitor/cli/cli.c with --mem, --rom, --device, --user ...), then
  * each --device spec is parsed against the registry of every device
  * (dev_parse_spec). Bad input ends in die() -> exit(); the target links
  * with -Wl,--wrap=exit so such an exit returns here (longjmp) with its
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "dev.h"
-#include "exitcode.h"
+#include "core/exitcode.h"
 
 #define MAX_ARGS 64
 

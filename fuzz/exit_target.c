@@ -1,5 +1,5 @@
 /*
- * fuzz/exit_target.c - libFuzzer target for exit dispatch (monitor/exit.c):
+ * fuzz/exit_target.c - libFuzzer target for exit dispatch (monitor/kvm/exit.c):
  * port and MMIO exits of every size (valid and not), rep counts and data
  * offsets as a broken or hostile kvm_run could hold them, aimed at the
  * edges of adjacent, top-of-space and ROM ranges. Four recording devices
@@ -19,8 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exitcode.h"
-#include "vm.h"
+#include "core/exitcode.h"
+#include "core/vm.h"
+#include "kvm/kvm.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
 const size_t dev_registry_len = 0;

@@ -63,14 +63,15 @@ fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS))
 LIB_FUZZ_TARGETS := $(patsubst fuzz/%_target.c,%,$(wildcard fuzz/*_target.c))
 LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
-LIB_FUZZ_EXTRA_loader := monitor/loader_testimg.c monitor/loader_hvt.c \
-	monitor/cpu_x86.c
+LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c \
+	monitor/boot/cpu_x86.c
 # Exit dispatch: exit.c with what the unit test of it links (test_exit).
-LIB_FUZZ_EXTRA_exit = monitor/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) -lcap-ng
+LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) \
+	-DWISP_DISPLAY=1 -lcap-ng -lz
 # The CLI target: wisp's parser, the device-spec parser and every device's
 # options (the unit tests' registry); exit() wrapped so die() returns.
-LIB_FUZZ_EXTRA_cli := monitor/cli.c monitor/cli_memopt.c monitor/cli_rom.c \
-	monitor/log.c monitor/fd.c monitor/loader_testimg.c devices/framework.c \
+LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \
+	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c devices/framework.c \
 	$(DEV_TEST_DEVICES:%=devices/%.c) $(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
 	-DWISP_PROFILE='"fuzz"'
 

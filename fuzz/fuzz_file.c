@@ -1,6 +1,6 @@
 /*
  * fuzz/fuzz_file.c - the fake helper table's host files and attached data
- * (see fuzz_hlp.h), checked as monitor/devfile.c checks them: a key the
+ * (see fuzz_hlp.h), checked as monitor/devhost/devfile.c checks them: a key the
  * instance was not given is -EPERM, no wait set is -EPERM. Disks are the
  * test's buffers, taps one frame each way, the wait advances the clock;
  * doorbells and workers are recorded, a worker runs when the test says.

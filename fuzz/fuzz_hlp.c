@@ -1,6 +1,6 @@
 /*
  * fuzz/fuzz_hlp.c - the buffer-backed helper table (see fuzz_hlp.h). Every
- * check mirrors monitor/devhlp.c and monitor/iobus.c, error code for error
+ * check mirrors monitor/devhost/devhlp.c and monitor/core/iobus.c, error code for error
  * code: a difference here is a device bug that only shows in production.
  */
 #include <errno.h>

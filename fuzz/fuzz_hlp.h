@@ -3,7 +3,7 @@
  * threads, everything recorded so a test or a fuzz target can look at it.
  *
  * Guest RAM is a buffer at gpa 0. Port-I/O and MMIO ranges, interrupt lines
- * and timers are owned and checked exactly as monitor/devhlp.c checks them
+ * and timers are owned and checked exactly as monitor/devhost/devhlp.c checks them
  * (same error codes), so a device that behaves here behaves there. What the
  * fake adds: every instance gets its own console, whose output is captured
  * and whose input the test feeds; the clock is a number the test moves;
@@ -185,7 +185,7 @@ void fuzz_dev_reset(struct fuzz_host *h, struct dev_ins *ins);
 struct fuzz_dev *fuzz_dev_of(struct fuzz_host *h, const struct dev_ins *ins);
 
 /*
- * A guest access, dispatched like monitor/exit.c io_dispatch: the whole
+ * A guest access, dispatched like monitor/kvm/exit.c io_dispatch: the whole
  * access must fall in one range; the value is cut to `size` bytes both ways.
  * Unclaimed: reads give all ones, writes are dropped, -ENOENT. A size other
  * than 1, 2, 4, 8: -EINVAL. Returns 0 when a device took it.

@@ -1,7 +1,7 @@
 /*
  * fuzz/loader_target.c - libFuzzer target for both ELF loaders, whose every
  * input byte comes from a user-supplied image: the test-image loader
- * (monitor/loader_testimg.c) and the Solo5 hvt loader (monitor/loader_hvt.c:
+ * (monitor/boot/loader_testimg.c) and the Solo5 hvt loader (monitor/boot/loader_hvt.c:
  * ELF parse with its ABI and manifest notes, manifest validation, load).
  * The first input byte picks the loader, the rest is the image. Guest RAM
  * is a plain buffer (mem_init without KVM), so ASan sees every write.
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hvt.h"
-#include "loader.h"
+#include "boot/hvt.h"
+#include "boot/loader.h"
 #include "mem.h"
 
 #define RAM (8u << 20)

@@ -58,6 +58,15 @@ void dirty_mark(struct mem_dirty *d, uint64_t off, uint64_t len)
 	__atomic_store_n(&d->acc_any, true, __ATOMIC_RELEASE);
 }
 
+/* No KVM: what KVM's log would hold after a guest write (it logs only
+ * slots with logging on). */
+void dirty_sim_mark(struct mem_dirty *d, uint64_t off, uint64_t len)
+{
+	if (d->track && d->slot >= 0 && len)
+		bits_set(d->sim, off / MEM_PAGE,
+			 (off + len - 1) / MEM_PAGE - off / MEM_PAGE + 1);
+}
+
 void dirty_mark_all(struct mem_dirty *d)
 {
 	dirty_mark(d, 0, d->npages * MEM_PAGE);
@@ -160,22 +169,6 @@ int dirty_collect(struct mem *m, struct mem_dirty *d, bool mapped,
 	memset(out, 0, words * sizeof(uint64_t));
 	if (any)
 		bits_set(out, 0, d->npages);
-	return 0;
-}
-
-int mem_sim_guest_write(struct mem *m, uint64_t gpa, const void *buf,
-			size_t len)
-{
-	struct gmap_range r;
-
-	if (mem_copy_in(m, gpa, buf, len, &r) < 0)
-		return -EFAULT;
-	struct mem_dirty *d = mem_dirty_of(m, &r);
-	/* KVM logs only slots with logging on. */
-	if (d && d->track && d->slot >= 0 && len)
-		bits_set(d->sim, (gpa - r.gpa) / MEM_PAGE,
-			 (gpa - r.gpa + len - 1) / MEM_PAGE -
-				 (gpa - r.gpa) / MEM_PAGE + 1);
 	return 0;
 }
 

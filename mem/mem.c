@@ -330,3 +330,16 @@ int mem_reserve_kvm(struct mem *m, char *err, size_t errlen)
 				 errlen);
 	return rc;
 }
+
+int mem_sim_guest_write(struct mem *m, uint64_t gpa, const void *buf,
+			size_t len)
+{
+	struct gmap_range r;
+
+	if (mem_copy_in(m, gpa, buf, len, &r) < 0)
+		return -EFAULT;
+	struct mem_dirty *d = mem_dirty_of(m, &r);
+	if (d)
+		dirty_sim_mark(d, gpa - r.gpa, len);
+	return 0;
+}

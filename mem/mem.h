@@ -224,6 +224,7 @@ int dirty_init(struct mem_dirty *d, uint64_t size, bool track);
 void dirty_free(struct mem_dirty *d);
 void dirty_mark(struct mem_dirty *d, uint64_t off, uint64_t len);
 void dirty_mark_all(struct mem_dirty *d);
+void dirty_sim_mark(struct mem_dirty *d, uint64_t off, uint64_t len);
 /* Query and reset into out (dirty_words): exact while mapped and tracked,
  * else the conservative rule. */
 int dirty_collect(struct mem *m, struct mem_dirty *d, bool mapped,

@@ -10,9 +10,14 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "exitcode.h"
+#include "core/exitcode.h"
 #include "policy.h"
-#include "vm.h"
+#include "core/vm.h"
+#include "devhost/devhost.h"
+#include "jail/jail.h"
+#include "kvm/kvm.h"
+#include "monitor.h"
+#include "devhost/devproc.h"
 
 /* epoll user data: what kind of fd fired, and which one. */
 enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG,

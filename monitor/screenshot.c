@@ -14,10 +14,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "exitcode.h"
-#include "png.h"
+#include "core/exitcode.h"
+#include "core/vm.h"
+#include "devhost/devproc.h"
+#include "display/display.h"
+#include "jail/jail.h"
+#include "monitor.h"
 #include "policy.h"
-#include "vm.h"
 
 void screenshot_open(struct vm *vm)
 {
@@ -26,6 +29,9 @@ void screenshot_open(struct vm *vm)
 	vm->shot_fd = -1;
 	if (!path)
 		return;
+	if (!WISP_DISPLAY)
+		die(WISP_EXIT_USAGE, "--screenshot: this build has no display "
+		    "device (make PROFILE=test has one)");
 	vm->shot_fd = fd_pin(out_open(vm->cfg, "--screenshot", path),
 			     FD_SCREENSHOT);
 }
@@ -38,79 +44,6 @@ static unsigned display_device(struct vm *vm)
 	return vm->n_devs;
 }
 
-static int screenshot_write(int fd, const struct dev_display *d)
-{
-	size_t size = png_size(d->width, d->height);
-	uint8_t *buf = size ? malloc(size) : NULL;
-	int rc = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	size_t n = png_encode(d->pixels, d->width, d->height, d->stride, buf);
-	if (pwrite(fd, buf, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
-		rc = -errno;
-	free(buf);
-	return rc;
-}
-
-static bool rect_ok(const struct dev_rect *r, unsigned w, unsigned h)
-{
-	return r->x0 <= r->x1 && r->x1 <= w && r->y0 <= r->y1 && r->y1 <= h;
-}
-
-bool screenshot_check(const struct dev_display *d)
-{
-	if (!d->width || d->width > DEV_DISPLAY_MAX_W || !d->height ||
-	    d->height > DEV_DISPLAY_MAX_H || d->n_rects > DEV_DISPLAY_RECTS)
-		return false;
-	for (unsigned r = 0; r < d->n_rects; r++)
-		if (!rect_ok(&d->rects[r], d->width, d->height))
-			return false;
-	return true;
-}
-
-int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d)
-{
-	int rc = ins->reg->ops->display ? ins->reg->ops->display(ins, d)
-					: -EOPNOTSUPP;
-
-	if (rc == 0 && (!screenshot_check(d) || d->stride < d->width))
-		rc = -EIO;
-	return rc == 0 ? screenshot_write(fd, d) : rc;
-}
-
-/* Bounded by the FSIZE limit: a write past the largest PNG of the largest
- * screen fails with EFBIG instead of filling the disk (or killing the
- * process with SIGXFSZ). For a device process, before its filter. */
-int screenshot_limit_fsize(void)
-{
-	size_t max = png_size(DEV_DISPLAY_MAX_W, DEV_DISPLAY_MAX_H);
-	struct rlimit rl = { .rlim_cur = max, .rlim_max = max };
-
-	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
-	    setrlimit(RLIMIT_FSIZE, &rl) < 0)
-		return -errno;
-	return 0;
-}
-
-size_t screenshot_rects(const struct dev_display *d, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	if (!size)
-		return 0;
-	buf[0] = '\0';
-	for (unsigned r = 0; r < d->n_rects && r < DEV_DISPLAY_RECTS; r++) {
-		const struct dev_rect *x = &d->rects[r];
-		int n = snprintf(buf + len, size - len, " %ux%u+%u+%u",
-				 x->x1 - x->x0, x->y1 - x->y0, x->x0, x->y0);
-		if (n < 0 || (size_t)n >= size - len)
-			return size - 1; /* cut: snprintf ended it in place */
-		len += (size_t)n;
-	}
-	return len;
-}
-
 /* The device's copy stays ours until we unlock: encode under its lock. */
 static int shot_take(struct vm *vm, unsigned i, struct dev_display *d)
 {
@@ -121,7 +54,8 @@ static int shot_take(struct vm *vm, unsigned i, struct dev_display *d)
 	if (h->sandboxed)
 		rc = h->proc ? devproc_display(h, d) : -ESRCH;
 	else
-		rc = screenshot_render(&vm->devs[i], vm->shot_fd, d);
+		rc = WISP_DISPLAY ? screenshot_render(&vm->devs[i], vm->shot_fd, d)
+				  : -EOPNOTSUPP;
 	pthread_mutex_unlock(&h->lock);
 	return rc;
 }

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 /* wisp moves each long-lived fd to one of these numbers where it creates
- * it (fd_pin), so policies can name fds at build time. The vCPU and timer
+ * it (jail/fd.c), so policies can name fds at build time. The vCPU and timer
  * blocks are aligned so one masked compare covers a block (libseccomp takes
  * one condition per argument): `a0 & FD_VCPU_MASK == FD_VCPU0`. */
 #define FD_KVM 100

@@ -3,11 +3,12 @@
 # dependencies. Idempotent; `make` runs it through a stamp file.
 #   setup.sh packages   install missing Debian packages
 #   setup.sh capng DIR  build libcap-ng for musl into DIR (lib/ and include/)
+#   setup.sh zlib DIR   build zlib for musl into DIR (lib/ and include/)
 set -eu
 
 PKGS="build-essential musl-tools libcmocka-dev libseccomp-dev libcap-ng-dev clang
 libfuzzer-14-dev libclang-rt-14-dev dpkg-dev iproute2 file binutils
-qemu-system-x86 busybox-static xz-utils cpio acpica-tools"
+qemu-system-x86 busybox-static xz-utils cpio acpica-tools zlib1g-dev"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -51,6 +52,24 @@ apt_private() {
 		-o Dir::Cache="$state/cache" "$@"
 }
 
+# A source package into $2: the newest version first, then older ones (a
+# security update's source may be missing from the mirror the binary came
+# from).
+fetch_source() { # state work package
+	(cd "$2" && apt_private "$1" source -qq "$3" 2>/dev/null) && return 0
+	for v in $(apt-cache -o Dir::Etc::SourceList=/dev/null \
+		-o Dir::Etc::SourceParts="$1/sources.list.d" \
+		-o Dir::State::Lists="$1/lists" -o Dir::Cache="$1/cache" \
+		showsrc "$3" 2>/dev/null |
+		sed -n 's/^Version: //p' | sort -ruV); do
+		rm -rf "${2:?}"/*
+		(cd "$2" && apt_private "$1" source -qq "$3=$v" 2>/dev/null) &&
+			return 0
+	done
+	echo "setup: cannot fetch the source package $3" >&2
+	exit 1
+}
+
 capng() {
 	dest="$1"
 	[ -f "$dest/lib/libcap-ng.a" ] && return 0
@@ -60,7 +79,7 @@ capng() {
 		"$state/cache/archives/partial"
 	derive_src_lists "$state"
 	apt_private "$state" update -qq
-	(cd "$work" && apt_private "$state" source -qq libcap-ng)
+	fetch_source "$state" "$work" libcap-ng
 	srcdir=$(find "$work" -maxdepth 1 -type d -name 'libcap-ng-*' | head -n1)
 	[ -n "$srcdir" ] || { echo "setup: libcap-ng source not found" >&2; exit 1; }
 	inc="$dest/musl-include"
@@ -77,8 +96,31 @@ capng() {
 	echo "setup: built libcap-ng for musl in $dest"
 }
 
+# zlib for musl (the PNG screenshots of profiles with a display device),
+# from Debian's source package like libcap-ng.
+zlib() {
+	dest="$1"
+	[ -f "$dest/lib/libz.a" ] && return 0
+	work="$dest/src"
+	state="$dest/apt"
+	rm -rf "$work" && mkdir -p "$work" "$state/lists/partial" \
+		"$state/cache/archives/partial"
+	derive_src_lists "$state"
+	apt_private "$state" update -qq
+	fetch_source "$state" "$work" zlib
+	srcdir=$(find "$work" -maxdepth 1 -type d -name 'zlib-*' | head -n1)
+	[ -n "$srcdir" ] || { echo "setup: zlib source not found" >&2; exit 1; }
+	(cd "$srcdir" && CC=musl-gcc CFLAGS="-O2 -fPIC" ./configure --static \
+		>/dev/null && make -s libz.a >/dev/null)
+	mkdir -p "$dest/lib" "$dest/include"
+	cp "$srcdir/libz.a" "$dest/lib/"
+	cp "$srcdir/zlib.h" "$srcdir/zconf.h" "$dest/include/"
+	echo "setup: built zlib for musl in $dest"
+}
+
 case "${1:-}" in
 packages) packages ;;
 capng) capng "$2" ;;
-*) echo "usage: $0 packages | capng DIR" >&2; exit 2 ;;
+zlib) zlib "$2" ;;
+*) echo "usage: $0 packages | capng DIR | zlib DIR" >&2; exit 2 ;;
 esac

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "hvt.h"
+#include "boot/hvt.h"
 
 static void *slurp(const char *path, size_t *len)
 {

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loader.h"
+#include "boot/loader.h"
 #include "mem.h"
 
 static void fail(const char *what)

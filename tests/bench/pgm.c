@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "loader.h"
+#include "boot/loader.h"
 #include "mem.h"
 
 #define REGION_GPA 0x40000000ull

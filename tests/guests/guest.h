@@ -3,7 +3,7 @@
  * port and MMIO accessors of each size, the UART console, the debug-exit
  * port and command-line parsing. Freestanding: no libc, no SSE.
  *
- * Entry (monitor/loader.h): start.S calls main(vCPU index, vCPU count,
+ * Entry (monitor/boot/loader.h): start.S calls main(vCPU index, vCPU count,
  * command line or NULL) on this vCPU's own stack; main's return value is
  * the exit status.
  */

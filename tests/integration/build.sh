@@ -36,6 +36,17 @@ else
 	fail "default: nm shows no uart symbols"
 fi
 
+# zlib and the PNG writer only where a display device is (test has fb,
+# default has none): deflate's symbols and png_encode, counted by nm.
+zsyms() { nm "$1" 2>/dev/null | grep -c ' [Tt] \(deflate\|png_encode\|crc32\)'; }
+nz_test=$(zsyms "$WISP_TEST")
+nz_default=$(zsyms "$WISP_DEFAULT")
+if [ "$nz_test" -gt 0 ] && [ "$nz_default" -eq 0 ]; then
+	pass "zlib and the PNG writer: $nz_test symbols in test (fb), none in default"
+else
+	fail "zlib/PNG symbols: $nz_test in test, $nz_default in default (wanted >0 and 0)"
+fi
+
 profile_devices() {
 	sed -n 's/^DEVICES[ :]*= *//p' "profiles/$1.mk"
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/integration/cli.sh - bad user input: each mistake gets its exit code
-# from monitor/exitcode.h (64 usage, 65 image, 66 missing/unreadable file)
+# from monitor/core/exitcode.h (64 usage, 65 image, 66 missing/unreadable file)
 # and exactly one line on stderr, starting "wisp: ".
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 /*
- * Unit tests: the monitor's helper tables (monitor/devhlp.c). Two instances
+ * Unit tests: the monitor's helper tables (monitor/devhost/devhlp.c). Two instances
  * share one VM; each call must be refused when it touches what the caller
  * does not own. KVM is not needed: refusals happen before any ioctl.
  */
@@ -15,9 +15,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exitcode.h"
+#include "core/exitcode.h"
 #include "hlp_complete.h"
-#include "vm.h"
+#include "core/vm.h"
+#include "devhost/devhost.h"
+#include "kvm/kvm.h"
+#include "devhost/devproc.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
 const size_t dev_registry_len = 0;

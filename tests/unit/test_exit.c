@@ -1,5 +1,5 @@
 /*
- * Unit tests: monitor/exit.c maps each KVM exit to its documented outcome.
+ * Unit tests: monitor/kvm/exit.c maps each KVM exit to its documented outcome.
  * A fake kvm_run stands in for KVM; exits that no guest can provoke on
  * demand (FAIL_ENTRY, unknown reasons) are checked here.
  */
@@ -11,8 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "exitcode.h"
-#include "vm.h"
+#include "core/exitcode.h"
+#include "core/vm.h"
+#include "kvm/kvm.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
 const size_t dev_registry_len = 0;

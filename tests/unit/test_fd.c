@@ -1,5 +1,5 @@
 /*
- * Unit tests: closing every fd but a device process's own (monitor/fd.c).
+ * Unit tests: closing every fd but a device process's own (monitor/jail/fd.c).
  * When close_range fails (an old kernel, a filter) the process must still
  * end up with nothing else open, or refuse to run.
  */
@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vm.h"
+#include "core/vm.h"
+#include "jail/jail.h"
 
 #define HIGH_FD 900 /* like wisp's pinned fds: far above the rest */
 

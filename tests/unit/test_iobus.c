@@ -1,4 +1,4 @@
-/* Unit tests: monitor/iobus.c against a naive model. */
+/* Unit tests: monitor/core/iobus.c against a naive model. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "iobus.h"
+#include "core/iobus.h"
 
 static struct dev_ins owners[4];
 

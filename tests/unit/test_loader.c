@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "loader.h"
+#include "boot/loader.h"
 #include "mem.h"
 
 #define MIB (1ull << 20)

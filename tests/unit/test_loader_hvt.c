@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "hvt.h"
+#include "boot/hvt.h"
 
 #define IMG_SIZE 0x3000
 #define PH_LOAD 0

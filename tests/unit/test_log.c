@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_log.c - monitor/log.c: every line is one "wisp: " line,
+ * tests/unit/test_log.c - monitor/core/log.c: every line is one "wisp: " line,
  * whatever the text it quotes holds (newlines, escapes, DEL), so user or
  * guest input can never split a line or forge one.
  */
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* wlog's output, read back from a temporary file put in stderr's place. */
 static void capture(char *out, size_t len, const char *quoted)

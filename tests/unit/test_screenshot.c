@@ -16,9 +16,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "exitcode.h"
-#include "png.h"
-#include "vm.h"
+#include "core/exitcode.h"
+#include "display/png.h"
+#include "core/vm.h"
+#include "display/display.h"
+#include "monitor.h"
+#include "devhost/devproc.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
 const size_t dev_registry_len = 0;

@@ -8,20 +8,21 @@ MEM_SRCS := $(wildcard mem/*.c)
 UNIT_SRCS_test_mem := $(MEM_SRCS)
 UNIT_SRCS_test_map := $(MEM_SRCS)
 UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
-UNIT_SRCS_test_loader := monitor/loader_testimg.c $(MEM_SRCS)
-UNIT_SRCS_test_loader_hvt := monitor/loader_hvt.c $(MEM_SRCS)
-UNIT_SRCS_test_iobus := monitor/iobus.c
-UNIT_SRCS_test_log := monitor/log.c
+UNIT_SRCS_test_loader := monitor/boot/loader_testimg.c $(MEM_SRCS)
+UNIT_SRCS_test_loader_hvt := monitor/boot/loader_hvt.c $(MEM_SRCS)
+UNIT_SRCS_test_iobus := monitor/core/iobus.c
+UNIT_SRCS_test_log := monitor/core/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
-DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c monitor/devfile.c \
-	monitor/screenshot.c monitor/png.c \
-	monitor/sandbox.c monitor/fd.c monitor/priv.c monitor/iobus.c monitor/log.c $(MEM_SRCS) \
+DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
+	dpc_calls.c dp_shm.c devhlp.c ioevent.c devfile.c) \
+	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
+	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
-UNIT_SRCS_test_devhlp = monitor/exit.c $(DEVPROC_TEST_SRCS)
-UNIT_SRCS_test_exit = monitor/exit.c $(DEVPROC_TEST_SRCS)
-UNIT_SRCS_test_screenshot = monitor/exit.c $(DEVPROC_TEST_SRCS)
-UNIT_SRCS_test_fd := monitor/fd.c monitor/log.c
+UNIT_SRCS_test_devhlp = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_exit = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_screenshot = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
 $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot: \
 	UNIT_LIBS += -lcap-ng
@@ -51,13 +52,13 @@ $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # UBSan findings fail a test instead of printing and passing.
-UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all
+UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1
 
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:
-$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h fuzz/*.h) | setup
+$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h monitor/*/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread $(UNIT_LIBS)
+	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread $(UNIT_LIBS) -lz
 
 unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 

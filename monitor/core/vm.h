@@ -1,0 +1,208 @@
+/*
+ * monitor/core/vm.h - the VM's state, one struct every room works on: its
+ * KVM handles, vCPU threads, device instances and their hosts, device
+ * processes, the console, the event loop; and the services the rooms share
+ * (the stop request, the range lookup, reading input files). Each room's
+ * functions are in its own header. Only monitor/ includes this; devices
+ * see a struct dev_hlp and nothing else.
+ */
+#ifndef WISP_VM_H
+#define WISP_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev.h"
+#include <sys/types.h>
+#include "core/iobus.h"
+#include "boot/loader.h"
+#include "core/log.h"
+#include "mem.h"
+
+#define VM_MAX_DEVICES 32
+#define VM_MAX_CPUS 255
+#define DEV_MAX_TIMERS 4
+#define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
+
+struct vm;
+struct kvm_run;
+struct dp_shm;
+
+#define DEVPROC_MAX_IRQFD 4 /* interrupt lines per sandboxed device */
+
+/* A sandboxed device's process, as wisp keeps it (devhost/devproc.h has
+ * the protocol and the functions). */
+struct devproc {
+	struct dp_shm *shm;
+	pid_t pid;         /* 0 once reaped */
+	int slot;          /* fd block: FD_DP0 + slot * FD_DP_STRIDE */
+	uint32_t seq;
+	atomic_bool dead;  /* exited, killed or abandoned: no more requests */
+	unsigned n_irqfd;
+	unsigned irq_gsi[DEVPROC_MAX_IRQFD];
+};
+
+/* The console backend: output fd, optional input fd. */
+struct chr {
+	int out_fd;
+	int in_fd; /* -1: no input */
+	bool is_file;
+	struct dev_ins *rx_owner; /* instance whose callback gets input */
+	dev_chr_rx_fn rx;
+	uint8_t pending[256]; /* input the device has not taken yet */
+	size_t pend_off, pend_len;
+	bool in_eof;
+};
+
+struct dev_timer {
+	int fd; /* timerfd, watched by the event loop */
+	dev_timer_fn fn;
+	void *opaque;
+};
+
+struct dev_ioevent {
+	int fd; /* eventfd KVM signals, watched by the loop or the process */
+	dev_notify_fn fn;
+	void *opaque;
+};
+
+/* What the monitor keeps per device instance (ins->host points here). */
+struct dev_host {
+	struct vm *vm;
+	struct dev_ins *ins;
+	pthread_mutex_t lock; /* serialises every call into the device */
+	bool trusted;
+	bool sandboxed;       /* runs in its own process (devproc.h) */
+	bool constructed;
+	uint32_t irqs;        /* claimed GSIs, bit n = GSI n */
+	struct ratelimit rl;
+	struct chr *chr;      /* NULL: no console attached */
+	struct devproc *proc; /* set when sandboxed, once spawned */
+	unsigned n_timers;
+	struct dev_timer timers[DEV_MAX_TIMERS];
+	unsigned n_ioevents;
+	struct dev_ioevent ioevents[DEV_MAX_IOEVENTS];
+	/* host files and data the monitor handed over (devfile.c) */
+	int files[DEV_FILE_KEYS];  /* fd of key k when file_keys bit k */
+	uint64_t file_keys;
+	bool has_waitset;          /* FD_POLL_EP/FD_POLL_TIMER are its own */
+	const char *blob_key;
+	const void *blob;
+	size_t blob_len;
+	bool has_doorbell;         /* FD_DOORBELL is its own */
+	dev_worker_fn worker;      /* started by dev_workers_start */
+	void *worker_opaque;
+	pthread_t worker_thread;
+	bool worker_started;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned idx;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool started;
+	atomic_uint_fast64_t exits;   /* for the halt watchdog */
+	atomic_bool halted_dead;      /* halted with interrupts off */
+	_Atomic uint64_t halt_rip;    /* where, for the line that says so */
+	uint64_t wd_last;             /* exits at the last watchdog tick */
+};
+
+/* The main thread's event loop state (evloop.c). */
+struct evloop {
+	struct vm *vm;
+	int ep;
+	int sig_fd;
+	int wd_fd;
+	bool console_pollable;
+	bool console_watched;
+};
+
+/* --rom PATH[,addr=GPA] (cli_rom.c) */
+#define CLI_MAX_ROMS MEM_MAX_ROMS
+struct cli_rom {
+	const char *path;
+	uint64_t gpa;
+	bool has_addr; /* else the image ends at 4 GiB */
+};
+
+struct vm_config {
+	uint64_t mem_size;
+	struct mem_opts mem_opts; /* --mem SIZE,hugepages=on,prefault=on */
+	unsigned ncpus;
+	const char *kernel;
+	const char *cmdline;
+	const char *initrd; /* --initrd PATH (Linux kernels) */
+	const char *serial; /* "stdio", "none" or "file:PATH" */
+	bool sandbox_all;   /* --sandbox=all */
+	bool has_user;      /* --user UID:GID */
+	unsigned uid, gid;
+	const char *chroot; /* --chroot DIR */
+	bool jail;          /* --jail */
+	bool warn_root;     /* say so when root without --user (wisp's CLI;
+			     * the solo5-hvt drop-in has no --user) */
+	const char *screenshot; /* --screenshot PATH or NULL */
+	unsigned n_roms;
+	struct cli_rom roms[CLI_MAX_ROMS];
+	unsigned n_devs;
+	const char *dev_specs[VM_MAX_DEVICES];
+	/* Set by the profile's CLI: */
+	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
+	void (*map_late)(struct vm *vm); /* NULL or after the devices: --rom,
+					  * so a clash names the device */
+	int guest_status_max; /* highest status a guest may report (63) */
+	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
+};
+
+struct kvm_cpuid2;
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd, vm_fd;
+	struct mem mem;
+	struct boot_info boot;
+	struct iobus pio; /* MMIO lives in mem.map */
+	unsigned ncpus;
+	struct vcpu vcpus[VM_MAX_CPUS];
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID, fetched once */
+	unsigned n_devs;
+	struct dev_ins devs[VM_MAX_DEVICES];
+	struct dev_host hosts[VM_MAX_DEVICES];
+	struct devproc procs[VM_MAX_DEVICES];
+	struct chr console;
+	int stop_fd;  /* eventfd: someone asked the VM to stop */
+	int rxready_fd; /* eventfd: a device has room for console input */
+	atomic_bool stopping;
+	atomic_int exit_code;
+	struct ratelimit unclaimed_rl;
+	atomic_uint_fast64_t unclaimed;
+	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
+	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
+	struct evloop ev;
+	int shot_fd;    /* --screenshot file, -1 without */
+	unsigned shots;
+};
+
+/* stop.c: ask the VM to stop with `code`; the first request wins. Any
+ * thread. */
+void vm_request_stop(struct vm *vm, int code, const char *why);
+
+/* Where a trapped access goes: a range's owner and handlers. */
+struct io_target {
+	struct dev_ins *owner;
+	const struct dev_io_ops *ops;
+	void *opaque;
+	enum dev_space space;
+	uint64_t base;
+};
+/* io.c: the device range of `space` wholly holding [addr, addr+len). */
+bool io_find(struct vm *vm, enum dev_space space, uint64_t addr,
+	     unsigned len, struct io_target *t);
+/* stop.c: the whole file in memory; missing or unreadable exits 66. */
+void *image_read(const char *path, size_t *len);
+
+#endif

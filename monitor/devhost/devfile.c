@@ -1,0 +1,249 @@
+/*
+ * monitor/devhost/devfile.c - host files and read-only data handed to a device
+ * before the sandbox (disk images, taps, the hvt manifest), doorbells
+ * (ioeventfds) and worker threads, and the helper table members that reach
+ * them. Each call checks that the caller was given
+ * the key; the fd numbers are fixed (FD_FILE0 + key) so the vCPU policy can
+ * name exactly them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "devhost/devfile.h"
+#include "core/exitcode.h"
+#include "policy.h"
+#include "core/vm.h"
+#include "devhost/devhost.h"
+#include "jail/jail.h"
+
+#define WAIT_STOP DEV_FILE_KEYS       /* epoll data of the stop eventfd */
+#define WAIT_TIMER (DEV_FILE_KEYS + 1) /* and of the timeout timerfd */
+
+static struct dev_host *host_by_name(struct vm *vm, const char *dev)
+{
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (!strcmp(vm->devs[i].reg->name, dev) && vm->devs[i].idx == 0)
+			return &vm->hosts[i];
+	die(WISP_EXIT_INTERNAL, "no instance of device '%s' to attach to", dev);
+}
+
+static void wait_add(int fd, uint64_t data)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u64 = data };
+
+	if (epoll_ctl(FD_POLL_EP, EPOLL_CTL_ADD, fd, &e) < 0)
+		die(WISP_EXIT_OSERR, "wait set: %s", strerror(errno));
+}
+
+void dev_attach_waitset(struct vm *vm, const char *dev)
+{
+	struct dev_host *h = host_by_name(vm, dev);
+
+	if (fd_pin(epoll_create1(EPOLL_CLOEXEC), FD_POLL_EP) < 0 ||
+	    fd_pin(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
+		   FD_POLL_TIMER) < 0)
+		die(WISP_EXIT_OSERR, "wait set for %s: %s", dev, strerror(errno));
+	wait_add(FD_POLL_TIMER, WAIT_TIMER);
+	wait_add(vm->stop_fd, WAIT_STOP);
+	h->has_waitset = true;
+}
+
+void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
+		     bool pollable)
+{
+	struct dev_host *h = host_by_name(vm, dev);
+
+	if (key >= DEV_FILE_KEYS || (h->file_keys >> key) & 1)
+		die(WISP_EXIT_INTERNAL, "%s: file key %u given twice", dev, key);
+	if (pollable && !h->has_waitset)
+		die(WISP_EXIT_INTERNAL, "%s: pollable file but no wait set", dev);
+	h->files[key] = fd_pin(fd, FD_FILE0 + (int)key);
+	h->file_keys |= 1ull << key;
+	if (pollable)
+		wait_add(h->files[key], key);
+}
+
+void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
+		     const void *p, size_t len)
+{
+	struct dev_host *h = host_by_name(vm, dev);
+
+	h->blob_key = key;
+	h->blob = p;
+	h->blob_len = len;
+}
+
+int devfile_blob(struct dev_ins *ins, const char *key, const void **p,
+		 size_t *len)
+{
+	struct dev_host *h = ins->host;
+
+	if (!h->blob_key || !key || strcmp(h->blob_key, key))
+		return -ENOENT;
+	*p = h->blob;
+	*len = h->blob_len;
+	return 0;
+}
+
+/* The caller's fd for key, or -1. */
+static int file_fd(struct dev_ins *ins, unsigned key)
+{
+	struct dev_host *h = ins->host;
+
+	if (key >= DEV_FILE_KEYS || !((h->file_keys >> key) & 1))
+		return -1;
+	return h->files[key];
+}
+
+static long io_result(ssize_t n)
+{
+	return n < 0 ? -errno : n;
+}
+
+long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		   uint64_t off)
+{
+	int fd = file_fd(ins, key);
+
+	if (fd < 0)
+		return -EPERM;
+	if (off > INT64_MAX || (!buf && len))
+		return -EINVAL;
+	return io_result(pread(fd, buf, len, (off_t)off));
+}
+
+long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		    size_t len, uint64_t off)
+{
+	int fd = file_fd(ins, key);
+
+	if (fd < 0)
+		return -EPERM;
+	if (off > INT64_MAX || (!buf && len))
+		return -EINVAL;
+	return io_result(pwrite(fd, buf, len, (off_t)off));
+}
+
+long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
+{
+	int fd = file_fd(ins, key);
+
+	if (fd < 0)
+		return -EPERM;
+	return !buf && len ? -EINVAL : io_result(read(fd, buf, len));
+}
+
+long devfile_write(struct dev_ins *ins, unsigned key, const void *buf,
+		   size_t len)
+{
+	int fd = file_fd(ins, key);
+
+	if (fd < 0)
+		return -EPERM;
+	return !buf && len ? -EINVAL : io_result(write(fd, buf, len));
+}
+
+/* One wait with the kick signal unblocked only inside epoll_pwait, so a
+ * stop request between the check and the wait is never lost. */
+static int wait_once(struct vm *vm, uint64_t *ready, bool *done)
+{
+	struct epoll_event evs[DEV_FILE_KEYS + 2];
+	sigset_t kick, old;
+
+	sigemptyset(&kick);
+	sigaddset(&kick, WISP_SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &kick, &old);
+	int n = atomic_load(&vm->stopping) ? 0 :
+		epoll_pwait(FD_POLL_EP, evs, DEV_FILE_KEYS + 2, -1, &old);
+	int e = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* A kick (the halt watchdog's, or a stop) interrupts the wait: go on
+	 * waiting unless the VM stops; the timer stays armed. */
+	*done = n > 0 || atomic_load(&vm->stopping);
+	if (n < 0)
+		return e == EINTR ? 0 : -e;
+	for (int i = 0; i < n; i++)
+		if (evs[i].data.u64 < DEV_FILE_KEYS)
+			*ready |= 1ull << evs[i].data.u64;
+	return 0;
+}
+
+int devfile_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
+{
+	struct dev_host *h = ins->host;
+	/* Never 0: a zero it_value would disarm instead of expiring now. */
+	struct itimerspec its = { .it_value = {
+		.tv_sec = (time_t)(ns / 1000000000ull),
+		.tv_nsec = (long)(ns % 1000000000ull) | 1 } };
+	bool done = false;
+	int rc = 0;
+
+	*ready = 0;
+	if (!h->has_waitset)
+		return -EPERM;
+	if (timerfd_settime(FD_POLL_TIMER, 0, &its, NULL) < 0)
+		return -errno;
+	while (!done && rc == 0)
+		rc = wait_once(h->vm, ready, &done);
+	return rc;
+}
+
+/* --- doorbells and workers --- */
+
+int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			    uint64_t addr, unsigned len)
+{
+	struct dev_host *h = ins->host;
+	struct vm *vm = h->vm;
+	int rc = devhlp_ioevent_check(ins, space, addr, len);
+
+	if (rc < 0)
+		return rc;
+	if (fcntl(FD_DOORBELL, F_GETFD) >= 0)
+		return -EBUSY; /* one per VM: the policies name its fd */
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IOEVENTFD) <= 0)
+		return -EOPNOTSUPP;
+	int fd = eventfd(0, EFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	fd = fd_pin(fd, FD_DOORBELL);
+	if ((rc = devhlp_ioevent_kvm(vm, space, addr, len, fd)) < 0) {
+		close(fd);
+		return rc;
+	}
+	h->has_doorbell = true;
+	return 0;
+}
+
+int devfile_doorbell_wait(struct dev_ins *ins, int bell)
+{
+	struct dev_host *h = ins->host;
+	uint64_t v;
+
+	if (!h->has_doorbell || bell != 0)
+		return -EPERM;
+	/* The stop sets `stopping` before it rings: never missed. */
+	while (!atomic_load(&h->vm->stopping))
+		if (read(FD_DOORBELL, &v, sizeof(v)) == sizeof(v))
+			return 0;
+	return -ECANCELED;
+}
+
+int devfile_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
+{
+	struct dev_host *h = ins->host;
+
+	if (h->constructed || h->worker || !fn)
+		return -EINVAL;
+	h->worker = fn;
+	h->worker_opaque = opaque;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * monitor/devhost/devfile.h - the helper-table members over host files, attached
+ * data, doorbells and worker threads (devfile.c); devhlp.c puts them in
+ * both tables. Each checks that the
+ * calling instance was given the key (see dev.h for the contract).
+ */
+#ifndef WISP_DEVFILE_H
+#define WISP_DEVFILE_H
+
+#include "dev.h"
+
+int devfile_blob(struct dev_ins *ins, const char *key, const void **p,
+		 size_t *len);
+long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		   uint64_t off);
+long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		    size_t len, uint64_t off);
+long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
+long devfile_write(struct dev_ins *ins, unsigned key, const void *buf,
+		   size_t len);
+int devfile_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			    uint64_t addr, unsigned len);
+int devfile_doorbell_wait(struct dev_ins *ins, int bell);
+int devfile_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque);
+
+#endif

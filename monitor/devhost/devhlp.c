@@ -1,0 +1,465 @@
+/*
+ * monitor/devhost/devhlp.c - the monitor's two helper tables. Every call names its
+ * caller (ins) and is checked against what that instance owns: its ranges,
+ * its claimed interrupt lines, its timers, its console. The trusted table
+ * adds VM-wide powers and is handed only to devices the profile trusts.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devhost/devfile.h"
+#include "core/exitcode.h"
+#include "policy.h"
+#include "core/vm.h"
+#include "devhost/devhost.h"
+#include "jail/jail.h"
+#include "devhost/devproc.h"
+
+static struct dev_host *host_of(struct dev_ins *ins)
+{
+	return ins->host;
+}
+
+static int hlp_mmio_register(struct dev_ins *ins, uint64_t base, uint64_t len,
+			     const struct dev_io_ops *ops, void *opaque)
+{
+	char err[200], name[GMAP_NAME_LEN];
+
+	snprintf(name, sizeof(name), "%s", ins->name);
+	int rc = mem_mmio_add(&host_of(ins)->vm->mem, base, len, ins, name, ops,
+			      opaque, err, sizeof(err));
+	if (rc == -EEXIST)
+		wlog(LOG_ERR, "%s: %s", ins->name, err);
+	return rc;
+}
+
+static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
+			   uint64_t base, uint64_t len,
+			   const struct dev_io_ops *ops, void *opaque)
+{
+	struct dev_host *h = host_of(ins);
+	struct dev_ins *clash = NULL;
+
+	/* Ranges are fixed once vCPUs run: the port lookup takes no lock. */
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
+	    h->constructed)
+		return -EINVAL;
+	if (space == DEV_SPACE_MMIO)
+		return hlp_mmio_register(ins, base, len, ops, opaque);
+	struct iobus_range r = { base, len, ins, ops, opaque };
+	int rc = iobus_insert(&h->vm->pio, &r, &clash);
+	if (rc == -EEXIST)
+		wlog(LOG_ERR, "%s: %s range 0x%llx+0x%llx overlaps %s", ins->name,
+		     h->vm->pio.name, (unsigned long long)base,
+		     (unsigned long long)len, clash->name);
+	return rc;
+}
+
+static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
+			     uint64_t base)
+{
+	struct dev_host *h = host_of(ins);
+
+	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
+	    h->constructed)
+		return -EINVAL;
+	if (space == DEV_SPACE_MMIO)
+		return mem_mmio_del(&h->vm->mem, base, ins);
+	return iobus_remove(&h->vm->pio, base, ins);
+}
+
+static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
+				uint64_t addr, unsigned len, dev_notify_fn fn,
+				void *opaque)
+{
+	struct dev_host *h = host_of(ins);
+	int rc = fn ? devhlp_ioevent_check(ins, space, addr, len) : -EINVAL;
+
+	if (rc < 0)
+		return rc;
+	if (h->n_ioevents >= DEV_MAX_IOEVENTS ||
+	    h->vm->n_ioevents >= FD_IOEV_MAX)
+		return -ENOSPC;
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	fd = fd_pin(fd, FD_IOEV0 + (int)h->vm->n_ioevents++);
+	rc = devhlp_ioevent_kvm(h->vm, space, addr, len, fd);
+	if (rc < 0) {
+		close(fd);
+		h->vm->n_ioevents--;
+		return rc;
+	}
+	h->ioevents[h->n_ioevents++] = (struct dev_ioevent){ fd, fn, opaque };
+	return 0;
+}
+
+static bool vm_gsi_claimed(struct vm *vm, unsigned gsi)
+{
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (vm->hosts[i].irqs & (1u << gsi))
+			return true;
+	return false;
+}
+
+static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
+{
+	struct dev_host *h = host_of(ins);
+
+	/* GSI 2 is the PIC cascade; nothing may drive it. */
+	if (gsi >= VM_NR_GSI || gsi == 2 || h->constructed)
+		return -EINVAL;
+	if (vm_gsi_claimed(h->vm, gsi))
+		return -EBUSY;
+	h->irqs |= 1u << gsi;
+	return 0;
+}
+
+static int irq_line(struct vm *vm, unsigned gsi, int level)
+{
+	struct kvm_irq_level l = { .irq = gsi, .level = (uint32_t)level };
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
+}
+
+static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
+		       enum dev_irq_level level)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (gsi >= VM_NR_GSI || !(h->irqs & (1u << gsi)))
+		return -EPERM;
+	switch (level) {
+	case DEV_IRQ_LOW:
+	case DEV_IRQ_HIGH:
+		return irq_line(h->vm, gsi, level);
+	case DEV_IRQ_PULSE: {
+		int rc = irq_line(h->vm, gsi, 1);
+		return rc ? rc : irq_line(h->vm, gsi, 0);
+	}
+	}
+	return -EINVAL;
+}
+
+static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
+			size_t len)
+{
+	if (!buf && len)
+		return -EFAULT;
+	return mem_read(&host_of(ins)->vm->mem, gpa, buf, len);
+}
+
+static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
+			 size_t len)
+{
+	if (!buf && len)
+		return -EFAULT;
+	return mem_write(&host_of(ins)->vm->mem, gpa, buf, len);
+}
+
+static struct mem *mem_of(struct dev_ins *ins)
+{
+	return &host_of(ins)->vm->mem;
+}
+
+/* mmap is a setup-time call: regions are created while constructing. */
+static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+{
+	char name[GMAP_NAME_LEN];
+
+	if (host_of(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
+	return mem_mmio2_create(mem_of(ins), ins, name, size,
+				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
+}
+
+static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
+{
+	char err[200] = "";
+	int rc = mem_mmio2_map(mem_of(ins), ins, h, gpa, err, sizeof(err));
+
+	/* The guest chooses where (testdev command 3, fb's map): limited. */
+	if (rc < 0 && err[0])
+		wlog_guest(&host_of(ins)->rl, ins->name, LOG_ERR, "%s: %s",
+			   ins->name, err);
+	return rc;
+}
+
+static int hlp_mmio2_unmap(struct dev_ins *ins, int h)
+{
+	return mem_mmio2_unmap(mem_of(ins), ins, h);
+}
+
+static int hlp_mmio2_track(struct dev_ins *ins, int h, bool on)
+{
+	return mem_mmio2_track(mem_of(ins), ins, h, on);
+}
+
+static int hlp_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
+			   size_t bytes)
+{
+	return mem_mmio2_query(mem_of(ins), ins, h, bitmap, bytes);
+}
+
+static int hlp_mmio2_read(struct dev_ins *ins, int h, uint64_t off, void *buf,
+			  size_t len)
+{
+	return mem_mmio2_read(mem_of(ins), ins, h, off, buf, len);
+}
+
+static int hlp_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
+			   const void *buf, size_t len)
+{
+	return mem_mmio2_write(mem_of(ins), ins, h, off, buf, len);
+}
+
+static int hlp_ram_track(struct dev_ins *ins, bool on)
+{
+	return mem_ram_track(mem_of(ins), on);
+}
+
+static int hlp_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
+			 uint64_t *bitmap, size_t bytes)
+{
+	return mem_ram_query(mem_of(ins), gpa, size, bitmap, bytes);
+}
+
+static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
+{
+	return dev_cfg_get_u64(ins, key, out);
+}
+
+static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
+{
+	return dev_cfg_get_str(ins, key, out);
+}
+
+static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
+		    const char *fmt, ...)
+{
+	char line[400];
+	va_list ap;
+
+	if ((int)lvl > (int)log_threshold)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	wlog_guest(&host_of(ins)->rl, ins->name, (enum log_level)lvl, "%s: %s",
+		   ins->name, line);
+}
+
+static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (!fn || h->constructed || h->n_timers >= DEV_MAX_TIMERS ||
+	    h->vm->n_timers >= FD_TIMER_MAX)
+		return -EINVAL;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	fd = fd_pin(fd, FD_TIMER0 + (int)h->vm->n_timers++);
+	h->timers[h->n_timers] = (struct dev_timer){ fd, fn, opaque };
+	return (int)h->n_timers++;
+}
+
+static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
+{
+	struct dev_host *h = host_of(ins);
+	struct itimerspec its = { 0 };
+
+	if (timer < 0 || (unsigned)timer >= h->n_timers)
+		return -EINVAL;
+	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
+	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
+	if (timerfd_settime(h->timers[timer].fd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
+{
+	struct chr *c = host_of(ins)->chr;
+
+	if (!c)
+		return (long)len; /* no console: output is dropped */
+	/* Whole or error: a short write must not lose guest output. */
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(c->out_fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		done += n > 0 ? (size_t)n : 0;
+	}
+	return (long)len;
+}
+
+static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (!h->chr)
+		return 0; /* nothing will ever arrive */
+	if (h->chr->rx_owner && h->chr->rx_owner != ins)
+		return -EBUSY;
+	h->chr->rx_owner = ins;
+	h->chr->rx = fn;
+	return 0;
+}
+
+static void hlp_chr_rx_ready(struct dev_ins *ins)
+{
+	struct dev_host *h = host_of(ins);
+	uint64_t one = 1;
+
+	if (h->chr && h->chr->rx_owner == ins && h->chr->pend_len)
+		(void)!write(h->vm->rxready_fd, &one, sizeof(one));
+}
+
+static uint64_t hlp_clock_ns(struct dev_ins *ins)
+{
+	return now_ns();
+}
+
+static uint64_t hlp_walltime_ns(struct dev_ins *ins)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void hlp_vm_poweroff(struct dev_ins *ins, int status)
+{
+	struct vm *vm = host_of(ins)->vm;
+	int max = vm->cfg && vm->cfg->guest_status_max ? vm->cfg->guest_status_max
+						       : WISP_EXIT_GUEST_MAX;
+
+	if (status < 0 || status > max) {
+		wlog(LOG_ERR, "%s: guest reported status %d, above %d", ins->name,
+		     status, max);
+		vm_request_stop(vm, WISP_EXIT_GUEST_RANGE, "bad guest status");
+		return;
+	}
+	vm_request_stop(vm, status, "guest reported its status");
+}
+
+static void hlp_vm_reset(struct dev_ins *ins)
+{
+	wlog(LOG_INFO, "%s: guest requested a reset; stopping", ins->name);
+	vm_request_stop(host_of(ins)->vm, WISP_EXIT_OK, "guest reset");
+}
+
+static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,
+				    unsigned idx)
+{
+	struct vm *vm = host_of(ins)->vm;
+
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (!strcmp(vm->devs[i].reg->name, name) &&
+		    vm->devs[i].idx == idx)
+			return &vm->devs[i];
+	return NULL;
+}
+
+static void hlp_vm_fault(struct dev_ins *ins, const char *why)
+{
+	struct dev_host *h = host_of(ins);
+
+	/* The guest can repeat it until the vCPUs stop: rate-limited. */
+	wlog_guest(&h->rl, ins->name, LOG_ERR, "%s: guest error, stopping: %s",
+		   ins->name, why);
+	vm_request_stop(h->vm, WISP_EXIT_GUEST_ABI, why);
+}
+
+static const struct dev_hlp_trusted hlp_trusted_powers = {
+	.vm_poweroff = hlp_vm_poweroff,
+	.vm_reset = hlp_vm_reset,
+	.dev_find = hlp_dev_find,
+	.ram_track = hlp_ram_track,
+	.ram_query = hlp_ram_query,
+	.vm_fault = hlp_vm_fault,
+};
+
+/* What every table shares: calls that act on the caller's own resources.
+ * In a device process they act on that process's own copies. */
+#define HLP_LOCAL                                                              \
+	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
+	.ioevent_register = hlp_ioevent_register,                              \
+	.irq_claim = hlp_irq_claim, .mem_read = hlp_mem_read,                  \
+	.mem_write = hlp_mem_write, .cfg_u64 = hlp_cfg_u64,                    \
+	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \
+	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
+	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
+	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
+	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob
+
+/* Inside wisp: MMIO2 regions act on the guest-physical map (a device
+ * process asks by up-call, devproc.h); host files, doorbells and workers
+ * are wisp's (devfile.c). Devices that use the latter are
+ * DEV_F_NO_SANDBOX: a device process has none of them. */
+#define HLP_MMIO2                                                              \
+	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
+	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \
+	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write,          \
+	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
+	.file_read = devfile_read, .file_write = devfile_write,                \
+	.file_poll = devfile_poll, .doorbell_create = devfile_doorbell_create, \
+	.doorbell_wait = devfile_doorbell_wait,                                \
+	.worker_start = devfile_worker_start
+
+static const struct dev_hlp hlp_untrusted = {
+	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.chr_rx_ready = hlp_chr_rx_ready, .trusted = NULL,
+};
+static const struct dev_hlp hlp_trusted = {
+	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.chr_rx_ready = hlp_chr_rx_ready, .trusted = &hlp_trusted_powers,
+};
+
+/* In a device process: VM-wide calls become up-calls wisp validates. */
+static const struct dev_hlp_trusted hlp_sandboxed_powers = {
+	.vm_poweroff = devproc_child_poweroff,
+	.vm_reset = devproc_child_reset,
+	.dev_find = devproc_child_dev_find,
+	.ram_track = devproc_child_ram_track,
+	.ram_query = devproc_child_ram_query,
+	.vm_fault = devproc_child_vm_fault,
+};
+#define HLP_SANDBOXED                                                          \
+	HLP_LOCAL, .irq_set = devproc_child_irq_set,                           \
+	.chr_rx_ready = devproc_child_rx_ready,                                \
+	.mmio2_map = devproc_child_mmio2_map,                                  \
+	.mmio2_unmap = devproc_child_mmio2_unmap,                              \
+	.mmio2_track = devproc_child_mmio2_track,                              \
+	.mmio2_query = devproc_child_mmio2_query,                              \
+	.mmio2_read = devproc_child_mmio2_read,                                \
+	.mmio2_write = devproc_child_mmio2_write,                              \
+	.file_pread = devproc_child_file_pread,                                \
+	.file_pwrite = devproc_child_file_pwrite,                              \
+	.file_read = devproc_child_file_read,                                  \
+	.file_write = devproc_child_file_write,                                \
+	.file_poll = devproc_child_file_poll,                                  \
+	.doorbell_create = devproc_child_doorbell_create,                      \
+	.doorbell_wait = devproc_child_doorbell_wait,                          \
+	.worker_start = devproc_child_worker_start
+static const struct dev_hlp hlp_sandboxed = { HLP_SANDBOXED, .trusted = NULL };
+static const struct dev_hlp hlp_sandboxed_trusted = {
+	HLP_SANDBOXED, .trusted = &hlp_sandboxed_powers,
+};
+
+const struct dev_hlp *devhlp_table(bool trusted, bool sandboxed)
+{
+	if (sandboxed)
+		return trusted ? &hlp_sandboxed_trusted : &hlp_sandboxed;
+	return trusted ? &hlp_trusted : &hlp_untrusted;
+}

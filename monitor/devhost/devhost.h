@@ -1,0 +1,52 @@
+/*
+ * monitor/devhost/devhost.h - the host side of the device framework: device
+ * instances from the CLI and profile (devmgr.c), the helper tables
+ * (devhlp.c; a device process's calls in dpc_calls.c), doorbells
+ * (ioevent.c), host files, wait sets and workers (devfile.c, devworker.c),
+ * device processes (devproc.h) and the console backend (chr.c). It may
+ * call display/ (screenshots), jail/ (a device process's drop and filter)
+ * and core/.
+ */
+#ifndef WISP_DEVHOST_H
+#define WISP_DEVHOST_H
+
+#include "core/vm.h"
+
+/* devmgr.c: instances from the CLI and profile defaults. */
+int devmgr_create(struct vm *vm, char *err, size_t errlen);
+int devmgr_construct(struct vm *vm);
+void devmgr_destruct(struct vm *vm);
+const struct dev_hlp *devhlp_table(bool trusted, bool sandboxed);
+/* A doorbell (KVM_IOEVENTFD) for both its kinds (ioevent_register and
+ * devfile's doorbell_create): check the caller may place one there (a
+ * range it registered, during construction), then register fd with KVM. */
+int devhlp_ioevent_check(struct dev_ins *ins, enum dev_space space,
+			 uint64_t addr, unsigned len);
+int devhlp_ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,
+		       unsigned len, int fd);
+
+/* chr.c: console backend */
+int chr_open(struct chr *c, const struct vm_config *cfg, char *err,
+	     size_t errlen);
+void chr_close(struct chr *c);
+void chr_start_input(struct chr *c);
+/* Move console input to the device (reading when can_read); false: stop
+ * watching the input fd. */
+bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
+
+/* devfile.c: hand host resources to the instance of `dev` (registration
+ * name, instance 0) before devices are constructed. Files are pinned to
+ * FD_FILE0 + key; a pollable one joins the instance's wait set, which
+ * dev_attach_waitset creates (one instance per VM). Die on failure. */
+void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
+		     bool pollable);
+void dev_attach_waitset(struct vm *vm, const char *dev);
+void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
+		     const void *p, size_t len);
+
+/* Device worker threads (devfile.c): started once the VM runs, after the
+ * privilege drop; stopped (doorbell rung, joined) after the vCPUs. */
+void dev_workers_start(struct vm *vm);
+void dev_workers_stop(struct vm *vm);
+
+#endif

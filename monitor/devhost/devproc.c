@@ -1,0 +1,475 @@
+/*
+ * monitor/devhost/devproc.c - wisp's side of device processes: spawning them, the
+ * request slot (down), serving their up-calls, noticing their death.
+ * The child's side is devproc_child.c. Protocol: devproc.h.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/exitcode.h"
+#include "policy.h"
+#include "core/vm.h"
+#include "devhost/devhost.h"
+#include "display/display.h"
+#include "jail/jail.h"
+#include "devhost/devproc.h"
+
+#define DP_SPIN_NS 20000ull       /* spin this long before sleeping: an answer
+				    * usually comes within a few us */
+#define DP_SLICE_NS 10000000l     /* futex sleep slice */
+#define DP_P_PIDFD 3              /* waitid idtype; older libcs lack it */
+
+/* A sandboxed device broke the rules or the protocol: say which and why,
+ * stop the VM, and send it nothing more. */
+void dp_fail(struct dev_host *h, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	wlog(LOG_ERR, "sandboxed device %s: %s; stopping the VM", h->ins->name,
+	     why);
+	atomic_store(&h->proc->dead, true);
+	vm_request_stop(h->vm, WISP_EXIT_SANDBOX, why);
+	atomic_fetch_add(&h->proc->shm->mon_bell, 1);
+	dp_futex_wake(&h->proc->shm->mon_bell);
+}
+
+/* ---- up-calls: validated by wisp's own checked helper table -------------- */
+
+static int dp_up_irq(struct dev_host *h, uint64_t gsi, uint64_t level)
+{
+	if (gsi >= VM_NR_GSI || level > DEV_IRQ_PULSE)
+		return -EINVAL;
+	int rc = devhlp_table(h->trusted, false)->irq_set(
+		h->ins, (unsigned)gsi, (enum dev_irq_level)level);
+	if (rc == -EPERM)
+		dp_fail(h, "drove interrupt line %llu, which it does not own",
+			(unsigned long long)gsi);
+	return rc;
+}
+
+static int dp_up_power(struct dev_host *h, uint32_t op, uint64_t status)
+{
+	const struct dev_hlp_trusted *t = devhlp_table(h->trusted, false)->trusted;
+
+	if (!t) {
+		dp_fail(h, "%s", "asked for a VM-wide power it was not granted");
+		return -EPERM;
+	}
+	if (op == DP_UP_RESET)
+		t->vm_reset(h->ins);
+	else
+		t->vm_poweroff(h->ins, status > INT_MAX ? -1 : (int)status);
+	return 0;
+}
+
+/* Into wisp's own buffer first: KVM clears the pages it reports from the
+ * bitmap it was given, which must not be one the child can rewrite. */
+static int dp_up_query(struct dev_host *h, int hd, uint64_t bytes)
+{
+	const struct dev_hlp *t = devhlp_table(h->trusted, false);
+	uint64_t bm[DEVPROC_BITMAP / 8];
+
+	if (bytes == DP_NO_BITMAP)
+		return t->mmio2_query(h->ins, hd, NULL, 0);
+	if (bytes > sizeof(bm)) {
+		dp_fail(h, "asked for a %llu-byte dirty bitmap (at most %d)",
+			(unsigned long long)bytes, DEVPROC_BITMAP);
+		return -EINVAL;
+	}
+	int rc = t->mmio2_query(h->ins, hd, bm, (size_t)bytes);
+	if (rc == 0)
+		memcpy(h->proc->shm->bitmap, bm, (size_t)bytes);
+	return rc;
+}
+
+/* The same checked calls an in-process device makes; a handle that is not
+ * the instance's own (another's, or none) stops the VM. */
+static int dp_up_mmio2(struct dev_host *h, uint32_t op, uint64_t a0,
+		       uint64_t a1, uint64_t a2)
+{
+	const struct dev_hlp *t = devhlp_table(h->trusted, false);
+	int hd = a0 > INT_MAX ? -1 : (int)a0, rc;
+
+	switch (op) {
+	case DP_UP_MMIO2_MAP: rc = t->mmio2_map(h->ins, hd, a1); break;
+	case DP_UP_MMIO2_UNMAP: rc = t->mmio2_unmap(h->ins, hd); break;
+	case DP_UP_MMIO2_TRACK: rc = t->mmio2_track(h->ins, hd, a1 != 0); break;
+	case DP_UP_MMIO2_QUERY: rc = dp_up_query(h, hd, a1); break;
+	case DP_UP_MMIO2_MARK:
+		rc = mem_mmio2_mark(&h->vm->mem, h->ins, hd, a1, a2);
+		break;
+	default: rc = -EINVAL; /* dp_up_call sends only the ops above */
+	}
+	if (rc == -EPERM || rc == -EBADF)
+		dp_fail(h, "used MMIO2 region %lld, which it does not own",
+			(long long)a0);
+	return rc;
+}
+
+static int dp_up_call(struct dev_host *h, uint32_t op, uint64_t a0,
+		      uint64_t a1, uint64_t a2)
+{
+	switch (op) {
+	case DP_UP_IRQ_SET: return dp_up_irq(h, a0, a1);
+	case DP_UP_RX_READY:
+		devhlp_table(h->trusted, false)->chr_rx_ready(h->ins);
+		return 0;
+	case DP_UP_POWEROFF:
+	case DP_UP_RESET: return dp_up_power(h, op, a0);
+	case DP_UP_MMIO2_MAP:
+	case DP_UP_MMIO2_UNMAP:
+	case DP_UP_MMIO2_TRACK:
+	case DP_UP_MMIO2_QUERY:
+	case DP_UP_MMIO2_MARK: return dp_up_mmio2(h, op, a0, a1, a2);
+	}
+	dp_fail(h, "%s", "sent an unknown request");
+	return -EINVAL;
+}
+
+void devproc_serve_up(struct dev_host *h)
+{
+	struct dp_shm *s = h->proc->shm;
+	uint32_t posted = DP_UP_POSTED;
+
+	/* Any waiting wisp thread may serve; exactly one does. */
+	if (!atomic_compare_exchange_strong(&s->up_state, &posted,
+					    DP_UP_SERVING))
+		return;
+	uint32_t op = s->up.op;
+	uint64_t a0 = s->up.a0, a1 = s->up.a1, a2 = s->up.a2;
+	int rc = atomic_load(&h->proc->dead) ? -EPIPE
+					      : dp_up_call(h, op, a0, a1, a2);
+	s->up.rc = rc;
+	atomic_store(&s->up_state, DP_UP_DONE);
+	dp_futex_wake(&s->up_state);
+}
+
+/* ---- down: one request, answered before the vCPU resumes ---------------- */
+
+static void dp_post(struct devproc *p)
+{
+	struct dp_shm *s = p->shm;
+	uint64_t one = 1;
+
+	atomic_store(&s->down_seq, ++p->seq);
+	/* Pairs with the child's store of child_sleeping before it re-reads
+	 * down_seq: one of the two sees the other, no wakeup is lost. */
+	if (atomic_load(&s->child_sleeping))
+		(void)!write(dp_fd(p, FD_DP_DOWN), &one, sizeof(one));
+}
+
+/* Whether the process has ended (it is then reaped and reported). */
+static bool dp_exited(struct dev_host *h)
+{
+	siginfo_t si = { 0 };
+
+	if (waitid((idtype_t)DP_P_PIDFD, (id_t)dp_fd(h->proc, FD_DP_PIDFD), &si,
+		   WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+		return false;
+	devproc_reap(h);
+	return true;
+}
+
+/* Sleep until the child rings the bell, with the bell re-checked under
+ * mon_waiting so an answer between the check and the sleep is not lost. */
+static void dp_sleep(struct dp_shm *s, uint32_t seq)
+{
+	atomic_store(&s->mon_waiting, 1);
+	uint32_t bell = atomic_load(&s->mon_bell);
+	if (atomic_load(&s->down_ack) != seq &&
+	    atomic_load(&s->up_state) != DP_UP_POSTED)
+		dp_futex_wait(&s->mon_bell, bell, DP_SLICE_NS);
+	atomic_store(&s->mon_waiting, 0);
+}
+
+static int dp_wait(struct dev_host *h)
+{
+	struct devproc *p = h->proc;
+	struct dp_shm *s = p->shm;
+	uint64_t start = now_ns(), t = start;
+
+	for (unsigned i = 0;; i++) {
+		if (atomic_load(&s->down_ack) == p->seq)
+			return 0;
+		if (atomic_load(&s->up_state) == DP_UP_POSTED)
+			devproc_serve_up(h);
+		if (atomic_load(&p->dead))
+			return -EPIPE;
+		if ((i & 63) == 63)
+			t = now_ns();
+		if (t - start < DP_SPIN_NS) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		if (t - start > DEVPROC_DEADLINE_MS * 1000000ull)
+			return -ETIMEDOUT;
+		if (dp_exited(h))
+			return -EPIPE;
+		dp_sleep(s, p->seq);
+		t = now_ns();
+	}
+}
+
+/* Post the request already written into shm->down and wait for it. */
+static int dp_request(struct dev_host *h, const char *what)
+{
+	if (atomic_load(&h->proc->dead))
+		return -EPIPE;
+	dp_post(h->proc);
+	int rc = dp_wait(h);
+	if (rc == -ETIMEDOUT)
+		dp_fail(h, "did not answer a %s within %d ms", what,
+			DEVPROC_DEADLINE_MS);
+	return rc;
+}
+
+void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
+		void *data, unsigned size, bool is_write)
+{
+	struct dp_shm *s = h->proc->shm;
+	uint64_t val = 0;
+
+	s->down.op = is_write ? DP_IO_WRITE : DP_IO_READ;
+	s->down.space = space;
+	s->down.addr = addr;
+	s->down.size = size;
+	if (is_write)
+		memcpy(&val, data, size);
+	s->down.val = val;
+	if (dp_request(h, is_write ? "write" : "read") < 0)
+		val = ~0ull;
+	else
+		val = s->down.val;
+	if (!is_write)
+		memcpy(data, &val, size);
+}
+
+/* The console hands input to a sandboxed device through this. */
+static size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len)
+{
+	struct dev_host *h = ins->host;
+	struct dp_shm *s = h->proc->shm;
+	size_t n = len < DEVPROC_DATA ? len : DEVPROC_DATA;
+
+	s->down.op = DP_CHR_RX;
+	s->down.len = (uint32_t)n;
+	memcpy(s->down.data, buf, n);
+	if (dp_request(h, "console input request") < 0)
+		return len; /* dropped: the VM is stopping */
+	/* The child's count is untrusted: never more than it was given. */
+	return s->down.val < n ? (size_t)s->down.val : n;
+}
+
+int devproc_display(struct dev_host *h, struct dev_display *out)
+{
+	struct dp_shm *s = h->proc->shm;
+	struct dp_display r;
+
+	s->down.op = DP_DISPLAY;
+	int rc = dp_request(h, "screenshot request");
+	if (rc < 0)
+		return rc;
+	memcpy(&r, s->down.data, sizeof(r));
+	if (r.rc < 0)
+		return r.rc < -4095 ? -EIO : r.rc;
+	*out = (struct dev_display){ .width = r.width, .height = r.height,
+				     .pages_read = r.pages_read,
+				     .n_rects = r.n_rects };
+	memcpy(out->rects, r.rects, sizeof(out->rects));
+	/* The child's numbers are checked here, where they enter wisp. */
+	if (!screenshot_check(out)) {
+		dp_fail(h, "%s", "reported a screen or rectangles out of bounds");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* ---- death, and the orderly end ----------------------------------------- */
+
+static void dp_describe(const siginfo_t *si, char *buf, size_t len)
+{
+	if (si->si_code == CLD_EXITED)
+		snprintf(buf, len, "exited unexpectedly with status %d",
+			 si->si_status);
+	else if (si->si_status == SIGSYS)
+		snprintf(buf, len, "broke its seccomp policy (killed by SIGSYS)");
+	else
+		snprintf(buf, len, "crashed (killed by %s)",
+			 strsignal(si->si_status));
+}
+
+static bool dp_waitid(struct devproc *p, int flags, siginfo_t *si)
+{
+	memset(si, 0, sizeof(*si));
+	if (p->pid <= 0)
+		return false;
+	if (waitid((idtype_t)DP_P_PIDFD, (id_t)dp_fd(p, FD_DP_PIDFD), si,
+		   WEXITED | flags) < 0 || si->si_pid == 0)
+		return false;
+	p->pid = 0; /* reaped */
+	return true;
+}
+
+void devproc_reap(struct dev_host *h)
+{
+	siginfo_t si;
+	char why[96];
+
+	if (!dp_waitid(h->proc, WNOHANG, &si))
+		return;
+	if (atomic_load(&h->proc->dead))
+		return; /* already reported */
+	dp_describe(&si, why, sizeof(why));
+	if (!atomic_load(&h->vm->stopping)) {
+		dp_fail(h, "%s", why);
+		return;
+	}
+	/* While the VM stops, one process ending may end others (the PID
+	 * namespace's init takes the rest with it): not a failure. */
+	atomic_store(&h->proc->dead, true);
+	wlog(LOG_DEBUG, "device process %s %s during the stop", h->ins->name,
+	     why);
+}
+
+void devproc_stop(struct dev_host *h)
+{
+	struct devproc *p = h->proc;
+
+	if (!atomic_load(&p->dead)) {
+		p->shm->down.op = DP_DESTRUCT;
+		if (dp_request(h, "destruct request") == 0)
+			atomic_store(&p->dead, true);
+	}
+	if (p->pid > 0)
+		syscall(SYS_pidfd_send_signal, dp_fd(p, FD_DP_PIDFD), SIGKILL,
+			NULL, 0);
+}
+
+void devproc_reap_all(struct vm *vm)
+{
+	siginfo_t si;
+
+	/* Last forked first: under --jail the first is its PID namespace's
+	 * init, which cannot finish while the others are unreaped. */
+	for (unsigned i = vm->n_devs; i-- > 0;)
+		if (vm->hosts[i].proc)
+			dp_waitid(vm->hosts[i].proc, 0, &si);
+}
+
+/* ---- spawning ----------------------------------------------------------- */
+
+static int dp_eventfd(struct devproc *p, int which)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	if (fd < 0)
+		die(WISP_EXIT_OSERR, "eventfd for a device process: %s",
+		    strerror(errno));
+	return fd_pin(fd, dp_fd(p, which));
+}
+
+/* An irqfd per claimed line: the child's interrupt pulses go straight to
+ * KVM. */
+static void dp_irqfds(struct vm *vm, struct dev_host *h, struct devproc *p)
+{
+	for (unsigned gsi = 0; gsi < VM_NR_GSI; gsi++) {
+		if (!(h->irqs & (1u << gsi)))
+			continue;
+		if (p->n_irqfd == DEVPROC_MAX_IRQFD)
+			die(WISP_EXIT_USAGE, "device %s claims more than %d "
+			    "interrupt lines and cannot be sandboxed",
+			    h->ins->name, DEVPROC_MAX_IRQFD);
+		int fd = dp_eventfd(p, FD_DP_IRQ + (int)p->n_irqfd);
+		struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = gsi };
+		if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+			die(WISP_EXIT_KVM, "KVM_IRQFD for %s: %s", h->ins->name,
+			    strerror(errno));
+		p->irq_gsi[p->n_irqfd++] = gsi;
+	}
+}
+
+static void dp_prepare(struct vm *vm, struct dev_host *h, int slot)
+{
+	struct devproc *p = &vm->procs[slot];
+
+	*p = (struct devproc){ .slot = slot };
+	p->shm = mmap(NULL, sizeof(struct dp_shm), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->shm == MAP_FAILED)
+		die(WISP_EXIT_OSERR, "request page for %s: %s", h->ins->name,
+		    strerror(errno));
+	dp_eventfd(p, FD_DP_DOWN);
+	dp_eventfd(p, FD_DP_UP);
+	dp_irqfds(vm, h, p);
+	h->proc = p;
+}
+
+/* In wisp after the fork: the child holds the device's timers, doorbells
+ * and irqfds now, and console input goes to it through the slot. */
+static void dp_parent_after_fork(struct dev_host *h)
+{
+	struct devproc *p = h->proc;
+	int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+
+	if (pidfd < 0)
+		die(WISP_EXIT_OSERR, "pidfd_open: %s", strerror(errno));
+	fd_pin(pidfd, dp_fd(p, FD_DP_PIDFD));
+	for (unsigned t = 0; t < h->n_timers; t++)
+		close(h->timers[t].fd);
+	h->n_timers = 0;
+	for (unsigned d = 0; d < h->n_ioevents; d++)
+		close(h->ioevents[d].fd);
+	h->n_ioevents = 0;
+	for (unsigned i = 0; i < p->n_irqfd; i++)
+		close(dp_fd(p, FD_DP_IRQ + (int)i));
+	if (h->chr && h->chr->rx_owner == h->ins)
+		h->chr->rx = dp_chr_rx;
+}
+
+static void dp_spawn(struct vm *vm, struct dev_host *h)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die(WISP_EXIT_OSERR, "fork for device %s: %s", h->ins->name,
+		    strerror(errno));
+	if (pid == 0)
+		devproc_child_main(vm, h, parent); /* never returns */
+	h->proc->pid = pid;
+	dp_parent_after_fork(h);
+}
+
+void devproc_spawn_all(struct vm *vm)
+{
+	int slot = 0;
+
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (vm->hosts[i].sandboxed) {
+			if (slot == FD_DP_MAX)
+				die(WISP_EXIT_USAGE, "more than %d sandboxed "
+				    "devices", FD_DP_MAX);
+			dp_prepare(vm, &vm->hosts[i], slot++);
+		}
+	/* Every request page exists before the first fork, so each child
+	 * can unmap all but its own. */
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		if (vm->hosts[i].sandboxed)
+			dp_spawn(vm, &vm->hosts[i]);
+}

@@ -1,0 +1,58 @@
+/*
+ * monitor/display/render.c - a display device's screen as a PNG file, for
+ * wisp and for a sandboxed display device's own process: what the device
+ * reports is checked (check.c), the file is bounded. Linked, with png.c
+ * and zlib, only into profiles with a display device (WISP_DISPLAY).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "display/display.h"
+#include "display/png.h"
+
+static int screenshot_write(int fd, const struct dev_display *d)
+{
+	size_t size = png_size(d->width, d->height);
+	uint8_t *buf = size ? malloc(size) : NULL;
+	int rc = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	size_t n = png_encode(d->pixels, d->width, d->height, d->stride, buf);
+	if (!n)
+		rc = -ENOMEM;
+	else if (pwrite(fd, buf, n, 0) != (ssize_t)n ||
+		 ftruncate(fd, (off_t)n) < 0)
+		rc = -errno;
+	free(buf);
+	return rc;
+}
+
+int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d)
+{
+	int rc = ins->reg->ops->display ? ins->reg->ops->display(ins, d)
+					: -EOPNOTSUPP;
+
+	if (rc == 0 && (!screenshot_check(d) || d->stride < d->width))
+		rc = -EIO;
+	return rc == 0 ? screenshot_write(fd, d) : rc;
+}
+
+/* Bounded by the FSIZE limit: a write past the largest PNG of the largest
+ * screen fails with EFBIG instead of filling the disk (or killing the
+ * process with SIGXFSZ). For a device process, before its filter. */
+int screenshot_limit_fsize(void)
+{
+	size_t max = png_size(DEV_DISPLAY_MAX_W, DEV_DISPLAY_MAX_H);
+	struct rlimit rl = { .rlim_cur = max, .rlim_max = max };
+
+	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+	    setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		return -errno;
+	return 0;
+}
+
