@@ -45,4 +45,9 @@ bool ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed);
 
 uint64_t now_ns(void);
 
+/* Monotonic ns since uptime_start (the first thing main does); a device
+ * process, forked later, keeps wisp's start. */
+void uptime_start(void);
+uint64_t uptime_ns(void);
+
 #endif
