@@ -128,6 +128,16 @@ def debug_exit_seeds():
     }
 
 
+def pvpanic_seeds():
+    p = 0x505
+    return {
+        "probe_panic": Seq(p).pio_r(p).pio_w(p, 1).b,
+        "crash_loaded": Seq(p).pio_r(p).pio_w(p, 2).pio_w(p, 0).b,
+        "edges": Seq(p).pio_r(p - 1).pio_r(p, 2).pio_w(p, 0x101, 2)
+        .pio_w(p + 1, 1).pio_w(p, 0xfc).reset().pio_w(p, 0x85).b,
+    }
+
+
 def testdev_seeds():
     p, base = 0xe0, 0xd0000000
     s = {}
@@ -154,7 +164,8 @@ def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
                        ("debug_exit", debug_exit_seeds()),
-                       ("testdev", testdev_seeds())):
+                       ("testdev", testdev_seeds()),
+                       ("pvpanic", pvpanic_seeds())):
         os.makedirs(os.path.join(root, dev), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(root, dev, name), "wb") as f:
