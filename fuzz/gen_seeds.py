@@ -138,6 +138,18 @@ def pvpanic_seeds():
     }
 
 
+def bootport_seeds():
+    p = 0x80
+    q = Seq(p)
+    for i in range(8):
+        q.pio_w(p, i * 0x21).clock(1234567 * (i + 1)).pio_r(p)
+    return {
+        "codes": q.b,
+        "edges": Seq(p).pio_r(p).pio_w(p, 0x1234, 2).pio_w(p - 1, 1)
+        .pio_w(p + 1, 2).pio_w(p, 0xaa).reset().pio_r(p).pio_r(p, 2).b,
+    }
+
+
 def testdev_seeds():
     p, base = 0xe0, 0xd0000000
     s = {}
@@ -165,7 +177,8 @@ def main():
     for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
                        ("debug_exit", debug_exit_seeds()),
                        ("testdev", testdev_seeds()),
-                       ("pvpanic", pvpanic_seeds())):
+                       ("pvpanic", pvpanic_seeds()),
+                       ("bootport", bootport_seeds())):
         os.makedirs(os.path.join(root, dev), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(root, dev, name), "wb") as f:
