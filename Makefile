@@ -5,7 +5,7 @@
 PROFILE ?= default
 ifeq ($(origin DEVICES),command line)
 PROFILE := custom
-TRUSTED ?= $(filter i8042 debug_exit testdev,$(DEVICES))
+TRUSTED ?= $(filter i8042 debug_exit testdev pvpanic,$(DEVICES))
 SANDBOXED ?= $(filter uart,$(DEVICES))
 LOADERS ?= testimg
 else
