@@ -5,7 +5,7 @@
 PROFILE ?= default
 ifeq ($(origin DEVICES),command line)
 PROFILE := custom
-TRUSTED ?= $(filter i8042 debug_exit testdev,$(DEVICES))
+TRUSTED ?= $(filter i8042 debug_exit testdev pvpanic,$(DEVICES))
 SANDBOXED ?= $(filter uart,$(DEVICES))
 LOADERS ?= testimg
 else
@@ -177,11 +177,12 @@ test: setup
 	$(MAKE) all PROFILE=test
 	$(MAKE) all PROFILE=sandboxtest
 	$(MAKE) all PROFILE=hvt
+	$(MAKE) all PROFILE=linux
 	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools \
 		test-profiles
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/custom build/place-* build/host build/guests build/fuzz build/bench \
+	rm -rf build/default build/test build/linux build/custom build/place-* build/host build/guests build/fuzz build/bench \
 		build/hvt build/hvt-app build/hvt-guests

@@ -150,6 +150,10 @@ struct dev_hlp_trusted {
 	/* The guest broke the device's ABI in a way it answers by ending the
 	 * VM (hvt: a bad pointer): logs `why`, exit WISP_EXIT_GUEST_ABI. */
 	void (*vm_fault)(struct dev_ins *ins, const char *why);
+	/* The guest kernel says it panicked (pvpanic): one line, and the VM
+	 * ends with wisp's own status WISP_EXIT_GUEST_PANIC, never one a
+	 * guest could report through vm_poweroff. */
+	void (*vm_panic)(struct dev_ins *ins);
 };
 
 /* mmio2_create flags */
@@ -234,6 +238,8 @@ struct dev_hlp {
 	uint64_t (*clock_ns)(struct dev_ins *ins);
 	/* Wall-clock time, ns since the Unix epoch (hvt WALLTIME). */
 	uint64_t (*walltime_ns)(struct dev_ins *ins);
+	/* Monotonic ns since wisp started (boot-time stamps in logs). */
+	uint64_t (*uptime_ns)(struct dev_ins *ins);
 	/* Read-only data the monitor attached under `key` (hvt: the
 	 * host-completed manifest): 0, or -ENOENT when there is none. */
 	int (*cfg_blob)(struct dev_ins *ins, const char *key, const void **p,

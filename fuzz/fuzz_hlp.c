@@ -426,9 +426,16 @@ static void hlp_vm_fault(struct dev_ins *ins, const char *why)
 	snprintf(h->fault_why, sizeof(h->fault_why), "%s", why ? why : "");
 }
 
+static void hlp_vm_panic(struct dev_ins *ins)
+{
+	host_of(ins)->panic_calls++;
+}
+
 static uint64_t hlp_walltime_ns(struct dev_ins *ins)
 {
-	return host_of(ins)->walltime_ns;
+	struct fuzz_host *h = host_of(ins);
+
+	return h->walltime_ns + h->now_ns;
 }
 
 static const struct dev_hlp_trusted fuzz_powers = {
@@ -438,6 +445,7 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.ram_track = hlp_ram_track,
 	.ram_query = hlp_ram_query,
 	.vm_fault = hlp_vm_fault,
+	.vm_panic = hlp_vm_panic,
 };
 
 #define FUZZ_HLP_COMMON                                                        \
@@ -449,6 +457,7 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
 	.chr_rx_ready = hlp_chr_rx_ready, .clock_ns = hlp_clock_ns,            \
+	.uptime_ns = hlp_clock_ns,                                             \
 	.mmio2_create = hlp_mmio2_create, .mmio2_map = hlp_mmio2_map,          \
 	.mmio2_unmap = hlp_mmio2_unmap, .mmio2_track = hlp_mmio2_track,        \
 	.mmio2_query = hlp_mmio2_query, .mmio2_read = hlp_mmio2_read,          \

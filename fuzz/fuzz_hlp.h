@@ -6,7 +6,8 @@
  * and timers are owned and checked exactly as monitor/devhost/devhlp.c checks them
  * (same error codes), so a device that behaves here behaves there. What the
  * fake adds: every instance gets its own console, whose output is captured
- * and whose input the test feeds; the clock is a number the test moves;
+ * and whose input the test feeds; the clock is a number the test moves
+ * (wisp "started" at 0, so uptime_ns is that number too);
  * the trusted powers only record what was asked.
  *
  * Console input follows the monitor's flow control: input a device does not
@@ -135,8 +136,10 @@ struct fuzz_host {
 	const char *next_blob_key;
 	const void *next_blob;
 	size_t next_blob_len;
-	uint64_t walltime_ns;     /* what walltime_ns returns */
+	uint64_t walltime_ns;     /* walltime_ns: this plus now_ns, so the
+				   * wall clock moves with fuzz_advance */
 	unsigned fault_calls;     /* vm_fault, recorded */
+	unsigned panic_calls;     /* vm_panic, recorded */
 	char fault_why[128];
 	unsigned poll_calls;      /* file_poll waits, and the last timeout */
 	uint64_t poll_ns;

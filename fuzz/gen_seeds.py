@@ -128,6 +128,60 @@ def debug_exit_seeds():
     }
 
 
+def pvpanic_seeds():
+    p = 0x505
+    return {
+        "probe_panic": Seq(p).pio_r(p).pio_w(p, 1).b,
+        "crash_loaded": Seq(p).pio_r(p).pio_w(p, 2).pio_w(p, 0).b,
+        "edges": Seq(p).pio_r(p - 1).pio_r(p, 2).pio_w(p, 0x101, 2)
+        .pio_w(p + 1, 1).pio_w(p, 0xfc).reset().pio_w(p, 0x85).b,
+    }
+
+
+def bootport_seeds():
+    p = 0x80
+    q = Seq(p)
+    for i in range(8):
+        q.pio_w(p, i * 0x21).clock(1234567 * (i + 1)).pio_r(p)
+    return {
+        "codes": q.b,
+        "edges": Seq(p).pio_r(p).pio_w(p, 0x1234, 2).pio_w(p - 1, 1)
+        .pio_w(p + 1, 2).pio_w(p, 0xaa).reset().pio_r(p).pio_r(p, 2).b,
+    }
+
+
+def rtc_seeds():
+    i, d = 0x70, 0x71
+    s = {}
+
+    def reg_r(q, idx):
+        return q.pio_w(i, idx).pio_r(d)
+
+    def reg_w(q, idx, v):
+        return q.pio_w(i, idx).pio_w(d, v)
+
+    q = Seq(i)
+    for idx in (0x0a, 0, 2, 4, 6, 7, 8, 9, 0x32, 0x0b, 0x0d, 0x0c):
+        reg_r(q, idx)
+    s["linux_read"] = q.b
+    q = reg_w(Seq(i), 0x0b, 0x82)
+    for idx, v in ((0, 0x59), (2, 0x59), (4, 0x23), (7, 0x31), (8, 0x12),
+                   (9, 0x99), (0x32, 0x20)):
+        reg_w(q, idx, v)
+    reg_w(q, 0x0b, 0x02).clock(1500000000)
+    s["set_time"] = reg_r(reg_r(q, 0), 9).b
+    q = reg_w(Seq(i), 0x0b, 0x06)
+    reg_w(reg_w(reg_w(q, 1, 0xc0), 3, 0xc0), 5, 0xc0)
+    reg_w(q, 0x0b, 0x36).clock(1100000000).timer(0)
+    s["alarm_uie"] = reg_r(reg_r(q, 0x0c), 0x0c).reset().b
+    q = reg_w(Seq(i), 0x0b, 0x00)
+    reg_r(reg_w(q, 4, 0x92), 4).clock(999800000)
+    s["h12_uip"] = reg_r(reg_r(q, 0x0a), 0x0a).b
+    q = Seq(i).pio_w(i, 0x8f).pio_r(i).pio_w(i, 0x5a20, 2).pio_r(i, 2)
+    s["ram_nmi"] = reg_w(q, 0xff, 0x11).pio_r(d).pio_w(i, 0x11, 4).b
+    return s
+
+
 def testdev_seeds():
     p, base = 0xe0, 0xd0000000
     s = {}
@@ -154,7 +208,10 @@ def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
                        ("debug_exit", debug_exit_seeds()),
-                       ("testdev", testdev_seeds())):
+                       ("testdev", testdev_seeds()),
+                       ("pvpanic", pvpanic_seeds()),
+                       ("bootport", bootport_seeds()),
+                       ("rtc", rtc_seeds())):
         os.makedirs(os.path.join(root, dev), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(root, dev, name), "wb") as f:

@@ -115,6 +115,7 @@ int main(int argc, char **argv)
 	static struct vm vm;
 	struct vm_config cfg;
 
+	uptime_start();
 	cli_parse(argc, argv, &cfg);
 	block_signals();
 	vm_prepare(&vm, &cfg);

@@ -19,6 +19,7 @@ enum wisp_exit {
 	WISP_EXIT_IMAGE = 65,        /* guest image is malformed or does not fit */
 	WISP_EXIT_NOINPUT = 66,      /* a named file is missing or unreadable */
 	WISP_EXIT_GUEST_RANGE = 67,  /* guest reported a status above 63 */
+	WISP_EXIT_GUEST_PANIC = 68,  /* the guest kernel panicked (pvpanic) */
 	WISP_EXIT_KVM = 69,          /* /dev/kvm unusable: API or capability */
 	WISP_EXIT_INTERNAL = 70,     /* wisp invariant failed (a wisp bug) */
 	WISP_EXIT_OSERR = 71,        /* a host system call failed */

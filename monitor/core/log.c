@@ -54,6 +54,18 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t start_ns;
+
+void uptime_start(void)
+{
+	start_ns = now_ns();
+}
+
+uint64_t uptime_ns(void)
+{
+	return now_ns() - start_ns;
+}
+
 bool ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed)
 {
 	uint64_t t = now_ns();

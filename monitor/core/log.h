@@ -58,4 +58,9 @@ void wlog_guest(struct ratelimit *rl, const char *who, enum log_level lvl,
 
 uint64_t now_ns(void);
 
+/* Monotonic ns since uptime_start (the first thing main does); a device
+ * process, forked later, keeps wisp's start. */
+void uptime_start(void);
+uint64_t uptime_ns(void);
+
 #endif

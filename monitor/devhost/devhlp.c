@@ -338,6 +338,11 @@ static uint64_t hlp_walltime_ns(struct dev_ins *ins)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t hlp_uptime_ns(struct dev_ins *ins)
+{
+	return uptime_ns();
+}
+
 static void hlp_vm_poweroff(struct dev_ins *ins, int status)
 {
 	struct vm *vm = host_of(ins)->vm;
@@ -381,6 +386,19 @@ static void hlp_vm_fault(struct dev_ins *ins, const char *why)
 	vm_request_stop(h->vm, WISP_EXIT_GUEST_ABI, why);
 }
 
+/* Not vm_poweroff: a guest status is capped at 63, and this one is
+ * wisp's, so an orchestrator can tell a panic from any status the guest
+ * writes. Once: the guest may write again before its vCPUs stop. */
+static void hlp_vm_panic(struct dev_ins *ins)
+{
+	struct vm *vm = host_of(ins)->vm;
+
+	if (!atomic_load(&vm->stopping))
+		wlog(LOG_ERR, "%s: the guest kernel panicked; stopping the VM",
+		     ins->name);
+	vm_request_stop(vm, WISP_EXIT_GUEST_PANIC, "guest kernel panicked");
+}
+
 static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
@@ -388,6 +406,7 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.ram_track = hlp_ram_track,
 	.ram_query = hlp_ram_query,
 	.vm_fault = hlp_vm_fault,
+	.vm_panic = hlp_vm_panic,
 };
 
 /* What every table shares: calls that act on the caller's own resources.
@@ -401,7 +420,8 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
 	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
-	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob
+	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
+	.uptime_ns = hlp_uptime_ns
 
 /* Inside wisp: MMIO2 regions act on the guest-physical map (a device
  * process asks by up-call, devproc.h); host files, doorbells and workers
@@ -434,6 +454,7 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.ram_track = devproc_child_ram_track,
 	.ram_query = devproc_child_ram_query,
 	.vm_fault = devproc_child_vm_fault,
+	.vm_panic = devproc_child_panic,
 };
 #define HLP_SANDBOXED                                                          \
 	HLP_LOCAL, .irq_set = devproc_child_irq_set,                           \

@@ -73,6 +73,8 @@ static int dp_up_power(struct dev_host *h, uint32_t op, uint64_t status)
 	}
 	if (op == DP_UP_RESET)
 		t->vm_reset(h->ins);
+	else if (op == DP_UP_PANIC)
+		t->vm_panic(h->ins);
 	else
 		t->vm_poweroff(h->ins, status > INT_MAX ? -1 : (int)status);
 	return 0;
@@ -131,7 +133,8 @@ static int dp_up_call(struct dev_host *h, uint32_t op, uint64_t a0,
 		devhlp_table(h->trusted, false)->chr_rx_ready(h->ins);
 		return 0;
 	case DP_UP_POWEROFF:
-	case DP_UP_RESET: return dp_up_power(h, op, a0);
+	case DP_UP_RESET:
+	case DP_UP_PANIC: return dp_up_power(h, op, a0);
 	case DP_UP_MMIO2_MAP:
 	case DP_UP_MMIO2_UNMAP:
 	case DP_UP_MMIO2_TRACK:

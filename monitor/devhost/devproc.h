@@ -16,8 +16,8 @@
  *        deadline. A child that dies, hangs past the deadline or asks for
  *        something it does not own stops the VM (WISP_EXIT_SANDBOX).
  *  up    device -> wisp: the helper calls that touch the VM (level interrupt
- *        lines, console flow control, power off/reset for a trusted device,
- *        MMIO2 map/unmap/track/query, marking its host-side MMIO2 writes
+ *        lines, console flow control, power off/reset/panic for a trusted
+ *        device, MMIO2 map/unmap/track/query, marking its host-side MMIO2 writes
  *        dirty). Each is validated by wisp's own helper table against what
  *        the instance owns, served by whichever wisp thread is waiting on
  *        the device, or by the event loop. A dirty bitmap comes back in the
@@ -64,7 +64,8 @@ enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT,
  * handle, bitmap bytes or DP_NO_BITMAP; MMIO2_MARK handle, off, len. */
 enum dp_up_op { DP_UP_IRQ_SET = 1, DP_UP_RX_READY, DP_UP_POWEROFF,
 		DP_UP_RESET, DP_UP_MMIO2_MAP, DP_UP_MMIO2_UNMAP,
-		DP_UP_MMIO2_TRACK, DP_UP_MMIO2_QUERY, DP_UP_MMIO2_MARK };
+		DP_UP_MMIO2_TRACK, DP_UP_MMIO2_QUERY, DP_UP_MMIO2_MARK,
+		DP_UP_PANIC };
 enum dp_up_state { DP_UP_IDLE, DP_UP_POSTED, DP_UP_SERVING, DP_UP_DONE };
 
 /* The page shared between wisp and one device process. */
@@ -135,6 +136,7 @@ int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 void devproc_child_rx_ready(struct dev_ins *ins);
 void devproc_child_poweroff(struct dev_ins *ins, int status);
 void devproc_child_reset(struct dev_ins *ins);
+void devproc_child_panic(struct dev_ins *ins);
 struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
 				       unsigned idx);
 int devproc_child_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa);

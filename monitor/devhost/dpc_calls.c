@@ -75,6 +75,11 @@ void devproc_child_reset(struct dev_ins *ins)
 	dpc_up(ins, DP_UP_RESET, 0, 0, 0);
 }
 
+void devproc_child_panic(struct dev_ins *ins)
+{
+	dpc_up(ins, DP_UP_PANIC, 0, 0, 0);
+}
+
 /* Other devices live in other processes. */
 struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
 				       unsigned idx)

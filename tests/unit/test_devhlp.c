@@ -252,9 +252,24 @@ static void test_trusted_powers(void **state)
 	assert_int_equal(stop_code, WISP_EXIT_GUEST_RANGE);
 	t->vm_reset(b);
 	assert_int_equal(stop_code, WISP_EXIT_OK);
+	/* A panic is wisp's status, not one a guest could write. */
+	t->vm_panic(b);
+	assert_int_equal(stop_code, WISP_EXIT_GUEST_PANIC);
 	assert_ptr_equal(t->dev_find(b, "a", 0), &vm.devs[0]);
 	assert_null(t->dev_find(b, "a", 1));
 	assert_null(t->dev_find(b, "zzz", 0));
+}
+
+/* Counted from wisp's start, on the monotonic clock. */
+static void test_uptime(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	uint64_t t0 = now_ns();
+
+	uptime_start();
+	uint64_t u = a->hlp->uptime_ns(a);
+	assert_true(u <= now_ns() - t0);
+	assert_true(a->hlp->uptime_ns(a) >= u);
 }
 
 static void test_no_console(void **state)
@@ -354,6 +369,22 @@ static void test_up_mmio2_big_bitmap(void **state)
 	assert_int_equal(up(DP_UP_MMIO2_QUERY, mine, DEVPROC_BITMAP + 8, 0),
 			 -EINVAL);
 	expect_stopped(true);
+}
+
+/* A panic up-call ends the VM with the panic status only for a device the
+ * profile trusts; an untrusted one asking for it is a misdeed. */
+static void test_up_panic_untrusted(void **state)
+{
+	assert_int_equal(up(DP_UP_PANIC, 0, 0, 0), -EPERM);
+	expect_stopped(true);
+}
+
+static void test_up_panic_trusted(void **state)
+{
+	vm.hosts[0].trusted = true;
+	assert_int_equal(up(DP_UP_PANIC, 0, 0, 0), 0);
+	assert_int_equal(stop_code, WISP_EXIT_GUEST_PANIC);
+	assert_false(atomic_load(&vm.procs[0].dead));
 }
 
 /* The child's own side: refused before anything is posted; its copy of
@@ -504,11 +535,12 @@ int main(void)
 		T(test_tables), T(test_ranges_owned), T(test_ioevent_owned),
 		T(test_dispatch),
 		T(test_irq_owned), T(test_mem_checked), T(test_timers_owned),
-		T(test_trusted_powers), T(test_no_console),
+		T(test_trusted_powers), T(test_uptime), T(test_no_console),
 		T(test_log_limited), T(test_map_errors_limited),
 		TP(test_up_mmio2_own), TP(test_up_mmio2_foreign_map),
 		TP(test_up_mmio2_foreign_query), TP(test_up_mmio2_no_handle),
 		TP(test_up_mmio2_foreign_mark), TP(test_up_mmio2_big_bitmap),
+		TP(test_up_panic_untrusted), TP(test_up_panic_trusted),
 		TP(test_child_mmio2), TP(test_child_after_move),
 		T(test_tables_complete), T(test_sandboxed_refusals),
 		T(test_mem_ram_only),

@@ -30,7 +30,7 @@ $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot: \
 # Device-model tests drive the devices through the fuzz helper table
 # (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
-DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm,$(DEV_TEST_DEVICES))
+DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm pvpanic,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
 DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c)
@@ -38,6 +38,9 @@ UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_debug_exit := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_pvpanic := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_bootport := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_rtc := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_fb := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_pm := $(DEV_TEST_SRCS)
