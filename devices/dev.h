@@ -136,7 +136,7 @@ typedef void (*dev_worker_fn)(struct dev_ins *ins, void *opaque);
 struct dev_hlp_trusted {
 	/* Ask the VM to stop: `status` becomes wisp's exit status (0..63). */
 	void (*vm_poweroff)(struct dev_ins *ins, int status);
-	/* Guest asked for a reset (wisp ends the VM, status 0). */
+	/* Guest asked for a reset: wisp ends the VM as a reboot (exit 80). */
 	void (*vm_reset)(struct dev_ins *ins);
 	/* Another instance by registration name and index, or NULL. */
 	struct dev_ins *(*dev_find)(struct dev_ins *ins, const char *name,

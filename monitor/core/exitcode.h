@@ -33,6 +33,10 @@ enum wisp_exit {
 					unclaimed port, bad hypercall) */
 	WISP_EXIT_SANDBOX = 79,      /* a sandboxed device process died, hung
 				      * or asked for what it does not own */
+	WISP_EXIT_GUEST_REBOOT = 80, /* the guest asked for a reboot (i8042 or
+				      * ACPI reset, KVM's reset event): not an
+				      * error; an orchestrator may start it
+				      * again */
 	WISP_EXIT_SIGNAL_BASE = 128,
 };
 

@@ -360,8 +360,9 @@ static void hlp_vm_poweroff(struct dev_ins *ins, int status)
 
 static void hlp_vm_reset(struct dev_ins *ins)
 {
-	wlog(LOG_INFO, "%s: guest requested a reset; stopping", ins->name);
-	vm_request_stop(host_of(ins)->vm, WISP_EXIT_OK, "guest reset");
+	wlog(LOG_INFO, "%s: guest requested a reboot; stopping (exit 80)",
+	     ins->name);
+	vm_request_stop(host_of(ins)->vm, WISP_EXIT_GUEST_REBOOT, "guest reset");
 }
 
 static struct dev_ins *hlp_dev_find(struct dev_ins *ins, const char *name,

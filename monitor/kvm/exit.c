@@ -158,8 +158,12 @@ static bool exit_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		vm_request_stop(v->vm, WISP_EXIT_OK, "guest shutdown event");
+		return false;
 	case KVM_SYSTEM_EVENT_RESET:
-		vm_request_stop(v->vm, WISP_EXIT_OK, "guest system event");
+		wlog(LOG_INFO, "vCPU %u: guest reset (KVM system event); stopping",
+		     v->idx);
+		vm_request_stop(v->vm, WISP_EXIT_GUEST_REBOOT, "guest reset event");
 		return false;
 	default:
 		return exit_fatal(v, WISP_EXIT_UNKNOWN_EXIT,

@@ -251,7 +251,7 @@ static void test_trusted_powers(void **state)
 	t->vm_poweroff(b, -1);
 	assert_int_equal(stop_code, WISP_EXIT_GUEST_RANGE);
 	t->vm_reset(b);
-	assert_int_equal(stop_code, WISP_EXIT_OK);
+	assert_int_equal(stop_code, WISP_EXIT_GUEST_REBOOT);
 	/* A panic is wisp's status, not one a guest could write. */
 	t->vm_panic(b);
 	assert_int_equal(stop_code, WISP_EXIT_GUEST_PANIC);

@@ -65,6 +65,8 @@ static void test_fatal_exits(void **state)
 static void test_system_events(void **state)
 {
 	area.run.system_event.type = KVM_SYSTEM_EVENT_RESET;
+	expect(KVM_EXIT_SYSTEM_EVENT, false, WISP_EXIT_GUEST_REBOOT);
+	area.run.system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
 	expect(KVM_EXIT_SYSTEM_EVENT, false, WISP_EXIT_OK);
 	area.run.system_event.type = 0x99;
 	expect(KVM_EXIT_SYSTEM_EVENT, false, WISP_EXIT_UNKNOWN_EXIT);
