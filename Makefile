@@ -169,6 +169,17 @@ test-profiles:
 	$(call PLACE,fbsandboxed,debug_exit,fb)
 .PHONY: test-profiles
 
+# The Linux guest of tests/integration/linux.sh: Debian's kernel (the
+# testbed's cached package: bzImage and PVH vmlinux) and a busybox
+# initramfs (tests/linux/).
+LINUX_GUEST := build/linux-guest/initramfs.cpio
+$(LINUX_GUEST): tests/linux/init tests/linux/mkinitramfs.sh | setup
+	@mkdir -p $(dir $@)
+	tests/linux/mkinitramfs.sh $@
+linux-guest: $(LINUX_GUEST)
+	tests/testbed/prepare.sh build/testbed
+.PHONY: linux-guest
+
 run: $(B)/wisp $(GUEST_DIR)/hello.elf
 	tests/testbed/on-kvm $(B)/wisp --kernel $(GUEST_DIR)/hello.elf
 
@@ -179,7 +190,7 @@ test: setup
 	$(MAKE) all PROFILE=hvt
 	$(MAKE) all PROFILE=linux
 	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools \
-		test-profiles
+		test-profiles linux-guest
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 

@@ -270,10 +270,10 @@ int mem_rom_add(struct mem *m, uint64_t gpa, const void *data, size_t len,
 				.host = r->host, .id = (int)m->n_roms };
 	snprintf(g.name, sizeof(g.name), "%s", name);
 	rc = gmap_insert(&m->map, &g, err, errlen);
-	if (rc == 0 && m->vm_fd >= 0)
-		rc = mem_slot_range(m, r, KVM_MEM_READONLY);
-	if (rc < 0) {
-		gmap_remove(&m->map, gpa, NULL, NULL);
+	if (rc == 0 && m->vm_fd >= 0 &&
+	    (rc = mem_slot_range(m, r, KVM_MEM_READONLY)) < 0)
+		gmap_remove(&m->map, gpa, NULL, NULL); /* ours: it went in */
+	if (rc < 0) { /* a refused insert leaves the range there alone */
 		munmap(r->host, r->size);
 		return rc;
 	}

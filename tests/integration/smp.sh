@@ -8,7 +8,7 @@ need_built "$WISP_DEFAULT" "$GUESTS/smp.elf"
 need_kvm
 
 for n in 1 2 4 8 64 255; do
-	run_wisp 60 "$WISP_DEFAULT" --cpus "$n" --kernel "$GUESTS/smp.elf"
+	run_wisp 600 "$WISP_DEFAULT" --cpus "$n" --kernel "$GUESTS/smp.elf"
 	expect "--cpus $n: all vCPUs check in" 0 "smp: $n vCPUs checked in"
 done
 

@@ -104,6 +104,26 @@ static void test_gpa_ram_only(void **state)
 	mem_destroy(&m);
 }
 
+/* A refused ROM (over RAM, or over another ROM at the same address) leaves
+ * what was there in the map: the cleanup once removed the range starting
+ * at that address, RAM included (found by the map fuzz target). */
+static void test_refused_rom_keeps_ranges(void **state)
+{
+	struct mem m;
+	struct gmap_range r;
+	const uint8_t rom[16] = { 1 };
+
+	assert_int_equal(mem_init(&m, 1 << 20), 0);
+	assert_int_equal(mem_rom_add(&m, 0, rom, sizeof(rom), "r", NULL, 0),
+			 -EEXIST);
+	assert_true(gmap_lookup(&m.map, 0, 1, &r) && r.kind == GMAP_RAM);
+	assert_int_equal(mem_rom_add(&m, 0xd0000000, rom, 16, "a", NULL, 0), 0);
+	assert_int_equal(mem_rom_add(&m, 0xd0000000, rom, 16, "b", NULL, 0),
+			 -EEXIST);
+	assert_true(gmap_lookup(&m.map, 0xd0000000, 1, &r) && r.kind == GMAP_ROM);
+	mem_destroy(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_hole_split),
 		cmocka_unit_test(test_bad_sizes),
 		cmocka_unit_test(test_gpa_ram_only),
+		cmocka_unit_test(test_refused_rom_keeps_ranges),
 	};
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
 }
