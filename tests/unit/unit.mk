@@ -21,9 +21,11 @@ DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devproc_ha
 UNIT_SRCS_test_devhlp = monitor/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_exit = monitor/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_screenshot = monitor/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_handover = monitor/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_fd := monitor/fd.c monitor/log.c
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
-$(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot: \
+$(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
+$(UNIT_DIR)/test_handover: \
 	UNIT_LIBS += -lcap-ng
 
 # Device-model tests drive the devices through the fuzz helper table
