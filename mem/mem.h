@@ -143,7 +143,7 @@ void mem_destroy(struct mem *m);
  * address reaches RAM only: ROM is the guest's to read, and an MMIO2 region
  * is its owner's, reached through its handle (mem_mmio2_read/write), so no
  * caller reaches another device's memory by naming its address. RAM never
- * moves, so this reads no map (safe on a device process's fork-time copy).
+ * moves, so this reads no map (safe in a device process, whose map is its own).
  * Writes through the pointer are not marked dirty: use mem_write for that.
  */
 void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);

@@ -242,7 +242,7 @@ static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
 	unsigned size = s->down.size;
 	struct io_target t;
 
-	/* The ranges as of the fork: its own never move after construction. */
+	/* Its own ranges, claimed again at its construction here: they never move. */
 	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
 	    !io_find(vm, (enum dev_space)s->down.space, s->down.addr, size, &t) ||
 	    t.owner != h->ins) {
