@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MEM_HUGE (2ull << 20)
@@ -84,6 +85,38 @@ int mem_init_opts(struct mem *m, uint64_t size, const struct mem_opts *o)
 	rc = mem_add_ram(m, 0, 0, low);
 	if (rc == 0 && size > low)
 		rc = mem_add_ram(m, MEM_HOLE_END, low, size - low);
+	return rc;
+}
+
+static bool mem_layout_ok(uint64_t total, const struct mem_ram_layout *l,
+			  unsigned n)
+{
+	if (!n || n > MEM_MAX_RAM_RANGES || !total || (total & (MEM_PAGE - 1)))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!l[i].size || ((l[i].gpa | l[i].off | l[i].size) &
+				   (MEM_PAGE - 1)) ||
+		    l[i].off > total || l[i].size > total - l[i].off)
+			return false;
+	return true;
+}
+
+int mem_init_shared(struct mem *m, int fd, uint64_t total,
+		    const struct mem_ram_layout *l, unsigned n)
+{
+	static const struct mem_opts shared;
+	struct stat st;
+	int rc = 0;
+
+	mem_zero(m);
+	/* Shorter than said, a page past its end would fault (SIGBUS). */
+	if (!mem_layout_ok(total, l, n) || fstat(fd, &st) < 0 ||
+	    (uint64_t)st.st_size < total)
+		return -EINVAL;
+	m->memfd = fd;
+	rc = mem_map_ram(m, total, &shared);
+	for (unsigned i = 0; i < n && rc == 0; i++)
+		rc = mem_add_ram(m, l[i].gpa, l[i].off, l[i].size);
 	return rc;
 }
 

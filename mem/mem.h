@@ -74,6 +74,7 @@ struct mem_mmio2 {
 	uint64_t size, gpa;
 	uint32_t flags;
 	uint8_t *host;
+	int fd; /* its memfd: handed to a sandboxed owner's process */
 	struct mem_dirty d;
 };
 
@@ -112,6 +113,18 @@ int mem_init_opts(struct mem *m, uint64_t size, const struct mem_opts *o);
  * 4 GiB of flat RAM and place nothing in a hole). */
 int mem_init_flat(struct mem *m, uint64_t size);
 
+/* One RAM range of mem_init_shared: [gpa, gpa+size) at off in the memfd. */
+struct mem_ram_layout {
+	uint64_t gpa, off, size;
+};
+
+/* In a device process: guest RAM from wisp's memfd fd (total bytes), laid
+ * out as given (page-aligned, inside the memfd, at most
+ * MEM_MAX_RAM_RANGES). 0 or -errno; -EINVAL for a layout that does not
+ * fit the memfd. fd becomes m's. */
+int mem_init_shared(struct mem *m, int fd, uint64_t total,
+		    const struct mem_ram_layout *l, unsigned n);
+
 /* A map with no RAM and no KVM (fuzzing's helper table, unit tests). */
 void mem_init_empty(struct mem *m);
 
@@ -130,7 +143,7 @@ void mem_destroy(struct mem *m);
  * address reaches RAM only: ROM is the guest's to read, and an MMIO2 region
  * is its owner's, reached through its handle (mem_mmio2_read/write), so no
  * caller reaches another device's memory by naming its address. RAM never
- * moves, so this reads no map (safe on a device process's fork-time copy).
+ * moves, so this reads no map (safe in a device process, whose map is its own).
  * Writes through the pointer are not marked dirty: use mem_write for that.
  */
 void *mem_gpa_ptr(const struct mem *m, uint64_t gpa, uint64_t len);
@@ -199,9 +212,11 @@ int mem_mmio2_write(struct mem *m, const void *owner, int h, uint64_t off,
 int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 		   uint64_t len);
 
-/* In a forked device process: forget every MMIO2 mapping (wisp's, and
- * stale from the fork on) and unmap every region owner does not own. */
-void mem_mmio2_fork_child(struct mem *m, const void *owner);
+/* In a device process: region h of another process's memfd fd (at least
+ * size bytes), as the owner's, unmapped. 0, or -EINVAL (bad size, flags
+ * or handle, a handle in use, a short fd), -ENOMEM. fd is the region's. */
+int mem_mmio2_adopt(struct mem *m, const void *owner, const char *name,
+		    int h, int fd, uint64_t size, uint32_t flags);
 
 /* --- RAM tracking (dirty.c) --- */
 

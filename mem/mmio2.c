@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The region behind handle h if owner may use it. */
 static int mmio2_get(struct mem *m, const void *owner, int h,
@@ -31,32 +33,85 @@ static int mmio2_free_handle(struct mem *m)
 	return -ENOSPC;
 }
 
+/* A memfd, not anonymous memory: a sandboxed device process, a fresh
+ * exec of wisp, is handed the fd and maps the same pages. */
+static void *mmio2_memfd(uint64_t size, int *fd)
+{
+	*fd = memfd_create("wisp-mmio2", MFD_CLOEXEC);
+	if (*fd < 0)
+		return MAP_FAILED;
+	void *p = ftruncate(*fd, (off_t)size) < 0
+			  ? MAP_FAILED
+			  : mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_NORESERVE, *fd, 0);
+	if (p == MAP_FAILED)
+		close(*fd);
+	return p;
+}
+
+/* Region h of `size` bytes at host p (its memfd fd); m->lock held. */
+static int mmio2_place(struct mem *m, int h, const void *owner,
+		       const char *name, uint64_t size, uint32_t flags,
+		       void *p, int fd)
+{
+	struct mem_mmio2 *r = &m->mmio2[h];
+
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	*r = (struct mem_mmio2){ .owner = owner, .size = size, .flags = flags,
+				 .host = p, .fd = fd };
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	if (dirty_init(&r->d, size, flags & MEM_MMIO2_F_TRACK) < 0) {
+		dirty_free(&r->d);
+		munmap(p, size);
+		close(fd);
+		memset(r, 0, sizeof(*r));
+		return -ENOMEM;
+	}
+	r->used = true;
+	return h;
+}
+
+static bool mmio2_size_ok(uint64_t size, uint32_t flags)
+{
+	return size && !(size & (MEM_PAGE - 1)) && size <= GMAP_LIMIT &&
+	       !(flags & ~MEM_MMIO2_F_TRACK);
+}
+
 int mem_mmio2_create(struct mem *m, const void *owner, const char *name,
 		     uint64_t size, uint32_t flags)
 {
-	if (!size || (size & (MEM_PAGE - 1)) || size > GMAP_LIMIT ||
-	    (flags & ~MEM_MMIO2_F_TRACK))
+	int fd = -1;
+
+	if (!mmio2_size_ok(size, flags))
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	int h = mmio2_free_handle(m);
 	if (h >= 0) {
-		/* MAP_SHARED: a sandboxed device process forked later sees
-		 * the same pages. */
-		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		struct mem_mmio2 *r = &m->mmio2[h];
-		*r = (struct mem_mmio2){ .owner = owner, .size = size,
-					 .flags = flags, .host = p };
-		snprintf(r->name, sizeof(r->name), "%s", name);
-		if (p == MAP_FAILED)
-			h = -ENOMEM;
-		else if (dirty_init(&r->d, size, flags & MEM_MMIO2_F_TRACK) < 0)
-			h = -ENOMEM, dirty_free(&r->d), munmap(p, size);
-		else
-			r->used = true;
+		void *p = mmio2_memfd(size, &fd); /* before fd is read */
+		h = mmio2_place(m, h, owner, name, size, flags, p, fd);
 	}
 	pthread_mutex_unlock(&m->lock);
 	return h;
+}
+
+int mem_mmio2_adopt(struct mem *m, const void *owner, const char *name,
+		    int h, int fd, uint64_t size, uint32_t flags)
+{
+	struct stat st;
+
+	if (!mmio2_size_ok(size, flags) || h < 0 || h >= MEM_MAX_MMIO2 ||
+	    m->mmio2[h].used)
+		return -EINVAL;
+	/* Shorter than said, a page past its end would fault (SIGBUS). */
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size < size)
+		return -EINVAL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_NORESERVE, fd, 0);
+	pthread_mutex_lock(&m->lock);
+	int rc = mmio2_place(m, h, owner, name, size, flags, p, fd);
+	pthread_mutex_unlock(&m->lock);
+	return rc < 0 ? rc : 0;
 }
 
 static uint32_t mmio2_slot_flags(const struct mem_mmio2 *r)
@@ -150,6 +205,7 @@ int mem_mmio2_destroy(struct mem *m, const void *owner, int h)
 			mmio2_unmap_locked(m, r);
 		dirty_free(&r->d);
 		munmap(r->host, r->size);
+		close(r->fd);
 		memset(r, 0, sizeof(*r));
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -249,29 +305,4 @@ int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 	if (rc == 0)
 		dirty_mark(&r->d, off, len);
 	return rc;
-}
-
-/* In a forked device process: the map and the regions' mapped state are
- * wisp's as of the fork and go stale as wisp maps, moves and unmaps, so
- * every MMIO2 mapping leaves this copy of the map (nothing here reaches a
- * region by guest address), and other owners' memory is unmapped. The
- * owner's own regions stay, reached by handle: their host memory never
- * moves. Runs single-threaded, before the sandbox. */
-void mem_mmio2_fork_child(struct mem *m, const void *owner)
-{
-	for (size_t i = m->map.n; i-- > 0;) {
-		const struct gmap_range *g = &m->map.r[i];
-		if (g->kind == GMAP_MMIO2)
-			gmap_remove(&m->map, g->gpa, g->owner, NULL);
-	}
-	for (unsigned i = 0; i < MEM_MAX_MMIO2; i++) {
-		struct mem_mmio2 *r = &m->mmio2[i];
-		r->mapped = false;
-		r->d.slot = -1;
-		if (r->used && r->owner != owner) {
-			dirty_free(&r->d);
-			munmap(r->host, r->size);
-			memset(r, 0, sizeof(*r));
-		}
-	}
 }

@@ -116,15 +116,19 @@ int main(int argc, char **argv)
 	struct vm_config cfg;
 
 	uptime_start();
+	/* wisp re-executed as one of its own device processes (devproc.h). */
+	if (argc == 1 && !strcmp(argv[0], DEVPROC_ARGV0))
+		devproc_exec_main();
 	cli_parse(argc, argv, &cfg);
 	block_signals();
 	vm_prepare(&vm, &cfg);
 	cfg.load_guest(&vm);
 	vm_build(&vm);
+	devproc_open_exe(&vm);
 	if (priv_confine(&cfg) < 0)
 		die(WISP_EXIT_OSERR, "confining wisp failed");
-	/* Device processes are forked into the jail; each finishes its own
-	 * drop, as wisp does next. */
+	/* Device processes are started into the jail; each finishes its own
+	 * drop before its exec, as wisp does next. */
 	devproc_spawn_all(&vm);
 	if (priv_finish(&cfg, false) < 0)
 		die(WISP_EXIT_OSERR, "dropping privileges failed");

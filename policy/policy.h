@@ -42,6 +42,8 @@
 #define FD_POLL_EP 110  /* a device's wait set (hvt POLL): epoll */
 #define FD_POLL_TIMER 111 /* and its timeout timerfd */
 #define FD_DOORBELL 112 /* a device's ioeventfd (the hvt net ring kick) */
+#define FD_SELF_EXE 113 /* wisp's own binary, opened before --chroot/--jail:
+			 * device processes are exec'd from it */
 #define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
 #define FD_VCPU_MASK 0xffffffffffffff00
@@ -66,6 +68,7 @@
 #define FD_DP_DOWN 1
 #define FD_DP_UP 2
 #define FD_DP_IRQ 3
+#define FD_DP_SHM 7     /* the request page's memfd (and the handover) */
 #define FD_DP_MAX 32
 /* ...and seen from inside a device process, whichever instance it is. */
 #define FD_DPC_DOWN 120  /* eventfd: a request is waiting */
@@ -73,6 +76,11 @@
 #define FD_DPC_EPOLL 122 /* the device process's loop */
 #define FD_DPC_IRQ0 124  /* irqfds, one per claimed line, up to 4 */
 #define FD_DPC_IRQ_MASK 0xfffffffffffffffc
+/* Handed over at the exec, mapped and closed before the filter goes on. */
+#define FD_DPC_SHM 123     /* the request page memfd; the handover after it */
+#define FD_DPC_MMIO2_0 114 /* its MMIO2 regions' memfds, up to 4 */
+#define FD_DPC_FIRST 114   /* the numbers wisp moves fds to before the exec */
+#define FD_DPC_LAST 127
 
 /* The signal that kicks a vCPU out of KVM_RUN: a realtime signal free in
  * musl (SIGRTMIN is 35 there), fixed so the main policy can name it. */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 enum log_level log_threshold = LOG_INFO;
+void (*log_sink)(enum log_level lvl, const char *line);
 
 void log_one_line(char *s)
 {
@@ -15,12 +16,16 @@ void log_one_line(char *s)
 			*s = '?';
 }
 
-static void vlog_line(const char *fmt, va_list ap)
+static void vlog_line(enum log_level lvl, const char *fmt, va_list ap)
 {
 	char line[512];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	log_one_line(line);
+	if (log_sink) {
+		log_sink(lvl, line);
+		return;
+	}
 	/* One fprintf per line so lines from several threads never interleave. */
 	fprintf(stderr, "wisp: %s\n", line);
 }
@@ -32,7 +37,7 @@ void wlog(enum log_level lvl, const char *fmt, ...)
 	if (lvl > log_threshold)
 		return;
 	va_start(ap, fmt);
-	vlog_line(fmt, ap);
+	vlog_line(lvl, fmt, ap);
 	va_end(ap);
 }
 
@@ -41,7 +46,7 @@ void die(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog_line(fmt, ap);
+	vlog_line(LOG_ERR, fmt, ap);
 	va_end(ap);
 	exit(code);
 }
@@ -126,6 +131,6 @@ void wlog_guest(struct ratelimit *rl, const char *who, enum log_level lvl,
 		wlog(LOG_WARN, "%s: %llu lines suppressed", who,
 		     (unsigned long long)supp);
 	va_start(ap, fmt);
-	vlog_line(fmt, ap);
+	vlog_line(lvl, fmt, ap);
 	va_end(ap);
 }

@@ -14,6 +14,11 @@ enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 extern enum log_level log_threshold;
 
+/* Where finished lines go instead of stderr, or NULL. A device process
+ * has no stderr: its lines become up-calls, printed by wisp under the
+ * instance's rate limit. Set once, single-threaded. */
+extern void (*log_sink)(enum log_level lvl, const char *line);
+
 /* Every line is one line whatever it quotes (a file name, a --device spec,
  * a guest's bytes): control characters become '?', so a newline in user or
  * guest input can neither split a line nor forge a "wisp: " line. */

@@ -31,11 +31,14 @@ struct kvm_run;
 struct dp_shm;
 
 #define DEVPROC_MAX_IRQFD 4 /* interrupt lines per sandboxed device */
+#define DEVPROC_MAX_MMIO2 4 /* MMIO2 regions per sandboxed device */
 
 /* A sandboxed device's process, as wisp keeps it (devhost/devproc.h has
  * the protocol and the functions). */
 struct devproc {
 	struct dp_shm *shm;
+	unsigned n_mmio2;  /* its regions' memfds, handed over at the exec */
+	int mmio2_fd[DEVPROC_MAX_MMIO2];
 	pid_t pid;         /* 0 once reaped */
 	int slot;          /* fd block: FD_DP0 + slot * FD_DP_STRIDE */
 	uint32_t seq;

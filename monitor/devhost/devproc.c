@@ -4,6 +4,7 @@
  * The child's side is devproc_child.c. Protocol: devproc.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <linux/kvm.h>
@@ -14,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -124,10 +126,38 @@ static int dp_up_mmio2(struct dev_host *h, uint32_t op, uint64_t a0,
 	return rc;
 }
 
+/* Whether line already names the instance ("uart.0: ..."). */
+static bool dp_line_named(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(line, name, n) && line[n] == ':';
+}
+
+/* A device process's log line: copied out of the shared page once (the
+ * process may rewrite it meanwhile), attributed to the instance whatever
+ * it says, and under the instance's and the global rate limit, which a
+ * compromised process cannot skip as it can its own. */
+int dp_up_log(struct dev_host *h, uint64_t level)
+{
+	char line[DEVPROC_LINE];
+	const char *name = h->ins->name;
+	enum log_level lvl = level > LOG_DEBUG ? LOG_ERR : (enum log_level)level;
+
+	memcpy(line, h->proc->shm->up.line, sizeof(line));
+	line[sizeof(line) - 1] = '\0';
+	if (dp_line_named(line, name))
+		wlog_guest(&h->rl, name, lvl, "%s", line);
+	else
+		wlog_guest(&h->rl, name, lvl, "%s: %s", name, line);
+	return 0;
+}
+
 static int dp_up_call(struct dev_host *h, uint32_t op, uint64_t a0,
 		      uint64_t a1, uint64_t a2)
 {
 	switch (op) {
+	case DP_UP_LOG: return dp_up_log(h, a0);
 	case DP_UP_IRQ_SET: return dp_up_irq(h, a0, a1);
 	case DP_UP_RX_READY:
 		devhlp_table(h->trusted, false)->chr_rx_ready(h->ins);
@@ -407,23 +437,36 @@ static void dp_irqfds(struct vm *vm, struct dev_host *h, struct devproc *p)
 	}
 }
 
+/* The request page and, after it, the handover: a memfd, so the process
+ * (a fresh exec, sharing nothing) maps the same page. */
+static void dp_shm_create(struct devproc *p, const char *name)
+{
+	int fd = memfd_create("wisp-devproc", MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, DP_HO_OFF + sizeof(struct dp_handover)) < 0)
+		die(WISP_EXIT_OSERR, "request page for %s: %s", name,
+		    strerror(errno));
+	fd_pin(fd, dp_fd(p, FD_DP_SHM));
+	p->shm = mmap(NULL, sizeof(struct dp_shm), PROT_READ | PROT_WRITE,
+		      MAP_SHARED, dp_fd(p, FD_DP_SHM), 0);
+	if (p->shm == MAP_FAILED)
+		die(WISP_EXIT_OSERR, "request page for %s: %s", name,
+		    strerror(errno));
+}
+
 static void dp_prepare(struct vm *vm, struct dev_host *h, int slot)
 {
 	struct devproc *p = &vm->procs[slot];
 
 	*p = (struct devproc){ .slot = slot };
-	p->shm = mmap(NULL, sizeof(struct dp_shm), PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (p->shm == MAP_FAILED)
-		die(WISP_EXIT_OSERR, "request page for %s: %s", h->ins->name,
-		    strerror(errno));
+	dp_shm_create(p, h->ins->name);
 	dp_eventfd(p, FD_DP_DOWN);
 	dp_eventfd(p, FD_DP_UP);
 	dp_irqfds(vm, h, p);
 	h->proc = p;
 }
 
-/* In wisp after the fork: the child holds the device's timers, doorbells
+/* In wisp after the fork: the process holds the device's timers, doorbells
  * and irqfds now, and console input goes to it through the slot. */
 static void dp_parent_after_fork(struct dev_host *h)
 {
@@ -441,22 +484,116 @@ static void dp_parent_after_fork(struct dev_host *h)
 	h->n_ioevents = 0;
 	for (unsigned i = 0; i < p->n_irqfd; i++)
 		close(dp_fd(p, FD_DP_IRQ + (int)i));
+	close(dp_fd(p, FD_DP_SHM));
 	if (h->chr && h->chr->rx_owner == h->ins)
 		h->chr->rx = dp_chr_rx;
+}
+
+/* What the process learns besides its fds, after its request page. */
+static void dp_handover_write(struct vm *vm, struct dev_host *h)
+{
+	struct dp_handover ho;
+
+	if (dp_handover_fill(vm, h, &ho) < 0)
+		die(WISP_EXIT_USAGE, "device %s has more MMIO2 regions (%d) or "
+		    "a longer spec than a device process takes", h->ins->name,
+		    DP_HO_MAX_MMIO2);
+	if (pwrite(dp_fd(h->proc, FD_DP_SHM), &ho, sizeof(ho), DP_HO_OFF) !=
+	    (ssize_t)sizeof(ho))
+		die(WISP_EXIT_OSERR, "handover for %s: %s", h->ins->name,
+		    strerror(errno));
+}
+
+/* An fd the exec'd process gets at number `to` (its own numbering, which
+ * its policy names), inherited across the exec. */
+static int dp_give(int from, int to)
+{
+	/* A source among the targets could be overwritten before it moved. */
+	if (from != to && from >= FD_DPC_FIRST && from <= FD_DPC_LAST)
+		return -EBADF;
+	if (from == to)
+		return fcntl(from, F_SETFD, 0) < 0 ? -errno : 0;
+	return dup3(from, to, 0) < 0 ? -errno : 0;
+}
+
+#define DP_MAX_GIVE (8 + DEV_MAX_TIMERS + DEV_MAX_IOEVENTS + \
+		     DEVPROC_MAX_IRQFD + DP_HO_MAX_MMIO2)
+
+/* Everything the process is handed, and nothing else: every other fd of
+ * wisp's (stderr too) is closed before the exec. */
+static int dp_exec_fds(struct vm *vm, struct dev_host *h)
+{
+	struct devproc *p = h->proc;
+	int keep[DP_MAX_GIVE], n = 0, rc = 0;
+
+#define GIVE(from, to) (rc |= dp_give((from), keep[n++] = (to)))
+	GIVE(dp_fd(p, FD_DP_SHM), FD_DPC_SHM);
+	GIVE(dp_fd(p, FD_DP_DOWN), FD_DPC_DOWN);
+	GIVE(dp_fd(p, FD_DP_UP), FD_DPC_UP);
+	GIVE(vm->mem.memfd, FD_MEM);
+	for (unsigned i = 0; i < p->n_irqfd; i++)
+		GIVE(dp_fd(p, FD_DP_IRQ + (int)i), FD_DPC_IRQ0 + (int)i);
+	for (unsigned i = 0; i < p->n_mmio2; i++)
+		GIVE(p->mmio2_fd[i], FD_DPC_MMIO2_0 + (int)i);
+	for (unsigned t = 0; t < h->n_timers; t++)
+		GIVE(h->timers[t].fd, h->timers[t].fd);
+	for (unsigned d = 0; d < h->n_ioevents; d++)
+		GIVE(h->ioevents[d].fd, h->ioevents[d].fd);
+	if (h->chr && h->chr->out_fd >= 0)
+		GIVE(h->chr->out_fd, h->chr->out_fd);
+	if (vm->shot_fd >= 0 && h->ins->reg->ops->display)
+		GIVE(vm->shot_fd, vm->shot_fd);
+#undef GIVE
+	keep[n++] = FD_SELF_EXE; /* close-on-exec: gone once it served */
+	return rc < 0 ? rc : fd_close_all_but(keep, (unsigned)n, fd_close_range);
+}
+
+/* In the forked copy of wisp: die with wisp, drop every privilege, keep
+ * only the device's fds, and replace this copy of wisp's memory with a
+ * fresh image of the same binary. */
+static _Noreturn void dp_exec(struct vm *vm, struct dev_host *h, pid_t parent)
+{
+	char *argv[] = { DEVPROC_ARGV0, NULL }, *envp[] = { NULL };
+	pid_t pp = getppid();
+
+	/* In a new PID namespace the parent is outside it: getppid() is 0. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (pp != parent && pp != 0))
+		_exit(WISP_EXIT_OSERR);
+	if (priv_finish(vm->cfg, true) < 0 || dp_exec_fds(vm, h) < 0)
+		_exit(WISP_EXIT_OSERR);
+	syscall(SYS_execveat, FD_SELF_EXE, "", argv, envp, AT_EMPTY_PATH);
+	_exit(WISP_EXIT_OSERR);
 }
 
 static void dp_spawn(struct vm *vm, struct dev_host *h)
 {
 	pid_t parent = getpid();
-	pid_t pid = fork();
 
+	dp_handover_write(vm, h);
+	pid_t pid = fork();
 	if (pid < 0)
 		die(WISP_EXIT_OSERR, "fork for device %s: %s", h->ins->name,
 		    strerror(errno));
 	if (pid == 0)
-		devproc_child_main(vm, h, parent); /* never returns */
+		dp_exec(vm, h, parent); /* never returns */
 	h->proc->pid = pid;
 	dp_parent_after_fork(h);
+}
+
+/* Through /proc/self/exe, which --chroot or --jail may hide later. */
+void devproc_open_exe(struct vm *vm)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < vm->n_devs; i++)
+		any |= vm->hosts[i].sandboxed;
+	if (!any)
+		return;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(WISP_EXIT_OSERR, "opening wisp's own binary for its device "
+		    "processes: %s", strerror(errno));
+	fd_pin(fd, FD_SELF_EXE);
 }
 
 void devproc_spawn_all(struct vm *vm)
@@ -470,9 +607,8 @@ void devproc_spawn_all(struct vm *vm)
 				    "devices", FD_DP_MAX);
 			dp_prepare(vm, &vm->hosts[i], slot++);
 		}
-	/* Every request page exists before the first fork, so each child
-	 * can unmap all but its own. */
 	for (unsigned i = 0; i < vm->n_devs; i++)
 		if (vm->hosts[i].sandboxed)
 			dp_spawn(vm, &vm->hosts[i]);
+	close(FD_SELF_EXE); /* wisp itself never execs */
 }

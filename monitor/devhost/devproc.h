@@ -2,10 +2,14 @@
  * monitor/devhost/devproc.h - untrusted devices in their own processes.
  *
  * A sandboxed instance is constructed in wisp like any other (its ranges,
- * lines and timers are claimed through the checked helper table), then, after
- * the privilege drop, forked into a child that keeps only its own fds, maps
- * nothing of wisp's shared memory but guest RAM, its own request page and
- * its own MMIO2 regions, installs its own seccomp policy (policy/dev_<name>.policy) and serves:
+ * lines and timers are claimed through the checked helper table), then
+ * started as a fresh exec of wisp's own binary (FD_SELF_EXE, opened before
+ * the jail), so it holds nothing of wisp's memory, address layout or stack
+ * canary. It is handed only its own fds and a handover (struct
+ * dp_handover, below) from which it constructs its device again: the
+ * calls that touched the VM were made in wisp and are not repeated. It
+ * maps guest RAM, its own request page and its own MMIO2 regions, installs
+ * its own seccomp policy (policy/dev_<name>.policy) and serves:
  *
  *  down  wisp -> device: trapped port/MMIO accesses, console input,
  *        a screenshot (display, below), destruct.
@@ -17,8 +21,9 @@
  *        something it does not own stops the VM (WISP_EXIT_SANDBOX).
  *  up    device -> wisp: the helper calls that touch the VM (level interrupt
  *        lines, console flow control, power off/reset/panic for a trusted
- *        device, MMIO2 map/unmap/track/query, marking its host-side MMIO2 writes
- *        dirty). Each is validated by wisp's own helper table against what
+ *        device, MMIO2 map/unmap/track/query, marking its host-side MMIO2
+ *        writes dirty) and its log lines (it has no stderr: wisp prints them
+ *        under the instance's rate limit). Each is validated by wisp's own helper table against what
  *        the instance owns, served by whichever wisp thread is waiting on
  *        the device, or by the event loop. A dirty bitmap comes back in the
  *        page's bitmap area (DEVPROC_BITMAP bytes, checked on both sides).
@@ -56,16 +61,19 @@ struct dev_ins;
 #define DEVPROC_DEADLINE_MS 2000
 #define DEVPROC_BITMAP 2048   /* dirty bitmap bytes: MMIO2 regions <= 64 MiB */
 #define DP_NO_BITMAP (~0ull)  /* MMIO2_QUERY a1: reset only (bitmap NULL) */
+#define DEVPROC_LINE 256      /* a log line's bytes, NUL included */
+#define DEVPROC_ARGV0 "wisp-device" /* argv[0] of an exec'd device process */
 
 enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT,
 		  DP_DISPLAY };
 /* a0, a1, a2 per op: IRQ_SET gsi, level; POWEROFF status; MMIO2_MAP
  * handle, gpa; MMIO2_UNMAP handle; MMIO2_TRACK handle, on; MMIO2_QUERY
- * handle, bitmap bytes or DP_NO_BITMAP; MMIO2_MARK handle, off, len. */
+ * handle, bitmap bytes or DP_NO_BITMAP; MMIO2_MARK handle, off, len;
+ * LOG level (the text in up.line). */
 enum dp_up_op { DP_UP_IRQ_SET = 1, DP_UP_RX_READY, DP_UP_POWEROFF,
 		DP_UP_RESET, DP_UP_MMIO2_MAP, DP_UP_MMIO2_UNMAP,
 		DP_UP_MMIO2_TRACK, DP_UP_MMIO2_QUERY, DP_UP_MMIO2_MARK,
-		DP_UP_PANIC };
+		DP_UP_PANIC, DP_UP_LOG };
 enum dp_up_state { DP_UP_IDLE, DP_UP_POSTED, DP_UP_SERVING, DP_UP_DONE };
 
 /* The page shared between wisp and one device process. */
@@ -84,6 +92,7 @@ struct dp_shm {
 		uint32_t op;
 		int32_t rc;
 		uint64_t a0, a1, a2;
+		char line[DEVPROC_LINE]; /* LOG's text */
 	} up;
 	uint64_t bitmap[DEVPROC_BITMAP / 8]; /* MMIO2_QUERY's answer */
 };
@@ -98,10 +107,56 @@ _Static_assert(sizeof(struct dp_display) <= DEVPROC_DATA,
 	       "a display answer fits the request's data");
 _Static_assert(sizeof(struct dp_shm) <= 4096, "the request page is a page");
 
+/*
+ * The handover: all a device process learns from wisp besides its fds,
+ * written by wisp after the request page in the same memfd (DP_HO_OFF).
+ * Fixed size and versioned; the process checks it (dp_handover_check)
+ * before it uses any of it: it trusts wisp, but reads it as input.
+ */
+#define DP_HO_MAGIC 0x6f687077u /* "wpho" */
+#define DP_HO_VERSION 1
+#define DP_HO_OFF 4096
+#define DP_HO_SPEC 256      /* the --device spec, as dev_ins.cfgbuf holds it */
+#define DP_HO_MAX_RAM 2     /* MEM_MAX_RAM_RANGES */
+#define DP_HO_MAX_TIMERS 4  /* DEV_MAX_TIMERS */
+#define DP_HO_MAX_IOEV 2    /* DEV_MAX_IOEVENTS */
+#define DP_HO_MAX_MMIO2 DEVPROC_MAX_MMIO2
+#define DP_HO_TRUSTED (1u << 0)    /* the trusted table (wisp still checks) */
+#define DP_HO_SCREENSHOT (1u << 1) /* it writes FD_SCREENSHOT */
 
-/* Fork every sandboxed instance (after priv_drop, before vCPUs start).
- * Dies with a clear message when a process cannot be set up. */
+struct dp_handover {
+	uint32_t magic, version, size, flags;
+	char spec[DP_HO_SPEC];  /* "name[,key=value...]", NUL-terminated */
+	uint32_t idx;           /* instance number of the registration */
+	int32_t console_fd;     /* -1, STDOUT_FILENO or FD_CONSOLE */
+	uint64_t ram_total;     /* bytes of the RAM memfd (FD_MEM) */
+	uint32_t n_ram, n_timers, n_ioevents, n_irq, n_mmio2;
+	struct { uint64_t gpa, off, size; } ram[DP_HO_MAX_RAM];
+	int32_t timer_fd[DP_HO_MAX_TIMERS];   /* in creation order */
+	int32_t ioevent_fd[DP_HO_MAX_IOEV];   /* in registration order */
+	uint32_t irq_gsi[DEVPROC_MAX_IRQFD];  /* irqfd i: FD_DPC_IRQ0 + i */
+	struct { int32_t handle; uint32_t flags; uint64_t size; }
+		mmio2[DP_HO_MAX_MMIO2];       /* memfd i: FD_DPC_MMIO2_0 + i */
+};
+_Static_assert(DP_HO_OFF >= sizeof(struct dp_shm), "after the request page");
+_Static_assert(sizeof(struct dp_handover) <= 4096, "the handover is a page");
+
+/* 0 when ho (len bytes) is a handover this binary can use, else -EINVAL
+ * with why filled in. */
+int dp_handover_check(const struct dp_handover *ho, size_t len, char *why,
+		      size_t whylen);
+
+
+/* Open wisp's own binary while its path still resolves (before --chroot
+ * and --jail); only when some instance is sandboxed. */
+void devproc_open_exe(struct vm *vm);
+
+/* Start every sandboxed instance's process (after priv_confine, before
+ * vCPUs start). Dies with a clear message when one cannot be set up. */
 void devproc_spawn_all(struct vm *vm);
+
+/* main() of an exec'd device process (argv[0] DEVPROC_ARGV0). */
+_Noreturn void devproc_exec_main(void);
 
 /* A trapped access to a sandboxed instance; caller holds the instance lock.
  * A read that gets no answer returns all-ones. */
@@ -127,9 +182,11 @@ void devproc_reap_all(struct vm *vm);
 /* ---- shared by devproc.c and devproc_child.c and devhlp.c ---- */
 enum dev_irq_level;
 
-/* The child: sheds wisp, installs policy dev_<name>, serves; never returns. */
-_Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
-				  pid_t parent);
+/* The handover wisp writes for h (devproc_handover.c): -E2BIG when the
+ * instance does not fit one (its spec, its MMIO2 regions). */
+int dp_handover_fill(struct vm *vm, struct dev_host *h, struct dp_handover *ho);
+/* wisp's side of a LOG up-call: the line, attributed and rate-limited. */
+int dp_up_log(struct dev_host *h, uint64_t level);
 /* The sandboxed helper table's own members. */
 int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 			  enum dev_irq_level level);
@@ -137,6 +194,10 @@ void devproc_child_rx_ready(struct dev_ins *ins);
 void devproc_child_poweroff(struct dev_ins *ins, int status);
 void devproc_child_reset(struct dev_ins *ins);
 void devproc_child_panic(struct dev_ins *ins);
+/* Post an up-call and wait for wisp's answer (dpc_calls.c; the process's
+ * log sink posts DP_UP_LOG through it too). */
+long dpc_up(struct dev_ins *ins, uint32_t op, uint64_t a0, uint64_t a1,
+	    uint64_t a2);
 struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,
 				       unsigned idx);
 int devproc_child_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa);

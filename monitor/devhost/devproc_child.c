@@ -1,8 +1,9 @@
 /*
- * monitor/devhost/devproc_child.c - inside a device process: shed everything of
- * wisp's but guest RAM, the request page, the device's own MMIO2 regions
- * and its own fds, install
- * the device's policy, then serve requests, timers and doorbells. The
+ * monitor/devhost/devproc_child.c - inside a device process, a fresh exec of wisp's
+ * binary: check the handover, map guest RAM, the request page and the
+ * device's own MMIO2 regions from the fds it was handed, construct the
+ * device again in this process, install the device's policy, then serve
+ * requests, timers and doorbells. The
  * device's helper table here is devhlp_table(trusted, true): local calls
  * (guest memory, config, log, timers, console output) act on this process's
  * own copies; calls that touch the VM are up-calls wisp validates.
@@ -32,7 +33,6 @@
 				* sleeping process costs a wakeup (~3x slower
 				* exits measured on an idle 2-core host) */
 #define DPC_POLL_EVERY 64     /* look at timers every N back-to-back requests */
-#define DPC_MAX_KEEP (8 + DEV_MAX_TIMERS + DEV_MAX_IOEVENTS + DEVPROC_MAX_IRQFD)
 
 enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT };
 
@@ -41,7 +41,7 @@ static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
 	unsigned size = s->down.size;
 	struct io_target t;
 
-	/* The ranges as of the fork: its own never move after construction. */
+	/* Its own ranges, claimed again at its construction here: they never move. */
 	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
 	    !io_find(vm, (enum dev_space)s->down.space, s->down.addr, size, &t) ||
 	    t.owner != h->ins) {
@@ -168,8 +168,8 @@ static bool dpc_spin(struct dp_shm *s, uint32_t *seen)
 static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 {
 	struct dp_shm *s = h->proc->shm;
-	uint32_t seen = h->proc->seq; /* as of the fork: wisp may post before
-				       * this loop starts */
+	uint32_t seen = 0; /* a fresh page: wisp may have posted a request
+			    * before this loop starts */
 
 	for (unsigned n = 1;; n++) {
 		if (dpc_spin(s, &seen)) {
@@ -186,64 +186,232 @@ static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 	}
 }
 
-/* ---- shedding wisp ------------------------------------------------------ */
+/* ---- log lines: up-calls, wisp prints them -------------------------------- */
 
-/* Writable shared memory of wisp's other than guest RAM and its own MMIO2
- * regions: the other devices' request pages and MMIO2 regions, and the
- * vCPUs' kvm_run pages. The fork-time copy of the map loses its MMIO2
- * mappings: they move in wisp, and guest-address access reaches RAM only. */
-static void dpc_unmap(struct vm *vm, const struct devproc *mine,
-		      const struct dev_ins *ins)
+static struct dev_host *dpc_self; /* set once the request page is mapped */
+
+/* This process has no stderr: a line goes to wisp, which attributes it
+ * and rate-limits it again. Before the page is mapped there is no one to
+ * tell: the line is dropped (wisp reports the process's exit status). */
+static void dpc_log_sink(enum log_level lvl, const char *line)
 {
-	mem_mmio2_fork_child(&vm->mem, ins);
-	for (unsigned i = 0; i < vm->n_devs; i++) {
-		struct devproc *p = vm->hosts[i].proc;
-		if (p && p != mine)
-			munmap(p->shm, sizeof(*p->shm));
-	}
-	for (unsigned i = 0; i < vm->ncpus; i++)
-		if (vm->vcpus[i].run)
-			munmap(vm->vcpus[i].run, vm->vcpus[i].run_size);
+	if (!dpc_self)
+		return;
+	struct dp_shm *s = dpc_self->proc->shm;
+	snprintf(s->up.line, sizeof(s->up.line), "%s", line);
+	dpc_up(dpc_self->ins, DP_UP_LOG, (uint64_t)lvl, 0, 0);
+}
+
+/* ---- after the exec: rebuilding the device from the handover ------------- */
+
+/* The handover, read once into this process's memory and checked: a bad
+ * one is a wisp bug, reported by the exit status alone (70). */
+static void dpc_handover(struct dp_handover *ho)
+{
+	char why[120];
+	ssize_t n = pread(FD_DPC_SHM, ho, sizeof(*ho), DP_HO_OFF);
+
+	if (dp_handover_check(ho, n < 0 ? 0 : (size_t)n, why, sizeof(why)) < 0)
+		_exit(WISP_EXIT_INTERNAL);
+}
+
+static void dpc_map_shm(struct devproc *p)
+{
+	p->shm = mmap(NULL, sizeof(struct dp_shm), PROT_READ | PROT_WRITE,
+		      MAP_SHARED, FD_DPC_SHM, 0);
+	if (p->shm == MAP_FAILED)
+		_exit(WISP_EXIT_OSERR);
+	close(FD_DPC_SHM);
+}
+
+static void dpc_map_ram(struct mem *m, const struct dp_handover *ho)
+{
+	struct mem_ram_layout l[DP_HO_MAX_RAM];
+
+	for (unsigned i = 0; i < ho->n_ram; i++)
+		l[i] = (struct mem_ram_layout){ ho->ram[i].gpa, ho->ram[i].off,
+						ho->ram[i].size };
+	if (mem_init_shared(m, FD_MEM, ho->ram_total, l, ho->n_ram) < 0)
+		_exit(WISP_EXIT_OSERR);
+}
+
+/* The instance from its spec, parsed and checked as wisp parsed it. */
+static void dpc_instance(struct dev_ins *ins, const struct dp_handover *ho)
+{
+	char err[160];
+
+	if (dev_parse_spec(ho->spec, ins, err, sizeof(err)) < 0 ||
+	    ho->idx >= ins->reg->max_instances)
+		_exit(WISP_EXIT_INTERNAL);
+	ins->idx = ho->idx;
+	snprintf(ins->name, sizeof(ins->name), "%s.%u", ins->reg->name,
+		 ho->idx);
+	ins->priv = calloc(1, ins->reg->instance_size ? ins->reg->instance_size
+						      : 1);
+	if (!ins->priv)
+		_exit(WISP_EXIT_OSERR);
+}
+
+/* This process's own small VM: guest RAM, one instance, its console. */
+static struct dev_host *dpc_rebuild(struct vm *vm, const struct dp_handover *ho)
+{
+	static struct vm_config cfg;
+	struct dev_host *h = &vm->hosts[0];
+	struct devproc *p = &vm->procs[0];
+
+	*vm = (struct vm){ .cfg = &cfg, .kvm_fd = -1, .vm_fd = -1, .n_devs = 1,
+			   .shot_fd = ho->flags & DP_HO_SCREENSHOT ? FD_SCREENSHOT
+								   : -1 };
+	iobus_init(&vm->pio, "port", 0x10000);
+	dpc_map_ram(&vm->mem, ho);
+	dpc_instance(&vm->devs[0], ho);
+	*h = (struct dev_host){ .vm = vm, .ins = &vm->devs[0], .proc = p,
+				.trusted = ho->flags & DP_HO_TRUSTED,
+				.sandboxed = true,
+				.rl = (struct ratelimit)RATELIMIT_INIT(10) };
+	vm->console = (struct chr){ .out_fd = ho->console_fd, .in_fd = -1 };
+	h->chr = ho->console_fd >= 0 ? &vm->console : NULL;
+	vm->devs[0].host = h;
+	p->n_irqfd = ho->n_irq;
+	memcpy(p->irq_gsi, ho->irq_gsi, sizeof(p->irq_gsi));
+	dpc_map_shm(p);
+	return h;
+}
+
+/* Construction again, here: ranges, lines and console input are claimed
+ * in this process's own map; timers, doorbells and MMIO2 regions are the
+ * ones wisp created, handed over in the order the device made them. What
+ * touched the VM (driving a line, mapping a region, logging) was done by
+ * wisp's construction and is not done twice. */
+static struct {
+	const struct dp_handover *ho;
+	unsigned timers, ioevents, mmio2;
+} dpc_rp;
+
+static int rp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
+{
+	struct dev_host *h = ins->host;
+
+	if (!fn || dpc_rp.timers >= dpc_rp.ho->n_timers)
+		return -EINVAL;
+	int fd = dpc_rp.ho->timer_fd[dpc_rp.timers++];
+	h->timers[h->n_timers] = (struct dev_timer){ fd, fn, opaque };
+	return (int)h->n_timers++;
+}
+
+static int rp_ioevent_register(struct dev_ins *ins, enum dev_space space,
+			       uint64_t addr, unsigned len, dev_notify_fn fn,
+			       void *opaque)
+{
+	struct dev_host *h = ins->host;
+	int rc = fn ? devhlp_ioevent_check(ins, space, addr, len) : -EINVAL;
+
+	if (rc < 0 || dpc_rp.ioevents >= dpc_rp.ho->n_ioevents)
+		return rc < 0 ? rc : -ENOSPC;
+	int fd = dpc_rp.ho->ioevent_fd[dpc_rp.ioevents++];
+	h->ioevents[h->n_ioevents++] = (struct dev_ioevent){ fd, fn, opaque };
+	return 0;
+}
+
+static int rp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+{
+	char name[GMAP_NAME_LEN];
+	unsigned i = dpc_rp.mmio2;
+
+	if (i >= dpc_rp.ho->n_mmio2 || dpc_rp.ho->mmio2[i].size != size ||
+	    dpc_rp.ho->mmio2[i].flags !=
+		    (flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0))
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
+	int h = dpc_rp.ho->mmio2[i].handle;
+	int rc = mem_mmio2_adopt(&((struct dev_host *)ins->host)->vm->mem, ins, name, h,
+				 FD_DPC_MMIO2_0 + (int)i, size,
+				 dpc_rp.ho->mmio2[i].flags);
+	dpc_rp.mmio2++;
+	return rc < 0 ? rc : h;
+}
+
+static int rp_irq_set(struct dev_ins *ins, unsigned gsi,
+		      enum dev_irq_level level)
+{
+	return 0;
+}
+
+static int rp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
+{
+	return 0;
+}
+
+static int rp_mmio2_unmap(struct dev_ins *ins, int h)
+{
+	return 0;
+}
+
+static int rp_mmio2_track(struct dev_ins *ins, int h, bool on)
+{
+	return 0;
+}
+
+static void rp_log(struct dev_ins *ins, enum dev_log_level lvl,
+		   const char *fmt, ...)
+{
+}
+
+static void rp_rx_ready(struct dev_ins *ins)
+{
+}
+
+static uint32_t dpc_gsi_mask(const struct dp_handover *ho)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < ho->n_irq; i++)
+		m |= 1u << ho->irq_gsi[i];
+	return m;
+}
+
+/* The device made exactly the claims wisp saw, or this is not it. */
+static void dpc_replay(struct dev_host *h, const struct dp_handover *ho)
+{
+	static struct dev_hlp rp;
+
+	rp = *devhlp_table(h->trusted, true);
+	rp.timer_create = rp_timer_create;
+	rp.ioevent_register = rp_ioevent_register;
+	rp.mmio2_create = rp_mmio2_create;
+	rp.irq_set = rp_irq_set;
+	rp.mmio2_map = rp_mmio2_map;
+	rp.mmio2_unmap = rp_mmio2_unmap;
+	rp.mmio2_track = rp_mmio2_track;
+	rp.log = rp_log;
+	rp.chr_rx_ready = rp_rx_ready;
+	dpc_rp.ho = ho;
+	h->ins->hlp = &rp;
+	if (h->ins->reg->ops->construct(h->ins) < 0 ||
+	    dpc_rp.timers != ho->n_timers || dpc_rp.ioevents != ho->n_ioevents ||
+	    dpc_rp.mmio2 != ho->n_mmio2 || h->irqs != dpc_gsi_mask(ho))
+		_exit(WISP_EXIT_INTERNAL);
+	h->constructed = true;
+	h->ins->hlp = devhlp_table(h->trusted, true);
+}
+
+/* Mapped, the memfds are not needed, and a process holding one could
+ * shrink guest RAM or a region under wisp and KVM. */
+static void dpc_close_memfds(struct mem *m)
+{
+	for (unsigned i = 0; i < MEM_MAX_MMIO2; i++)
+		if (m->mmio2[i].used) {
+			close(m->mmio2[i].fd);
+			m->mmio2[i].fd = -1;
+		}
+	close(m->memfd);
+	m->memfd = -1;
 }
 
 /* A display device writes its own screenshots. */
 static bool dpc_shots(const struct vm *vm, const struct dev_host *h)
 {
 	return vm->shot_fd >= 0 && h->ins->reg->ops->display;
-}
-
-static void dpc_move(int from, int to)
-{
-	if (dup3(from, to, O_CLOEXEC) < 0)
-		_exit(WISP_EXIT_OSERR);
-}
-
-static void dpc_fds(struct vm *vm, struct dev_host *h)
-{
-	struct devproc *p = h->proc;
-	int keep[DPC_MAX_KEEP];
-	unsigned n = 0;
-
-	dpc_move(dp_fd(p, FD_DP_DOWN), FD_DPC_DOWN);
-	dpc_move(dp_fd(p, FD_DP_UP), FD_DPC_UP);
-	keep[n++] = STDERR_FILENO;
-	keep[n++] = FD_DPC_DOWN;
-	keep[n++] = FD_DPC_UP;
-	for (unsigned i = 0; i < p->n_irqfd; i++) {
-		dpc_move(dp_fd(p, FD_DP_IRQ + (int)i), FD_DPC_IRQ0 + (int)i);
-		keep[n++] = FD_DPC_IRQ0 + (int)i;
-	}
-	for (unsigned t = 0; t < h->n_timers; t++)
-		keep[n++] = h->timers[t].fd;
-	for (unsigned d = 0; d < h->n_ioevents; d++)
-		keep[n++] = h->ioevents[d].fd;
-	if (h->chr && h->chr->out_fd >= 0 && h->chr->out_fd != STDERR_FILENO)
-		keep[n++] = h->chr->out_fd;
-	if (dpc_shots(vm, h))
-		keep[n++] = vm->shot_fd;
-	/* Fail closed: never serve with one of wisp's other fds. */
-	if (fd_close_all_but(keep, n, fd_close_range) < 0)
-		_exit(WISP_EXIT_OSERR);
 }
 
 static void dpc_epoll(struct dev_host *h)
@@ -270,25 +438,23 @@ static void dpc_epoll(struct dev_host *h)
 	}
 }
 
-_Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
-				  pid_t parent)
+_Noreturn void devproc_exec_main(void)
 {
+	static struct vm vm;
+	static struct dp_handover ho;
 	char role[48];
 
-	/* Outlive wisp by nothing: die with it. (In a new PID namespace the
-	 * parent is outside it and getppid() says 0.) */
-	pid_t pp = getppid();
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (pp != parent && pp != 0))
-		_exit(WISP_EXIT_OSERR);
-	if (priv_finish(vm->cfg, true) < 0)
-		_exit(WISP_EXIT_OSERR);
-	dpc_unmap(vm, h->proc, h->ins);
-	dpc_fds(vm, h);
-	if (WISP_DISPLAY && dpc_shots(vm, h) && screenshot_limit_fsize() < 0)
+	prctl(PR_SET_NAME, DEVPROC_ARGV0);
+	log_sink = dpc_log_sink;
+	dpc_handover(&ho);
+	struct dev_host *h = dpc_rebuild(&vm, &ho);
+	dpc_self = h;
+	dpc_replay(h, &ho);
+	dpc_close_memfds(&vm.mem);
+	if (WISP_DISPLAY && dpc_shots(&vm, h) && screenshot_limit_fsize() < 0)
 		_exit(WISP_EXIT_OSERR);
 	dpc_epoll(h);
-	h->ins->hlp = devhlp_table(h->trusted, true);
 	snprintf(role, sizeof(role), "dev_%s", h->ins->reg->name);
 	sandbox_enter(role);
-	dpc_loop(vm, h);
+	dpc_loop(&vm, h);
 }

@@ -21,8 +21,8 @@ static struct dp_shm *dpc_shm(struct dev_ins *ins)
 	return ((struct dev_host *)ins->host)->proc->shm;
 }
 
-static long dpc_up(struct dev_ins *ins, uint32_t op, uint64_t a0, uint64_t a1,
-		   uint64_t a2)
+long dpc_up(struct dev_ins *ins, uint32_t op, uint64_t a0, uint64_t a1,
+	    uint64_t a2)
 {
 	struct dp_shm *s = dpc_shm(ins);
 	uint64_t one = 1;

@@ -500,6 +500,62 @@ static int child_view(struct dev_ins *a, int go)
 	return bits;
 }
 
+/* A device process floods wisp with log up-calls: wisp prints a bounded
+ * number of lines, each attributed to the instance (a line that does not
+ * name it gets its name), and the next window reports what it dropped. */
+static void flood_up_log(void)
+{
+	for (unsigned i = 0; i < FLOOD; i++) {
+		snprintf(shm.up.line, sizeof(shm.up.line), "%s%u",
+			 i & 1 ? "a.0: line " : "wisp: forged ", i);
+		assert_int_equal(up(DP_UP_LOG, i & 1 ? LOG_ERR : 99, 0, 0), 0);
+	}
+}
+
+static void one_up_log(void)
+{
+	memset(shm.up.line, 'x', sizeof(shm.up.line)); /* no NUL of its own */
+	assert_int_equal(up(DP_UP_LOG, LOG_WARN, 0, 0), 0);
+}
+
+/* f's stderr, as a file read from its start. */
+static FILE *stderr_of(void (*f)(void))
+{
+	FILE *out = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	assert_non_null(out);
+	dup2(fileno(out), STDERR_FILENO);
+	f();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(out);
+	return out;
+}
+
+static void test_up_log_limited(void **state)
+{
+	unsigned long long dropped = 0;
+	unsigned n = 0, named = 0, full = 0;
+	char line[600];
+
+	FILE *out = stderr_of(flood_up_log);
+	while (fgets(line, sizeof(line), out))
+		n++, named += !strncmp(line, "wisp: a.0: ", 11);
+	fclose(out);
+	assert_true(n >= 1 && n <= 10 && named == n);
+	usleep(1100 * 1000); /* the next window reports what was dropped */
+	out = stderr_of(one_up_log);
+	while (fgets(line, sizeof(line), out)) {
+		sscanf(line, "wisp: a.0: %llu lines suppressed", &dropped);
+		full += strlen(line) == strlen("wisp: a.0: \n") + DEVPROC_LINE - 1;
+	}
+	fclose(out);
+	assert_true(dropped >= FLOOD - n);
+	assert_int_equal(full, 1); /* cut at DEVPROC_LINE - 1 bytes */
+	expect_stopped(false);
+}
+
 /* A device process's copy of wisp's state is taken at fork; wisp then
  * moves the device's region. The child reaches guest memory by address
  * (RAM only) and its own region by handle, never through a stale map. */
@@ -542,6 +598,7 @@ int main(void)
 		TP(test_up_mmio2_foreign_mark), TP(test_up_mmio2_big_bitmap),
 		TP(test_up_panic_untrusted), TP(test_up_panic_trusted),
 		TP(test_child_mmio2), TP(test_child_after_move),
+		TP(test_up_log_limited),
 		T(test_tables_complete), T(test_sandboxed_refusals),
 		T(test_mem_ram_only),
 	};

@@ -277,24 +277,54 @@ static void test_unmap_harvest(void **state)
 	expect_pages(none);
 }
 
-/* A device process's copy: no MMIO2 mapping left in its map, another
- * owner's region gone, its own still reached by handle. */
-static void test_fork_child_view(void **state)
+/* A device process (a fresh exec) adopts its region by memfd under wisp's
+ * handle: the same pages, nothing mapped in its map; a handle in use, a
+ * memfd shorter than said or a bad size is refused. */
+static void test_adopt(void **state)
 {
+	struct mem c;
 	uint8_t b = 9, out = 0;
-	int ho = mem_mmio2_create(&m, &other, "theirs", 4096, 0);
+	struct mem_ram_layout l = { 0, 0, 1 << 20 };
 
-	assert_true(ho >= 0);
-	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
-	assert_int_equal(mem_mmio2_map(&m, &other, ho, GPA + SIZE, NULL, 0), 0);
+	assert_int_equal(mem_init_shared(&c, dup(m.memfd), 1 << 20, &l, 1), 0);
+	assert_int_equal(mem_mmio2_adopt(&c, &me, "mine", h, dup(m.mmio2[h].fd),
+					 2 * SIZE, 0), -EINVAL); /* short */
+	assert_int_equal(mem_mmio2_adopt(&c, &me, "mine", h, dup(m.mmio2[h].fd),
+					 SIZE + 1, 0), -EINVAL);
+	assert_int_equal(mem_mmio2_adopt(&c, &me, "mine", h, dup(m.mmio2[h].fd),
+					 SIZE, MEM_MMIO2_F_TRACK), 0);
+	assert_int_equal(mem_mmio2_adopt(&c, &me, "again", h, dup(m.mmio2[h].fd),
+					 SIZE, 0), -EINVAL); /* in use */
 	assert_int_equal(mem_mmio2_write(&m, &me, h, 5, &b, 1), 0);
-	mem_mmio2_fork_child(&m, &me);
-	assert_null(gmap_find(&m.map, GPA, 1));
-	assert_null(gmap_find(&m.map, GPA + SIZE, 1));
-	assert_non_null(gmap_find(&m.map, 0, 1)); /* RAM stays */
-	assert_int_equal(mem_mmio2_read(&m, &other, ho, 0, &out, 1), -EBADF);
-	assert_int_equal(mem_mmio2_read(&m, &me, h, 5, &out, 1), 0);
+	assert_int_equal(mem_mmio2_read(&c, &me, h, 5, &out, 1), 0);
 	assert_int_equal(out, 9);
+	assert_null(gmap_find(&c.map, GPA, 1));
+	assert_int_equal(mem_mmio2_read(&c, &other, h, 5, &out, 1), -EPERM);
+	mem_destroy(&c);
+}
+
+/* Guest RAM from wisp's memfd: the same bytes at the same addresses; a
+ * layout past the memfd's end or unaligned is refused. */
+static void test_init_shared(void **state)
+{
+	struct mem c;
+	uint8_t b = 7, out = 0;
+	struct mem_ram_layout l = { 0x1000, 0x2000, 0x3000 };
+	struct mem_ram_layout past = { 0, 0x1000, 4 << 20 };
+	struct mem_ram_layout odd = { 0x800, 0, 0x1000 };
+
+	assert_int_equal(mem_init_shared(&c, m.memfd, 4 << 20, &past, 1),
+			 -EINVAL);
+	assert_int_equal(mem_init_shared(&c, m.memfd, 2 << 20, &odd, 1),
+			 -EINVAL);
+	assert_int_equal(mem_init_shared(&c, m.memfd, 1ull << 40, &l, 1),
+			 -EINVAL); /* more than the memfd holds */
+	assert_int_equal(mem_init_shared(&c, dup(m.memfd), 2 << 20, &l, 1), 0);
+	assert_int_equal(mem_write(&m, 0x2010, &b, 1), 0);
+	assert_int_equal(mem_read(&c, 0x1010, &out, 1), 0);
+	assert_int_equal(out, 7);
+	assert_int_equal(mem_read(&c, 0x4000, &out, 1), -EFAULT);
+	mem_destroy(&c);
 }
 
 int main(void)
@@ -302,7 +332,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_bitmap_size), T(test_owner), T(test_host_access_checked),
 		T(test_exact_rounds), T(test_host_writes_marked),
-		T(test_unmapped_rule), T(test_fork_child_view),
+		T(test_unmapped_rule), T(test_adopt), T(test_init_shared),
 		T(test_unmap_harvest), T(test_disabled_rule),
 		T(test_reset_only), T(test_ram_tracking),
 		T(test_listener_sees_ram_only),

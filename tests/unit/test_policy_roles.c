@@ -149,7 +149,9 @@ static uint32_t word;
 	{ "read wisp's signalfd", SYS_read, { FD_SIGNAL, (long)buf, 0 }, false }, \
 	{ "read stdin", SYS_read, { 0, (long)buf, 0 }, false },                  \
 	{ "post an up-call", SYS_write, { FD_DPC_UP, (long)buf, 0 }, true },      \
-	{ "log to stderr", SYS_write, { 2, (long)buf, 0 }, true },                \
+	{ "write stderr (its lines are up-calls)", SYS_write, { 2, (long)buf, 0 }, false }, \
+	{ "writev stderr", SYS_writev, { 2, (long)buf, 0 }, false },             \
+	{ "execveat (it is exec'd once, before its filter)", SYS_execveat, { FD_SELF_EXE, (long)"", 0, 0, AT_EMPTY_PATH }, false }, \
 	{ "write wisp's stop eventfd", SYS_write, { FD_STOP, (long)buf, 0 }, false }, \
 	{ "futex wake", SYS_futex, { (long)&word, FUTEX_WAKE, 1 }, true },        \
 	{ "futex requeue", SYS_futex, { (long)&word, FUTEX_REQUEUE, 1 }, false }, \

@@ -15,16 +15,18 @@ UNIT_SRCS_test_log := monitor/core/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
-	dpc_calls.c dp_shm.c devhlp.c ioevent.c devfile.c) \
+	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c) \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
 UNIT_SRCS_test_devhlp = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_exit = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_screenshot = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_handover = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
-$(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot: \
+$(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
+$(UNIT_DIR)/test_handover: \
 	UNIT_LIBS += -lcap-ng
 
 # Device-model tests drive the devices through the fuzz helper table
