@@ -142,6 +142,7 @@ _Noreturn void devproc_child_main(struct vm *vm, struct dev_host *h,
 int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 			  enum dev_irq_level level);
 void devproc_child_rx_ready(struct dev_ins *ins);
+long devproc_child_chr_write(struct dev_ins *ins, const void *buf, size_t len);
 void devproc_child_poweroff(struct dev_ins *ins, int status);
 void devproc_child_reset(struct dev_ins *ins);
 struct dev_ins *devproc_child_dev_find(struct dev_ins *ins, const char *name,

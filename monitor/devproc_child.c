@@ -30,7 +30,7 @@
 #define DPC_POLL_EVERY 64     /* look at timers every N back-to-back requests */
 #define DPC_MAX_KEEP (8 + DEV_MAX_TIMERS + DEV_MAX_IOEVENTS + DEVPROC_MAX_IRQFD)
 
-enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT };
+enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT, DPC_EV_CONSOLE };
 
 /* ---- the device's up-calls --------------------------------------------- */
 
@@ -81,6 +81,23 @@ int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 void devproc_child_rx_ready(struct dev_ins *ins)
 {
 	dpc_up(ins, DP_UP_RX_READY, 0, 0, 0);
+}
+
+/* Console output is this process's own: a refused write arms its own
+ * loop's watch, so it never blocks and wisp's deadline never sees a
+ * slow reader. A watch it cannot set would stall the guest for good. */
+long devproc_child_chr_write(struct dev_ins *ins, const void *buf, size_t len)
+{
+	struct chr *c = ((struct dev_host *)ins->host)->chr;
+	bool wait;
+
+	if (!c)
+		return (long)len;
+	long n = chr_out(c, ins, buf, len, &wait);
+	if (wait && chr_watch_out(c, FD_DPC_EPOLL,
+				  (uint64_t)DPC_EV_CONSOLE << 32) < 0)
+		_exit(WISP_EXIT_OSERR);
+	return n;
 }
 
 void devproc_child_poweroff(struct dev_ins *ins, int status)
@@ -332,6 +349,12 @@ static void dpc_ioevent(struct dev_host *h, unsigned d)
 		h->ioevents[d].fn(h->ins, h->ioevents[d].opaque, n);
 }
 
+static void dpc_console_room(struct dev_host *h)
+{
+	if (h->chr && h->chr->tx_owner == h->ins)
+		h->chr->tx(h->ins);
+}
+
 static void dpc_poll(struct dev_host *h, int timeout)
 {
 	struct epoll_event evs[8];
@@ -343,6 +366,8 @@ static void dpc_poll(struct dev_host *h, int timeout)
 			continue; /* the request itself is in the shared page */
 		if ((d >> 32) == DPC_EV_TIMER)
 			dpc_timer(h, (unsigned)d);
+		else if ((d >> 32) == DPC_EV_CONSOLE)
+			dpc_console_room(h);
 		else
 			dpc_ioevent(h, (unsigned)d);
 	}

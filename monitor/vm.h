@@ -36,6 +36,9 @@ struct chr {
 	uint8_t pending[256]; /* input the device has not taken yet */
 	size_t pend_off, pend_len;
 	bool in_eof;
+	struct dev_ins *tx_owner; /* its output never waits (chr_set_tx) */
+	dev_chr_tx_fn tx;
+	atomic_bool tx_wanted; /* wisp's loop: call tx once out_fd has room */
 };
 
 struct dev_timer {
@@ -157,7 +160,8 @@ struct vm {
 	struct devproc procs[VM_MAX_DEVICES];
 	struct chr console;
 	int stop_fd;  /* eventfd: someone asked the VM to stop */
-	int rxready_fd; /* eventfd: a device has room for console input */
+	int rxready_fd; /* eventfd: console work for the loop (input room,
+			 * output waiting for room) */
 	atomic_bool stopping;
 	atomic_int exit_code;
 	struct ratelimit unclaimed_rl;
@@ -222,6 +226,13 @@ void chr_start_input(struct chr *c);
 /* Move console input to the device (reading when can_read); false: stop
  * watching the input fd. */
 bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
+/* Output for ins: all of it, waiting, unless ins set chr_set_tx; then what
+ * the host takes now or -EAGAIN, and *wait says to call tx once out_fd
+ * has room (chr_watch_out). */
+long chr_out(struct chr *c, struct dev_ins *ins, const void *buf, size_t len,
+	     bool *wait);
+/* One EPOLLOUT report of out_fd in epoll set ep, with `data`: 0 or -errno. */
+int chr_watch_out(const struct chr *c, int ep, uint64_t data);
 
 /* evloop.c: create and register every fd the loop watches (before the
  * sandbox), then run the main thread's loop until stop; returns the code. */

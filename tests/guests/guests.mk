@@ -6,7 +6,8 @@ GUEST_DIR := build/guests
 GUEST_SRC := tests/guests
 GUEST_OBJ := $(GUEST_DIR)/obj
 
-GUESTS_C := hello pio mmio uart_irq smp flood status bench poke doorbell dirty fb dirtybench rom
+GUESTS_C := hello pio mmio uart_irq smp flood status bench poke doorbell dirty fb dirtybench rom \
+	slowcon
 GUESTS_ASM := triple hlt spin mark
 GUESTS_REAL := real16
 GUEST_EXTRA_uart_irq := isr

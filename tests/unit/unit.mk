@@ -15,6 +15,7 @@ UNIT_SRCS_test_log := monitor/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = monitor/devproc.c monitor/devproc_child.c monitor/devhlp.c monitor/devfile.c \
+	monitor/chr.c \
 	monitor/screenshot.c monitor/png.c \
 	monitor/sandbox.c monitor/fd.c monitor/priv.c monitor/iobus.c monitor/log.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
