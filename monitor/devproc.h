@@ -30,7 +30,9 @@
  *        own MMIO2 regions are shared mappings it keeps (read and written
  *        in place, bounds checked), interrupt pulses
  *        leave by irqfd, doorbell writes arrive by ioeventfd straight from
- *        KVM, timers are the child's own timerfds.
+ *        KVM, timers are the child's own timerfds, console output is
+ *        written by the child, never waiting (a full stdout arms its own
+ *        EPOLLOUT watch: a slow reader is no missed deadline).
  *
  * Calls that only make sense during construction (io_register, irq_claim,
  * timer_create, chr_set_rx) are refused in the child as they are in wisp
