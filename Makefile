@@ -158,8 +158,9 @@ hvt:
 	$(MAKE) all PROFILE=hvt
 endif
 
-# The profiles tests/integration/placement.sh runs: built here, on the host,
-# so the guest tier (perhaps inside the testbed) never compiles.
+# The profiles tests/integration/placement.sh runs (and slowcon.sh's UART
+# inside wisp): built here, on the host, so the guest tier (perhaps inside
+# the testbed) never compiles.
 PLACE = $(MAKE) -s PROFILE=place-$(1) DEVICES="debug_exit fb" TRUSTED="$(2)" \
 	SANDBOXED="$(3)" build/place-$(1)/wisp
 test-profiles:
@@ -167,6 +168,8 @@ test-profiles:
 	$(call PLACE,untrusted,,)
 	$(call PLACE,control,debug_exit,)
 	$(call PLACE,fbsandboxed,debug_exit,fb)
+	$(MAKE) -s PROFILE=uartin DEVICES="uart debug_exit" \
+		TRUSTED=debug_exit SANDBOXED= build/uartin/wisp
 .PHONY: test-profiles
 
 # The Linux guest of tests/integration/linux.sh: Debian's kernel (the

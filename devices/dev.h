@@ -127,6 +127,8 @@ enum dev_log_level { DEV_LOG_ERR, DEV_LOG_WARN, DEV_LOG_INFO, DEV_LOG_DEBUG };
  * held by the monitor and offered again after the device calls chr_rx_ready. */
 typedef size_t (*dev_chr_rx_fn)(struct dev_ins *ins, const uint8_t *buf,
 				size_t len);
+/* Console output: the console can take output again (see chr_set_tx). */
+typedef void (*dev_chr_tx_fn)(struct dev_ins *ins);
 typedef void (*dev_timer_fn)(struct dev_ins *ins, void *opaque);
 /* A doorbell rang `n` times (writes coalesce) since the last call. */
 typedef void (*dev_notify_fn)(struct dev_ins *ins, void *opaque, uint64_t n);
@@ -210,10 +212,18 @@ struct dev_hlp {
 	int (*timer_create)(struct dev_ins *ins, dev_timer_fn fn, void *opaque);
 	int (*timer_arm)(struct dev_ins *ins, int timer, uint64_t ns);
 	/* The console backend attached to this instance (none: output dropped,
-	 * no input). chr_set_rx registers the input callback. */
+	 * no input). chr_set_rx registers the input callback.
+	 * Output: chr_write returns the bytes the console took. Without
+	 * chr_set_tx it waits until it took all of them (or -errno); after
+	 * chr_set_tx it never waits on a slow reader: it takes what the host
+	 * accepts now, -EAGAIN when nothing, and then calls the tx callback
+	 * once (instance lock held, from the loop that serves the device)
+	 * when the console can take more. Back-pressure is the device's to
+	 * apply to the guest, as a UART holds THRE clear. */
 	long (*chr_write)(struct dev_ins *ins, const void *buf, size_t len);
 	int (*chr_set_rx)(struct dev_ins *ins, dev_chr_rx_fn fn);
 	void (*chr_rx_ready)(struct dev_ins *ins);
+	int (*chr_set_tx)(struct dev_ins *ins, dev_chr_tx_fn fn);
 	/*
 	 * MMIO2: memory this instance owns, mapped into the guest where it
 	 * says (a framebuffer, a BAR), movable. create (during construct

@@ -1,9 +1,13 @@
 /*
  * devices/uart.c - a 16550A UART on eight I/O ports: the serial console.
  *
- * Transmission is immediate (each byte written to THR goes straight to the
- * console), so THR and the transmitter are always empty: LSR always shows
- * THRE|TEMT and there is no TX FIFO to model. Reception has a real 16-byte
+ * Transmission has flow control like the real part's line: a byte written
+ * to THR goes to the console at once when the host takes it; when the host
+ * does not (whatever reads wisp's output is slow), it stays in a 16-byte TX
+ * FIFO (THR alone when FIFOs are off) with LSR THRE/TEMT clear, the guest's
+ * driver waits as it would for a slow line, and the console's tx callback
+ * (chr_set_tx) sends the rest once there is room. A guest that writes into
+ * a full FIFO loses that byte, as on hardware. Reception has a real 16-byte
  * FIFO (one byte when FIFOs are off) fed by console input under flow
  * control: the UART takes only what fits and calls chr_rx_ready when the
  * guest makes room, so console input is never lost; an overrun (OE) can only
@@ -15,6 +19,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dev.h"
 
@@ -48,6 +53,7 @@
 
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RX 0x02
+#define FCR_CLEAR_TX 0x04
 #define FCR_TRIGGER 0xc0
 
 #define LCR_DLAB 0x80
@@ -91,6 +97,9 @@ struct uart {
 	bool rx_starved;  /* input refused since the last chr_rx_ready */
 	uint8_t rx[UART_FIFO];
 	uint8_t rx_head, rx_count;
+	uint8_t tx[UART_FIFO]; /* not yet taken by the console, oldest first */
+	uint8_t tx_count;
+	bool tx_blocked;  /* the console refused: its tx callback is owed */
 };
 
 static const uint16_t uart_default_port[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
@@ -102,7 +111,7 @@ static bool uart_fifo_on(const struct uart *u)
 	return u->fcr & FCR_ENABLE;
 }
 
-static unsigned uart_rx_cap(const struct uart *u)
+static unsigned uart_fifo_cap(const struct uart *u)
 {
 	return uart_fifo_on(u) ? UART_FIFO : 1;
 }
@@ -114,10 +123,11 @@ static unsigned uart_trigger(const struct uart *u)
 	return levels[(u->fcr & FCR_TRIGGER) >> 6];
 }
 
+/* The transmitter holds a byte as long as the console has not taken it. */
 static uint8_t uart_lsr(const struct uart *u)
 {
-	return (u->rx_count ? LSR_DR : 0) | (u->oe ? LSR_OE : 0) | LSR_THRE |
-	       LSR_TEMT;
+	return (u->rx_count ? LSR_DR : 0) | (u->oe ? LSR_OE : 0) |
+	       (u->tx_count ? 0 : LSR_THRE | LSR_TEMT);
 }
 
 /* The highest-priority enabled pending interrupt, without side effects. */
@@ -208,7 +218,7 @@ static void uart_timeout(struct dev_ins *ins, void *opaque)
 /* Room appeared: the console may offer what it holds again. */
 static void uart_rx_room(struct dev_ins *ins, struct uart *u)
 {
-	if (!u->rx_starved || u->rx_count >= uart_rx_cap(u) ||
+	if (!u->rx_starved || u->rx_count >= uart_fifo_cap(u) ||
 	    (u->mcr & MCR_LOOP))
 		return;
 	u->rx_starved = false;
@@ -226,7 +236,7 @@ static void uart_rx_clear(struct uart *u)
  * replaces the unread one (16450 mode), and OE is set either way. */
 static void uart_rx_push(struct dev_ins *ins, struct uart *u, uint8_t b)
 {
-	unsigned cap = uart_rx_cap(u);
+	unsigned cap = uart_fifo_cap(u);
 
 	if (u->rx_count >= cap) {
 		u->oe = true;
@@ -252,7 +262,7 @@ static uint8_t uart_rx_pop(struct uart *u)
 static size_t uart_rx(struct dev_ins *ins, const uint8_t *buf, size_t len)
 {
 	struct uart *u = ins->priv;
-	size_t room = uart_rx_cap(u) - u->rx_count, n = len < room ? len : room;
+	size_t room = uart_fifo_cap(u) - u->rx_count, n = len < room ? len : room;
 
 	if (u->mcr & MCR_LOOP)
 		n = 0;
@@ -311,8 +321,58 @@ static uint8_t uart_read_reg(struct dev_ins *ins, struct uart *u, unsigned reg)
 	}
 }
 
-/* THR: the byte leaves at once, so THR empties again at once, which is the
- * event that latches the THRE interrupt (the write itself cleared it). */
+/* Offer what the transmitter holds; THR empties once the console took it
+ * all, the event that latches the THRE interrupt. A host error drops the
+ * bytes: a guest must not hang on a console that is gone. */
+static void uart_tx_flush(struct dev_ins *ins, struct uart *u)
+{
+	long n = ins->hlp->chr_write(ins, u->tx, u->tx_count);
+
+	if (n == -EAGAIN)
+		n = 0;
+	if (n < 0 || n > u->tx_count)
+		n = u->tx_count;
+	u->tx_count = (uint8_t)(u->tx_count - n);
+	memmove(u->tx, u->tx + n, u->tx_count);
+	u->tx_blocked = u->tx_count != 0;
+	if (!u->tx_count)
+		u->thr_ipending = true;
+}
+
+/* The console has room again (dev_chr_tx_fn). */
+static void uart_tx_ready(struct dev_ins *ins)
+{
+	struct uart *u = ins->priv;
+
+	u->tx_blocked = false;
+	if (u->tx_count) {
+		uart_tx_flush(ins, u);
+		uart_update_irq(ins, u);
+	}
+}
+
+static void uart_tx_push(struct dev_ins *ins, struct uart *u, uint8_t b)
+{
+	if (u->tx_count >= uart_fifo_cap(u)) {
+		ins->hlp->log(ins, DEV_LOG_DEBUG, "transmit overrun: the guest "
+			      "wrote THR while it was full");
+		return;
+	}
+	u->tx[u->tx_count++] = b;
+	/* While the console owes its callback, writing again is futile. */
+	if (!u->tx_blocked)
+		uart_tx_flush(ins, u);
+}
+
+/* Emptied by FCR or a reset: the bytes are gone, THR is empty. */
+static void uart_tx_clear(struct uart *u)
+{
+	if (u->tx_count)
+		u->thr_ipending = true;
+	u->tx_count = 0;
+}
+
+/* Writing THR clears a pending THRE interrupt; emptying latches it again. */
 static void uart_write_thr(struct dev_ins *ins, struct uart *u, uint8_t b)
 {
 	bool had_oe = u->oe;
@@ -323,10 +383,10 @@ static void uart_write_thr(struct dev_ins *ins, struct uart *u, uint8_t b)
 		uart_timeout_rearm(ins, u);
 		if (u->oe && !had_oe)
 			ins->hlp->log(ins, DEV_LOG_DEBUG, "loopback overrun");
+		u->thr_ipending = !u->tx_count;
 	} else {
-		ins->hlp->chr_write(ins, &b, 1);
+		uart_tx_push(ins, u, b);
 	}
-	u->thr_ipending = true;
 }
 
 static void uart_write_ier(struct uart *u, uint8_t v)
@@ -334,22 +394,26 @@ static void uart_write_ier(struct uart *u, uint8_t v)
 	uint8_t changed = (u->ier ^ v) & IER_THRI;
 
 	u->ier = v & IER_MASK;
-	/* Enabling THRE with THR empty (always) raises it at once. */
+	/* Enabling THRE with THR empty raises it at once. */
 	if (changed)
-		u->thr_ipending = (u->ier & IER_THRI) != 0;
+		u->thr_ipending = (u->ier & IER_THRI) && !u->tx_count;
 }
 
 /* FCR bits other than ENABLE are only written while ENABLE is set; turning
  * the FIFOs on or off empties them. */
 static void uart_write_fcr(struct dev_ins *ins, struct uart *u, uint8_t v)
 {
-	if ((v ^ u->fcr) & FCR_ENABLE)
+	if ((v ^ u->fcr) & FCR_ENABLE) {
 		uart_rx_clear(u);
+		uart_tx_clear(u);
+	}
 	if (!(v & FCR_ENABLE)) {
 		u->fcr = 0;
 	} else {
 		if (v & FCR_CLEAR_RX)
 			uart_rx_clear(u);
+		if (v & FCR_CLEAR_TX)
+			uart_tx_clear(u);
 		u->fcr = v & (FCR_ENABLE | FCR_TRIGGER);
 	}
 	uart_rx_room(ins, u);
@@ -452,8 +516,9 @@ static void uart_reset(struct dev_ins *ins)
 	u->ier = u->lcr = u->mcr = u->scr = u->fcr = 0;
 	u->dll = u->dlm = u->rbr = 0;
 	u->msr = MSR_LINES_IDLE;
-	u->oe = u->thr_ipending = false;
 	uart_rx_clear(u);
+	uart_tx_clear(u);
+	u->oe = u->thr_ipending = false;
 	ins->hlp->timer_arm(ins, u->timer, 0);
 	u->timer_armed = false;
 	uart_update_irq(ins, u);
@@ -518,7 +583,7 @@ static int uart_construct(struct dev_ins *ins)
 	if (u->timer < 0)
 		return u->timer;
 	rc = ins->hlp->chr_set_rx(ins, uart_rx);
-	if (rc < 0)
+	if (rc < 0 || (rc = ins->hlp->chr_set_tx(ins, uart_tx_ready)) < 0)
 		return rc;
 	uart_reset(ins);
 	return 0;

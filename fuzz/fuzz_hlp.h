@@ -10,6 +10,9 @@
  * (wisp "started" at 0, so uptime_ns is that number too);
  * the trusted powers only record what was asked.
  *
+ * Console output can be made to fill up (fuzz_chr_room) for a device that
+ * applies flow control (chr_set_tx).
+ *
  * Console input follows the monitor's flow control: input a device does not
  * take is held, and offered again only after the device calls chr_rx_ready,
  * once the call into the device has returned (the monitor's event loop does
@@ -101,6 +104,10 @@ struct fuzz_dev {
 	size_t pend_len;
 	bool rx_waiting; /* a partial take: offer again after rx_ready */
 	unsigned rx_ready_calls;
+	dev_chr_tx_fn tx; /* output flow control (chr_set_tx) */
+	size_t out_room;  /* bytes the console takes before it is full */
+	bool tx_owed;     /* a write was refused: tx is called on room */
+	unsigned tx_calls;
 	/* host files and attached data (fuzz_file.c) */
 	struct fuzz_file files[DEV_FILE_KEYS];
 	bool waitset;
@@ -213,6 +220,12 @@ size_t fuzz_chr_input(struct fuzz_host *h, struct dev_ins *ins,
 		      const uint8_t *buf, size_t len);
 /* Offer held input to every device not waited on (the event loop's job). */
 void fuzz_chr_pump(struct fuzz_host *h);
+/* Console output: ins may write `room` more bytes (FUZZ_ROOM_ANY: no
+ * limit, the default) before the console is full, as a slow reader leaves
+ * it in wisp; room > 0 calls the tx callback a refused write is owed, as
+ * wisp's loop does once the output fd has room. */
+#define FUZZ_ROOM_ANY SIZE_MAX
+void fuzz_chr_room(struct fuzz_host *h, struct dev_ins *ins, size_t room);
 /* Bytes the device has not taken yet. */
 size_t fuzz_chr_held(struct fuzz_host *h, struct dev_ins *ins);
 
@@ -263,7 +276,7 @@ enum fuzz_op_kind {
 	FUZZ_OP_MMIO_W, /* A, u16 offset, value */
 	FUZZ_OP_MMIO_R, /* A, u16 offset */
 	FUZZ_OP_INPUT,  /* n (mod 64), n bytes of console input */
-	FUZZ_OP_CLOCK,  /* u32 ns to advance */
+	FUZZ_OP_CLOCK,  /* u32 ns to advance (op val: the ns) */
 	FUZZ_OP_RESET,
 	FUZZ_OP_MEM,    /* u16 gpa, n, n bytes written into guest RAM */
 	FUZZ_OP_TIMER,  /* id: fire that timer now (spurious or not) */

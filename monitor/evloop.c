@@ -21,7 +21,7 @@
 
 /* epoll user data: what kind of fd fired, and which one. */
 enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG,
-	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT };
+	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT, EV_CONSOLE_OUT };
 #define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
 
 static bool ev_drain(int fd);
@@ -58,6 +58,33 @@ static void ev_console_pump(struct evloop *ev, bool readable)
 		more = chr_pump(ev->vm, c, readable);
 	} while (more && !ev->console_pollable && !c->in_eof);
 	ev_console_watch(ev, more && !c->in_eof);
+}
+
+/* A device inside wisp had output refused (chr.c): watch for room. A
+ * watch that cannot be set would stall the guest for good. */
+static void ev_console_out_arm(struct evloop *ev)
+{
+	struct chr *c = &ev->vm->console;
+	int rc;
+
+	if (!atomic_exchange(&c->tx_wanted, false))
+		return;
+	rc = chr_watch_out(c, ev->ep, EV_DATA(EV_CONSOLE_OUT, 0, 0));
+	if (rc < 0)
+		die(WISP_EXIT_OSERR, "watching console output: %s", strerror(-rc));
+}
+
+/* Room again: the device retries what it holds, under its lock. */
+static void ev_console_out(struct evloop *ev)
+{
+	struct chr *c = &ev->vm->console;
+	struct dev_host *h = c->tx_owner ? c->tx_owner->host : NULL;
+
+	if (!h || h->proc)
+		return; /* a device process watches its own output */
+	pthread_mutex_lock(&h->lock);
+	c->tx(h->ins);
+	pthread_mutex_unlock(&h->lock);
 }
 
 static void ev_setup_console(struct evloop *ev)
@@ -203,7 +230,12 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	switch ((enum ev_kind)(d >> 32)) {
 	case EV_SIGNAL: ev_signal(ev); break;
 	case EV_STOP: ev_drain(ev->vm->stop_fd); break;
-	case EV_RXREADY: ev_drain(ev->vm->rxready_fd); ev_console_pump(ev, false); break;
+	case EV_RXREADY:
+		ev_drain(ev->vm->rxready_fd);
+		ev_console_pump(ev, false);
+		ev_console_out_arm(ev);
+		break;
+	case EV_CONSOLE_OUT: ev_console_out(ev); break;
 	case EV_CONSOLE: ev_console_pump(ev, true); break;
 	case EV_TIMER: ev_timer(ev, (d >> 16) & 0xffff, d & 0xffff); break;
 	case EV_WATCHDOG: ev_drain(ev->wd_fd); vcpus_halt_check(ev->vm); break;

@@ -57,6 +57,9 @@ struct chr {
 	uint8_t pending[256]; /* input the device has not taken yet */
 	size_t pend_off, pend_len;
 	bool in_eof;
+	struct dev_ins *tx_owner; /* its output never waits (chr_set_tx) */
+	dev_chr_tx_fn tx;
+	atomic_bool tx_wanted; /* wisp's loop: call tx once out_fd has room */
 };
 
 struct dev_timer {
@@ -178,7 +181,8 @@ struct vm {
 	struct devproc procs[VM_MAX_DEVICES];
 	struct chr console;
 	int stop_fd;  /* eventfd: someone asked the VM to stop */
-	int rxready_fd; /* eventfd: a device has room for console input */
+	int rxready_fd; /* eventfd: console work for the loop (input room,
+			 * output waiting for room) */
 	atomic_bool stopping;
 	atomic_int exit_code;
 	struct ratelimit unclaimed_rl;

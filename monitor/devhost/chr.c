@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -123,4 +125,62 @@ bool chr_pump(struct vm *vm, struct chr *c, bool can_read)
 	c->pend_off = 0;
 	c->pend_len = (size_t)n;
 	return chr_offer(vm, c);
+}
+
+/* Whole or error: a device without flow control must not lose output. */
+static long chr_write_all(struct chr *c, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(c->out_fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		done += n > 0 ? (size_t)n : 0;
+	}
+	return (long)len;
+}
+
+/*
+ * Never waits on a slow reader. The output fd may be a file description
+ * wisp shares (a pipe or terminal given as stdout is the parent shell's
+ * too; stdin may be the same description): O_NONBLOCK on it would change
+ * it for every holder and outlive wisp, so it stays blocking and each byte
+ * is written only after a zero-timeout poll says there is room. One byte
+ * at a time: room for one is all POLLOUT promises.
+ */
+static long chr_write_some(struct chr *c, const void *buf, size_t len)
+{
+	struct pollfd p = { .fd = c->out_fd, .events = POLLOUT };
+	size_t done = 0;
+
+	while (done < len && poll(&p, 1, 0) == 1) {
+		ssize_t n = write(c->out_fd, (const char *)buf + done, 1);
+		if (n < 0 && errno != EINTR)
+			return done ? (long)done : -errno;
+		done += n > 0 ? (size_t)n : 0;
+	}
+	return done || !len ? (long)done : -EAGAIN;
+}
+
+long chr_out(struct chr *c, struct dev_ins *ins, const void *buf, size_t len,
+	     bool *wait)
+{
+	*wait = false;
+	if (c->tx_owner != ins)
+		return chr_write_all(c, buf, len);
+	long n = chr_write_some(c, buf, len);
+	*wait = n == -EAGAIN || (n >= 0 && (size_t)n < len);
+	return n;
+}
+
+/* One-shot: armed by each refused write, so an idle console costs no
+ * wakeups. */
+int chr_watch_out(const struct chr *c, int ep, uint64_t data)
+{
+	struct epoll_event e = { .events = EPOLLOUT | EPOLLONESHOT,
+				 .data.u64 = data };
+
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->out_fd, &e) == 0 ||
+	    (errno == ENOENT && epoll_ctl(ep, EPOLL_CTL_ADD, c->out_fd, &e) == 0))
+		return 0;
+	return -errno;
 }

@@ -287,20 +287,37 @@ static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
 	return 0;
 }
 
+/* A refused write asks the event loop to watch the console for room. */
 static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 {
-	struct chr *c = host_of(ins)->chr;
+	struct dev_host *h = host_of(ins);
+	uint64_t one = 1;
+	bool wait;
 
-	if (!c)
+	if (!h->chr)
 		return (long)len; /* no console: output is dropped */
-	/* Whole or error: a short write must not lose guest output. */
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(c->out_fd, (const char *)buf + done, len - done);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		done += n > 0 ? (size_t)n : 0;
+	long n = chr_out(h->chr, ins, buf, len, &wait);
+	if (wait) {
+		atomic_store(&h->chr->tx_wanted, true);
+		(void)!write(h->vm->rxready_fd, &one, sizeof(one));
 	}
-	return (long)len;
+	return n;
+}
+
+/* Construction only: a device process keeps the fork-time copy. */
+static int hlp_chr_set_tx(struct dev_ins *ins, dev_chr_tx_fn fn)
+{
+	struct dev_host *h = host_of(ins);
+
+	if (!fn || h->constructed)
+		return -EINVAL;
+	if (!h->chr)
+		return 0; /* output is dropped, never refused */
+	if (h->chr->tx_owner && h->chr->tx_owner != ins)
+		return -EBUSY;
+	h->chr->tx_owner = ins;
+	h->chr->tx = fn;
+	return 0;
 }
 
 static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)
@@ -419,7 +436,7 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.mem_write = hlp_mem_write, .cfg_u64 = hlp_cfg_u64,                    \
 	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
-	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
+	.chr_set_rx = hlp_chr_set_rx, .chr_set_tx = hlp_chr_set_tx,            \
 	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
 	.uptime_ns = hlp_uptime_ns
@@ -440,11 +457,13 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 
 static const struct dev_hlp hlp_untrusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
-	.chr_rx_ready = hlp_chr_rx_ready, .trusted = NULL,
+	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,
+	.trusted = NULL,
 };
 static const struct dev_hlp hlp_trusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
-	.chr_rx_ready = hlp_chr_rx_ready, .trusted = &hlp_trusted_powers,
+	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,
+	.trusted = &hlp_trusted_powers,
 };
 
 /* In a device process: VM-wide calls become up-calls wisp validates. */
@@ -459,6 +478,7 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 };
 #define HLP_SANDBOXED                                                          \
 	HLP_LOCAL, .irq_set = devproc_child_irq_set,                           \
+	.chr_write = devproc_child_chr_write,                                  \
 	.chr_rx_ready = devproc_child_rx_ready,                                \
 	.mmio2_map = devproc_child_mmio2_map,                                  \
 	.mmio2_unmap = devproc_child_mmio2_unmap,                              \

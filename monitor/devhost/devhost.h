@@ -33,6 +33,13 @@ void chr_start_input(struct chr *c);
 /* Move console input to the device (reading when can_read); false: stop
  * watching the input fd. */
 bool chr_pump(struct vm *vm, struct chr *c, bool can_read);
+/* Output for ins: all of it, waiting, unless ins set chr_set_tx; then what
+ * the host takes now or -EAGAIN, and *wait says to call tx once out_fd
+ * has room (chr_watch_out). */
+long chr_out(struct chr *c, struct dev_ins *ins, const void *buf, size_t len,
+	     bool *wait);
+/* One EPOLLOUT report of out_fd in epoll set ep, with `data`: 0 or -errno. */
+int chr_watch_out(const struct chr *c, int ep, uint64_t data);
 
 /* devfile.c: hand host resources to the instance of `dev` (registration
  * name, instance 0) before devices are constructed. Files are pinned to

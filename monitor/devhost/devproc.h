@@ -35,7 +35,9 @@
  *        own MMIO2 regions are shared mappings it keeps (read and written
  *        in place, bounds checked), interrupt pulses
  *        leave by irqfd, doorbell writes arrive by ioeventfd straight from
- *        KVM, timers are the child's own timerfds.
+ *        KVM, timers are the child's own timerfds, console output is
+ *        written by the child, never waiting (a full stdout arms its own
+ *        EPOLLOUT watch: a slow reader is no missed deadline).
  *
  * Calls that only make sense during construction (io_register, irq_claim,
  * timer_create, chr_set_rx) are refused in the child as they are in wisp
@@ -191,6 +193,10 @@ int dp_up_log(struct dev_host *h, uint64_t level);
 int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 			  enum dev_irq_level level);
 void devproc_child_rx_ready(struct dev_ins *ins);
+long devproc_child_chr_write(struct dev_ins *ins, const void *buf, size_t len);
+/* What woke a device process's epoll loop: the high 32 bits of an event's
+ * data (the low ones index a timer or doorbell). */
+enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT, DPC_EV_CONSOLE };
 void devproc_child_poweroff(struct dev_ins *ins, int status);
 void devproc_child_reset(struct dev_ins *ins);
 void devproc_child_panic(struct dev_ins *ins);

@@ -34,7 +34,6 @@
 				* exits measured on an idle 2-core host) */
 #define DPC_POLL_EVERY 64     /* look at timers every N back-to-back requests */
 
-enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT };
 
 static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
 {
@@ -132,6 +131,12 @@ static void dpc_ioevent(struct dev_host *h, unsigned d)
 		h->ioevents[d].fn(h->ins, h->ioevents[d].opaque, n);
 }
 
+static void dpc_console_room(struct dev_host *h)
+{
+	if (h->chr && h->chr->tx_owner == h->ins)
+		h->chr->tx(h->ins);
+}
+
 static void dpc_poll(struct dev_host *h, int timeout)
 {
 	struct epoll_event evs[8];
@@ -143,6 +148,8 @@ static void dpc_poll(struct dev_host *h, int timeout)
 			continue; /* the request itself is in the shared page */
 		if ((d >> 32) == DPC_EV_TIMER)
 			dpc_timer(h, (unsigned)d);
+		else if ((d >> 32) == DPC_EV_CONSOLE)
+			dpc_console_room(h);
 		else
 			dpc_ioevent(h, (unsigned)d);
 	}

@@ -12,6 +12,7 @@
 
 #include "core/exitcode.h"
 #include "policy.h"
+#include "devhost/devhost.h"
 #include "devhost/devproc.h"
 
 /* ---- the device's up-calls --------------------------------------------- */
@@ -63,6 +64,23 @@ int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 void devproc_child_rx_ready(struct dev_ins *ins)
 {
 	dpc_up(ins, DP_UP_RX_READY, 0, 0, 0);
+}
+
+/* Console output is this process's own: a refused write arms its own
+ * loop's watch (DPC_EV_CONSOLE, devproc_child.c), so it never blocks and
+ * wisp's deadline never sees a slow reader. A watch it cannot set would
+ * stall the guest for good. */
+long devproc_child_chr_write(struct dev_ins *ins, const void *buf, size_t len)
+{
+	struct chr *c = ((struct dev_host *)ins->host)->chr;
+	bool wait;
+
+	if (!c)
+		return (long)len;
+	long n = chr_out(c, ins, buf, len, &wait);
+	if (wait && chr_watch_out(c, FD_DPC_EPOLL, (uint64_t)DPC_EV_CONSOLE << 32) < 0)
+		_exit(WISP_EXIT_OSERR);
+	return n;
 }
 
 void devproc_child_poweroff(struct dev_ins *ins, int status)

@@ -103,6 +103,80 @@ static void test_transmit(void **state)
 	assert_int_equal(rd(c, IER), 0);
 }
 
+/* A full console holds the byte in THR with THRE and TEMT clear, and the
+ * guest's THRE interrupt waits too, until the console has room again. */
+static void test_transmit_console_full(void **state)
+{
+	struct fuzz_fixture *c = *state;
+	const struct fuzz_dev *d = fuzz_dev_of(&c->h, c->ins);
+
+	wr(c, MCR, 0x08);
+	wr(c, IER, 0x02);
+	assert_int_equal(rd(c, IIR), 0x02); /* THR empty: acknowledged */
+	fuzz_chr_room(&c->h, c->ins, 1);
+	wr(c, THR, 'a');
+	assert_int_equal(rd(c, LSR), 0x60);
+	assert_int_equal(rd(c, IIR), 0x02);
+	wr(c, THR, 'b'); /* the console is full now */
+	assert_int_equal(rd(c, LSR), 0x00);
+	assert_int_equal(rd(c, LSR), 0x00); /* and stays clear */
+	assert_false(line(c));
+	assert_int_equal(rd(c, IIR), 0x01);
+	wr(c, THR, 'c'); /* FIFOs off: THR is full, the byte is lost */
+	fuzz_chr_room(&c->h, c->ins, 0);
+	assert_int_equal(d->tx_calls, 0);
+	assert_int_equal(rd(c, LSR), 0x00);
+	fuzz_chr_room(&c->h, c->ins, FUZZ_ROOM_ANY);
+	assert_int_equal(d->tx_calls, 1);
+	assert_int_equal(rd(c, LSR), 0x60);
+	assert_true(line(c)); /* THR emptied: THRE interrupt */
+	assert_int_equal(d->out_len, 2);
+	assert_memory_equal(d->out, "ab", 2);
+}
+
+/* With FIFOs on, 16 bytes wait in the TX FIFO; a console that takes some
+ * leaves THRE clear until it took the last. */
+static void test_transmit_fifo_full(void **state)
+{
+	struct fuzz_fixture *c = *state;
+	const struct fuzz_dev *d = fuzz_dev_of(&c->h, c->ins);
+	const char *msg = "0123456789abcdefX";
+
+	wr(c, FCR, 0x01);
+	fuzz_chr_room(&c->h, c->ins, 0);
+	for (const char *p = msg; *p; p++)
+		wr(c, THR, (unsigned char)*p); /* the 17th finds it full */
+	assert_int_equal(d->out_len, 0);
+	assert_int_equal(rd(c, LSR), 0x00);
+	fuzz_chr_room(&c->h, c->ins, 5);
+	assert_int_equal(d->out_len, 5);
+	assert_int_equal(rd(c, LSR), 0x00);
+	wr(c, THR, 'g'); /* room for one more behind the 11 held */
+	fuzz_chr_room(&c->h, c->ins, FUZZ_ROOM_ANY);
+	assert_int_equal(d->tx_calls, 2);
+	assert_int_equal(rd(c, LSR), 0x60);
+	assert_int_equal(d->out_len, 17);
+	assert_memory_equal(d->out, "0123456789abcdefg", 17);
+}
+
+/* FCR's TX reset drops what the console has not taken: THR is empty. */
+static void test_transmit_fifo_clear(void **state)
+{
+	struct fuzz_fixture *c = *state;
+	const struct fuzz_dev *d = fuzz_dev_of(&c->h, c->ins);
+
+	wr(c, FCR, 0x01);
+	fuzz_chr_room(&c->h, c->ins, 0);
+	wr(c, THR, 'x');
+	assert_int_equal(rd(c, LSR), 0x00);
+	wr(c, FCR, 0x05);
+	assert_int_equal(rd(c, LSR), 0x60);
+	fuzz_chr_room(&c->h, c->ins, FUZZ_ROOM_ANY);
+	wr(c, THR, 'y');
+	assert_int_equal(d->out_len, 1);
+	assert_int_equal(d->out[0], 'y');
+}
+
 static void test_thre_interrupt(void **state)
 {
 	struct fuzz_fixture *c = *state;
@@ -356,6 +430,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_power_on_and_reset),
 		T(test_transmit),
+		T(test_transmit_console_full),
+		T(test_transmit_fifo_full),
+		T(test_transmit_fifo_clear),
 		T(test_thre_interrupt),
 		T(test_rda),
 		T(test_fifo_trigger_and_timeout),

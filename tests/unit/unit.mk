@@ -15,7 +15,8 @@ UNIT_SRCS_test_log := monitor/core/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
-	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c) \
+	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c \
+	chr.c) \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
