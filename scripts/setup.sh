@@ -70,18 +70,24 @@ fetch_source() { # state work package
 	exit 1
 }
 
-capng() {
-	dest="$1"
-	[ -f "$dest/lib/libcap-ng.a" ] && return 0
-	work="$dest/src"
-	state="$dest/apt"
+# Debian's source of package $2 unpacked under $1/src, through a private
+# apt state in $1/apt; sets srcdir to its folder.
+unpack_source() { # dest package
+	work="$1/src"
+	state="$1/apt"
 	rm -rf "$work" && mkdir -p "$work" "$state/lists/partial" \
 		"$state/cache/archives/partial"
 	derive_src_lists "$state"
 	apt_private "$state" update -qq
-	fetch_source "$state" "$work" libcap-ng
-	srcdir=$(find "$work" -maxdepth 1 -type d -name 'libcap-ng-*' | head -n1)
-	[ -n "$srcdir" ] || { echo "setup: libcap-ng source not found" >&2; exit 1; }
+	fetch_source "$state" "$work" "$2"
+	srcdir=$(find "$work" -maxdepth 1 -type d -name "$2-*" | head -n1)
+	[ -n "$srcdir" ] || { echo "setup: $2 source not found" >&2; exit 1; }
+}
+
+capng() {
+	dest="$1"
+	[ -f "$dest/lib/libcap-ng.a" ] && return 0
+	unpack_source "$dest" libcap-ng
 	inc="$dest/musl-include"
 	mkdir -p "$inc"
 	ln -sfn /usr/include/linux "$inc/linux"
@@ -101,15 +107,7 @@ capng() {
 zlib() {
 	dest="$1"
 	[ -f "$dest/lib/libz.a" ] && return 0
-	work="$dest/src"
-	state="$dest/apt"
-	rm -rf "$work" && mkdir -p "$work" "$state/lists/partial" \
-		"$state/cache/archives/partial"
-	derive_src_lists "$state"
-	apt_private "$state" update -qq
-	fetch_source "$state" "$work" zlib
-	srcdir=$(find "$work" -maxdepth 1 -type d -name 'zlib-*' | head -n1)
-	[ -n "$srcdir" ] || { echo "setup: zlib source not found" >&2; exit 1; }
+	unpack_source "$dest" zlib
 	(cd "$srcdir" && CC=musl-gcc CFLAGS="-O2 -fPIC" ./configure --static \
 		>/dev/null && make -s libz.a >/dev/null)
 	mkdir -p "$dest/lib" "$dest/include"
