@@ -10,7 +10,7 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=$1
+DIR=$(mkdir -p "$1" && cd "$1" && pwd)
 # Loaded at every boot: the host root over 9p, its overlay, taps, nested KVM
 # (kvm-amd: QEMU's emulated CPU offers SVM, never VMX).
 BASE_MODS="virtio_pci 9pnet_virtio 9p overlay tun veth kvm-amd"
