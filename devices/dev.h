@@ -169,6 +169,55 @@ static inline size_t dev_mmio2_bitmap_bytes(uint64_t size)
 }
 
 
+/* --- PCI: the bus is wisp's (a host bridge with conf1 and ECAM, segment
+ * 0, bus 0); a device registers one function and never sees config space.
+ * wisp keeps the function's config space, places its BARs (32-bit memory
+ * BARs in the MMIO window below 4 GiB), follows the guest's sizing and
+ * moves, and owns the MSI-X table and PBA (a BAR of their own). --- */
+#define DEV_PCI_BARS 6
+#define DEV_PCI_CAPS 8
+#define DEV_PCI_CAP_BYTES 64
+#define DEV_PCI_MSIX_MAX 64
+#define DEV_PCI_BAR_MIN 4096ull
+#define DEV_PCI_BAR_MAX (256ull << 20)
+
+/* A memory BAR the device serves. `ops` get guest accesses with `off`
+ * relative to the BAR's start, wherever the guest put it. A doorbell
+ * (bell_len 1, 2, 4 or 8; 0: none) is a write of exactly bell_len bytes at
+ * bell_off that arrives as bell_fn with no exit through wisp (KVM's
+ * ioeventfd, re-registered by wisp when the guest moves the BAR); it never
+ * reaches `ops`. */
+struct dev_pci_bar {
+	uint64_t size; /* 0: unused; else a power of two >= 4096 */
+	const struct dev_io_ops *ops;
+	void *opaque;
+	uint64_t bell_off;
+	unsigned bell_len;
+	dev_notify_fn bell_fn;
+	void *bell_opaque;
+};
+
+/* A capability wisp links into config space (virtio's are vendor
+ * capabilities, id 0x09). data[0] and data[1] (id, next) are wisp's; len
+ * counts them too. */
+struct dev_pci_cap {
+	uint8_t len; /* 2..DEV_PCI_CAP_BYTES */
+	uint8_t data[DEV_PCI_CAP_BYTES];
+};
+
+struct dev_pci_func {
+	uint16_t vendor, device, subsys_vendor, subsys;
+	uint8_t revision;
+	uint32_t class_code; /* base class << 16 | subclass << 8 | prog-if */
+	struct dev_pci_bar bar[DEV_PCI_BARS];
+	unsigned n_caps;
+	struct dev_pci_cap caps[DEV_PCI_CAPS];
+	/* MSI-X: vectors (0: none, else <= DEV_PCI_MSIX_MAX); the table and
+	 * PBA are wisp's, in BAR msix_bar, which must be otherwise unused. */
+	unsigned msix_vectors;
+	unsigned msix_bar;
+};
+
 /* Keys of host files handed to an instance (hvt: manifest indexes). */
 #define DEV_FILE_KEYS 64
 
@@ -284,6 +333,19 @@ struct dev_hlp {
 	 * says -ECANCELED. It runs outside the instance lock: it may only
 	 * touch state no I/O callback touches. One per instance. */
 	int (*worker_start)(struct dev_ins *ins, dev_worker_fn fn, void *opaque);
+	/*
+	 * PCI. pci_register (during construct only, once per instance):
+	 * checks every field of `f` (sizes, BAR/cap bounds, vectors), copies
+	 * it, and gives the function the next free slot on bus 0: the device
+	 * number >= 0, or -errno (-ENOSPC: bus full, -ENODEV: the profile has
+	 * no PCI bus). msix_notify: signal MSI-X vector `vec` as the guest
+	 * programmed it; a masked vector (or function) is left pending in the
+	 * PBA and sent when unmasked; with MSI-X disabled nothing is sent.
+	 * 0, -EINVAL (vector out of range), -EPERM (no function). Never
+	 * blocks; from a device process it needs no round trip to wisp.
+	 */
+	int (*pci_register)(struct dev_ins *ins, const struct dev_pci_func *f);
+	int (*msix_notify)(struct dev_ins *ins, unsigned vec);
 	/* NULL unless the profile trusts this device. */
 	const struct dev_hlp_trusted *trusted;
 };
@@ -327,6 +389,12 @@ int dev_parse_spec(const char *spec, struct dev_ins *ins, char *err,
 /* Parse an unsigned number: decimal, 0x hex, with optional K/M/G suffix when
  * `suffixes` is set. Returns 0 or -1 (syntax, overflow). */
 int dev_parse_u64(const char *s, bool suffixes, uint64_t *out);
+
+/* A PCI function description every helper table accepts: BAR sizes
+ * powers of two in [DEV_PCI_BAR_MIN, DEV_PCI_BAR_MAX] with ops, doorbells
+ * aligned inside their BAR, caps 2..DEV_PCI_CAP_BYTES long, the MSI-X BAR
+ * otherwise unused. 0 or -EINVAL. */
+int dev_pci_func_check(const struct dev_pci_func *f);
 
 /* Print the compiled-in table (name, class, trust, limits, options). */
 void dev_list(int fd);

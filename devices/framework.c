@@ -279,3 +279,50 @@ void dev_list(int fd)
 			list_opt(fd, &r->opts[j]);
 	}
 }
+
+/* --- PCI function descriptions (checked the same way by every helper
+ * table, so a device that registers in a test registers in wisp) --- */
+
+static bool pow2_at_least(uint64_t v, uint64_t min)
+{
+	return v >= min && (v & (v - 1)) == 0;
+}
+
+static int pci_bar_check(const struct dev_pci_func *f, unsigned i)
+{
+	const struct dev_pci_bar *b = &f->bar[i];
+	bool msix = f->msix_vectors && f->msix_bar == i;
+
+	if (!b->size)
+		return b->ops || b->bell_len || msix ? -EINVAL : 0;
+	if (msix || !b->ops || !pow2_at_least(b->size, DEV_PCI_BAR_MIN) ||
+	    b->size > DEV_PCI_BAR_MAX)
+		return -EINVAL;
+	if (!b->bell_len)
+		return 0;
+	if (!b->bell_fn || (b->bell_len & (b->bell_len - 1)) ||
+	    b->bell_len > 8 || b->bell_off % b->bell_len ||
+	    b->bell_off >= b->size)
+		return -EINVAL;
+	return 0;
+}
+
+static int pci_cap_check(const struct dev_pci_cap *c)
+{
+	return c->len >= 2 && c->len <= DEV_PCI_CAP_BYTES ? 0 : -EINVAL;
+}
+
+int dev_pci_func_check(const struct dev_pci_func *f)
+{
+	if (!f || f->vendor == 0xffff || f->class_code > 0xffffff ||
+	    f->n_caps > DEV_PCI_CAPS || f->msix_vectors > DEV_PCI_MSIX_MAX ||
+	    (f->msix_vectors && f->msix_bar >= DEV_PCI_BARS))
+		return -EINVAL;
+	for (unsigned i = 0; i < DEV_PCI_BARS; i++)
+		if (pci_bar_check(f, i) < 0)
+			return -EINVAL;
+	for (unsigned i = 0; i < f->n_caps; i++)
+		if (pci_cap_check(&f->caps[i]) < 0)
+			return -EINVAL;
+	return 0;
+}

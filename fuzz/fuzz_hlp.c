@@ -472,6 +472,19 @@ static uint64_t hlp_walltime_ns(struct dev_ins *ins)
 	return h->walltime_ns + h->now_ns;
 }
 
+/* No PCI bus in the fake yet: as wisp, every function is refused. */
+static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
+{
+	caller(ins);
+	return dev_pci_func_check(f) < 0 ? -EINVAL : -ENODEV;
+}
+
+static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
+{
+	caller(ins);
+	return -EPERM;
+}
+
 static const struct dev_hlp_trusted fuzz_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
@@ -501,7 +514,8 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.file_read = fuzz_hlp_read, .file_write = fuzz_hlp_write,              \
 	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
 	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
-	.worker_start = fuzz_hlp_worker_start
+	.worker_start = fuzz_hlp_worker_start,                                 \
+	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };

@@ -417,6 +417,17 @@ static void hlp_vm_panic(struct dev_ins *ins)
 	vm_request_stop(vm, WISP_EXIT_GUEST_PANIC, "guest kernel panicked");
 }
 
+/* No PCI bus in wisp yet: every function is refused, no vector exists. */
+static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
+{
+	return dev_pci_func_check(f) < 0 ? -EINVAL : -ENODEV;
+}
+
+static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
+{
+	return -EPERM;
+}
+
 static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
 	.vm_reset = hlp_vm_reset,
@@ -439,7 +450,8 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.chr_set_rx = hlp_chr_set_rx, .chr_set_tx = hlp_chr_set_tx,            \
 	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
-	.uptime_ns = hlp_uptime_ns
+	.uptime_ns = hlp_uptime_ns, .pci_register = hlp_pci_register,         \
+	.msix_notify = hlp_msix_notify
 
 /* Inside wisp: MMIO2 regions act on the guest-physical map (a device
  * process asks by up-call, devproc.h); host files, doorbells and workers
