@@ -319,6 +319,19 @@ struct dev_hlp {
 	 * be readable; *ready gets bit k per readable key. Returns early when
 	 * the VM stops. 0, or -EPERM if the monitor gave no wait set. */
 	int (*file_poll)(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+	/* The size in bytes of host file `key` (a disk image), as the monitor
+	 * found it when it opened the file: 0, or -EPERM (no such key). */
+	int (*file_size)(struct dev_ins *ins, unsigned key, uint64_t *size);
+	/* Input readiness without a thread: during construct, watch pollable
+	 * file `key`; while the watch is on and the file is readable, fn(ins,
+	 * opaque, key) is called with the instance lock held, from the loop
+	 * that serves the device, again after each return (level-triggered).
+	 * A device with nowhere to put input turns the watch off
+	 * (file_watch_set) and on again when the guest gives it room. Watches
+	 * start off. 0, -EPERM (key not given or not pollable), -EBUSY. */
+	int (*file_watch)(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+			  void *opaque);
+	int (*file_watch_set)(struct dev_ins *ins, unsigned key, bool on);
 	/* A doorbell: a guest write of exactly `len` bytes to `addr` signals
 	 * an eventfd inside KVM (ioeventfd), so it never reaches a vCPU
 	 * loop. During construct only, one per VM, inside a range the caller

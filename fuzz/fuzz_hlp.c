@@ -472,6 +472,23 @@ static uint64_t hlp_walltime_ns(struct dev_ins *ins)
 	return h->walltime_ns + h->now_ns;
 }
 
+/* Host files have no size or watch here yet. */
+static int fhlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+{
+	return -EPERM;
+}
+
+static int fhlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+			 void *opaque)
+{
+	return -EPERM;
+}
+
+static int fhlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
+{
+	return -EPERM;
+}
+
 /* No PCI bus in the fake yet: as wisp, every function is refused. */
 static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
 {
@@ -515,7 +532,9 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
 	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
 	.worker_start = fuzz_hlp_worker_start,                                 \
-	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify
+	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify,                                     \
+	.file_size = fhlp_file_size, .file_watch = fhlp_file_watch,               \
+	.file_watch_set = fhlp_file_watch_set
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };

@@ -417,6 +417,23 @@ static void hlp_vm_panic(struct dev_ins *ins)
 	vm_request_stop(vm, WISP_EXIT_GUEST_PANIC, "guest kernel panicked");
 }
 
+/* Host files have no size or watch here yet. */
+static int hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+{
+	return -EPERM;
+}
+
+static int hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+			 void *opaque)
+{
+	return -EPERM;
+}
+
+static int hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
+{
+	return -EPERM;
+}
+
 /* No PCI bus in wisp yet: every function is refused, no vector exists. */
 static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
 {
@@ -451,7 +468,9 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
 	.uptime_ns = hlp_uptime_ns, .pci_register = hlp_pci_register,         \
-	.msix_notify = hlp_msix_notify
+	.msix_notify = hlp_msix_notify,                                     \
+	.file_size = hlp_file_size, .file_watch = hlp_file_watch,               \
+	.file_watch_set = hlp_file_watch_set
 
 /* Inside wisp: MMIO2 regions act on the guest-physical map (a device
  * process asks by up-call, devproc.h); host files, doorbells and workers
