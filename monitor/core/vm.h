@@ -24,6 +24,7 @@
 #define VM_MAX_DEVICES 32
 #define VM_MAX_CPUS 255
 #define DEV_MAX_TIMERS 4
+#define DEV_MAX_WATCHES 2 /* file_watch keys per instance (a NIC's tap) */
 #define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
 
 struct vm;
@@ -74,6 +75,14 @@ struct dev_ioevent {
 	void *opaque;
 };
 
+/* A watch on a pollable host file (file_watch, devfile.c). */
+struct dev_watch {
+	unsigned key;
+	dev_notify_fn fn;
+	void *opaque;
+	bool on; /* in the serving loop's epoll set while on */
+};
+
 /* What the monitor keeps per device instance (ins->host points here). */
 struct dev_host {
 	struct vm *vm;
@@ -93,6 +102,14 @@ struct dev_host {
 	/* host files and data the monitor handed over (devfile.c) */
 	int files[DEV_FILE_KEYS];  /* fd of key k when file_keys bit k */
 	uint64_t file_keys;
+	uint64_t file_ro;          /* bit k: opened read-only, writes refused */
+	uint64_t file_pollable;    /* bit k: a tap, file_watch may watch it */
+	uint64_t file_size[DEV_FILE_KEYS]; /* measured when it was attached */
+	unsigned n_watches;
+	struct dev_watch watches[DEV_MAX_WATCHES];
+	bool watch_live;           /* the serving loop adopted the watches: */
+	int watch_ep;              /* its epoll, and the event data of */
+	uint64_t watch_data;       /* watch 0 (watch w is watch_data + w) */
 	bool has_waitset;          /* FD_POLL_EP/FD_POLL_TIMER are its own */
 	const char *blob_key;
 	const void *blob;
@@ -189,6 +206,7 @@ struct vm {
 	atomic_uint_fast64_t unclaimed;
 	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
 	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
+	unsigned n_files;    /* host files, each at FD_FILE0 + n */
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;
