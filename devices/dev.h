@@ -36,6 +36,11 @@ enum dev_class {
 /* Runs inside wisp only: it uses host files, doorbells or workers, which
  * device processes do not have (--sandbox=all leaves it in wisp). */
 #define DEV_F_NO_SANDBOX (1u << 2)
+/* No default instance: made only when the command line asks (--device,
+ * or an option such as --disk that also opens its host file). A device
+ * that needs a host file the user names sets it, so a profile holding it
+ * still starts without one. */
+#define DEV_F_NO_DEFAULT (1u << 3)
 
 enum dev_opt_type { DEV_OPT_U64, DEV_OPT_STR };
 

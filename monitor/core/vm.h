@@ -153,6 +153,17 @@ struct cli_rom {
 	bool has_addr; /* else the image ends at 4 GiB */
 };
 
+/* --disk, --net, --rng (cli_virtio.c): an instance the CLI created and
+ * its host file (key 0), opened before anything starts. */
+#define CLI_MAX_FILES 16
+#define CLI_FILE_SPEC 48 /* "virtio_net,mac=xx:xx:xx:xx:xx:xx" */
+struct cli_file {
+	const char *dev; /* registration name */
+	unsigned idx;    /* its instance number */
+	int fd;
+	unsigned flags;  /* DEVFILE_RO, DEVFILE_POLL (devhost.h) */
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	struct mem_opts mem_opts; /* --mem SIZE,hugepages=on,prefault=on */
@@ -173,6 +184,9 @@ struct vm_config {
 	struct cli_rom roms[CLI_MAX_ROMS];
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
+	unsigned n_files;
+	struct cli_file files[CLI_MAX_FILES];
+	char file_specs[CLI_MAX_FILES][CLI_FILE_SPEC]; /* their dev_specs */
 	/* Set by the profile's CLI: */
 	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
 	void (*map_late)(struct vm *vm); /* NULL or after the devices: --rom,
