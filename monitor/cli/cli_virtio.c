@@ -249,6 +249,8 @@ static int tap_inherited(const char *num, int *fd, char *err, size_t errlen)
 
 	if (!*num || *end || v < 0 || v > 65535)
 		return FAIL(WISP_EXIT_USAGE, "--net: fd=%s is not an fd number", num);
+	if (v <= STDERR_FILENO) /* closed after the move: never stdio */
+		return FAIL(WISP_EXIT_USAGE, "--net: fd=%ld is stdio, not a tap", v);
 	if (ioctl((int)v, TUNGETIFF, &ifr) < 0)
 		return FAIL(WISP_EXIT_USAGE, "--net: fd %ld is not a tap device: %s",
 			    v, strerror(errno));

@@ -38,7 +38,8 @@ fi
 if has virtio_net; then
 	cli_error "--net no such interface" 64 --net tap=wisp-nosuch0 \
 		--kernel "$K"
-	cli_error "--net fd=0 is not a tap" 64 --net fd=0 --kernel "$K"
+	cli_error "--net fd=0 is stdio" 64 --net fd=0 --kernel "$K"
+	cli_error "--net fd=99 is not open" 64 --net fd=99 --kernel "$K"
 	cli_error "--net tap= and fd= both" 64 --net tap=a,fd=3 --kernel "$K"
 	cli_error "--net neither tap= nor fd=" 64 --net mac=52:54:00:12:34:56 \
 		--kernel "$K"

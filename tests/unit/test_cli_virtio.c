@@ -161,7 +161,7 @@ static void test_tap_refused(void **state)
 	assert_int_equal(fcntl(p[0], F_GETFD), 0); /* left as it was */
 	close(p[0]);
 	close(p[1]);
-	const char *bad[] = { "fd=abc", "fd=-1", "tap=wisp-no-such0",
+	const char *bad[] = { "fd=abc", "fd=-1", "fd=2", "tap=wisp-no-such0",
 			      "tap=a-name-longer-than-ifnamsiz" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(cli_net_split(bad[i], &n, err, sizeof(err)), 0);
