@@ -310,8 +310,9 @@ struct dev_hlp {
 			size_t *len);
 	/* Host files the monitor opened for this instance before the sandbox
 	 * (disk images, tap devices), each under a key < DEV_FILE_KEYS. A key
-	 * the instance was not given: -EPERM. Bytes moved or -errno; reads
-	 * never block (-EAGAIN). */
+	 * the instance was not given: -EPERM; a write to a file opened
+	 * read-only (--disk ...,ro=on): -EBADF. Bytes moved or -errno; reads
+	 * never block (-EAGAIN). The same in wisp and in a device process. */
 	long (*file_pread)(struct dev_ins *ins, unsigned key, void *buf,
 			   size_t len, uint64_t off);
 	long (*file_pwrite)(struct dev_ins *ins, unsigned key, const void *buf,
