@@ -424,6 +424,27 @@ void pcibus_start(struct vm *vm)
 		die(WISP_EXIT_KVM, "KVM_SET_GSI_ROUTING: %s", strerror(-rc));
 }
 
+void pcibus_destroy(struct vm *vm)
+{
+	struct pcibus *pb = vm->pci;
+
+	if (!pb)
+		return;
+	for (unsigned s = 1; s < PCI_SLOTS; s++) {
+		struct pcibus_fn *pf = &pb->fns[s];
+		if (pb->bus.fn[s] != &pf->fn)
+			continue;
+		for (unsigned i = 0; i < DEV_PCI_BARS; i++)
+			if (pf->fn.d.bar[i].bell_len && pf->bell_fd[i] >= 0)
+				close(pf->bell_fd[i]);
+		for (unsigned v = 0; v < pf->fn.d.msix_vectors; v++)
+			close(vec_fd(&pf->fn, v));
+	}
+	free(pb->routing);
+	free(pb);
+	vm->pci = NULL;
+}
+
 void pcibus_share(struct dev_host *h, struct pci_msix_live *shared)
 {
 	struct pci_fn *fn = h->pci ? &h->pci->fn : NULL;

@@ -23,6 +23,9 @@ void pcibus_create(struct vm *vm);
  * routing (KVM's default IRQCHIP routes and every vector's MSI route).
  * Dies on a KVM failure. */
 void pcibus_start(struct vm *vm);
+/* At the end: close what the bus holds (vectors' and wisp's doorbell
+ * fds; the instances' doorbell fds are theirs) and free it. */
+void pcibus_destroy(struct vm *vm);
 /* The helper table's pci_register and msix_notify (dev.h). */
 int pcibus_register(struct dev_ins *ins, const struct dev_pci_func *f);
 int pcibus_notify(struct dev_ins *ins, unsigned vec);
