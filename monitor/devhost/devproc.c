@@ -488,6 +488,7 @@ static void dp_parent_after_fork(struct dev_host *h)
 	for (unsigned d = 0; d < h->n_ioevents; d++)
 		close(h->ioevents[d].fd);
 	h->n_ioevents = 0;
+	h->n_pci_bells = 0; /* wisp keeps its own copies (pci/pcibus.c) */
 	for (unsigned i = 0; i < p->n_irqfd; i++)
 		close(dp_fd(p, FD_DP_IRQ + (int)i));
 	close(dp_fd(p, FD_DP_SHM));
