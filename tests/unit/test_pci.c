@@ -21,7 +21,9 @@
 #include "devhost/devhost.h"
 #include "kvm/kvm.h"
 #include "pci/pcibus.h"
+#include "devhost/devproc.h"
 #include "policy.h"
+#include <sys/eventfd.h>
 
 const struct dev_entry dev_registry[] = { { 0 } };
 const size_t dev_registry_len = 0;
@@ -467,6 +469,72 @@ static void test_bad_sizes(void **state)
 	assert_int_equal(ecam_rd(1, 0xfff, 1), 0);
 }
 
+/* A device process's side (dpc_pci.c): the replay binds the handed-over
+ * function, a BAR access by index and offset is bounded, and notify sends
+ * or leaves pending from the shared page alone. Once per process. */
+static struct dp_shm child_shm;
+
+static uint64_t child_io(struct dev_host *h, uint32_t op, unsigned bar,
+			 uint64_t off, unsigned size, uint64_t val)
+{
+	child_shm.down = (typeof(child_shm.down)){ .op = op, .size = size,
+		.space = DP_SPACE_BAR0 + bar, .addr = off, .val = val };
+	dpc_pci_io(h, &child_shm, bar);
+	return child_shm.down.val;
+}
+
+static void test_child_side(void **state)
+{
+	struct devproc p = { .shm = &child_shm };
+	struct dev_host *h = &vm.hosts[0];
+	struct dp_handover ho = { .pci_slot = 3, .msix_gsi0 = PCI_MSI_GSI0,
+				  .msix_n = NVEC, .n_ioevents = 1,
+				  .ioevent_fd = { FD_IOEV0 + 5 } };
+	struct dev_pci_func f = func();
+	unsigned used = 0;
+
+	h->proc = &p;
+	assert_int_equal(devproc_child_msix_notify(&vm.devs[0], 0), -EPERM);
+	ho.msix_n = NVEC + 1;
+	assert_int_equal(dpc_pci_replay(&vm.devs[0], &f, &ho, &used), -EINVAL);
+	ho.msix_n = NVEC;
+	assert_int_equal(dpc_pci_replay(&vm.devs[0], &f, &ho, &used), 3);
+	assert_int_equal(used, 1);
+	assert_int_equal(h->ioevents[0].fd, FD_IOEV0 + 5);
+	assert_int_equal(dpc_pci_replay(&vm.devs[0], &f, &ho, &used), -EINVAL);
+	assert_true(dpc_pci_bound());
+	/* BAR accesses, bounded here again */
+	assert_int_equal(child_io(h, DP_IO_READ, 0, 8, 4, 0), 0xab000008);
+	assert_int_equal(child_io(h, DP_IO_READ, 0, 0x3ffc, 8, 0), ~0ull);
+	assert_int_equal(child_io(h, DP_IO_READ, 0, ~0ull - 1, 4, 0), ~0ull);
+	assert_int_equal(child_io(h, DP_IO_READ, 1, 0, 4, 0), ~0ull);
+	assert_int_equal(child_io(h, DP_IO_READ, 6, 0, 4, 0), ~0ull);
+	assert_int_equal(child_io(h, DP_IO_READ, 0xfffffff0u, 0, 4, 0), ~0ull);
+	child_io(h, DP_IO_WRITE, 0, BELL, 4, 1);
+	assert_int_equal(seen.rings, 1);
+	child_io(h, DP_IO_WRITE, 0, 0x20, 2, 7);
+	assert_int_equal(seen.last_val, 7);
+	/* MSI-X from the shared page: off, masked (pending), live */
+	int fd = eventfd(0, EFD_NONBLOCK);
+	assert_true(fd >= 0);
+	assert_int_equal(dup2(fd, FD_MSIX0), FD_MSIX0);
+	close(fd);
+	assert_int_equal(devproc_child_msix_notify(&vm.devs[0], NVEC), -EINVAL);
+	assert_int_equal(devproc_child_msix_notify(&vm.devs[0], 0), 0);
+	assert_int_equal(fired(0), 0);
+	atomic_store(&child_shm.msix.ctrl, PCI_MSIX_ENABLE);
+	atomic_store(&child_shm.msix.mask, 1);
+	assert_int_equal(devproc_child_msix_notify(&vm.devs[0], 0), 0);
+	assert_int_equal(fired(0), 0);
+	assert_int_equal(atomic_load(&child_shm.msix.pba), 1);
+	atomic_store(&child_shm.msix.mask, 0);
+	atomic_store(&child_shm.msix.pba, 0);
+	assert_int_equal(devproc_child_msix_notify(&vm.devs[0], 0), 0);
+	assert_int_equal(fired(0), 1);
+	close(FD_MSIX0);
+	h->proc = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,7 +544,7 @@ int main(void)
 		T(test_header), T(test_command_bits), T(test_bar_sizing),
 		T(test_bar_decode_move), T(test_bar_refused),
 		T(test_msix_table), T(test_msix_mask_pending),
-		T(test_bad_sizes),
+		T(test_bad_sizes), T(test_child_side),
 #undef T
 	};
 
