@@ -327,8 +327,9 @@ static int pcibus_eventfd(int target)
 }
 
 /* One eventfd per doorbell: the instance's (loop or device process reads
- * it) and wisp's duplicate, which it registers with KVM as the BAR moves. */
-static int pcibus_bells(struct dev_host *h, struct pcibus_fn *pf)
+ * it) and wisp's duplicate, which it registers with KVM as the BAR moves.
+ * Room for them was checked before the function went on the bus. */
+static void pcibus_bells(struct dev_host *h, struct pcibus_fn *pf)
 {
 	struct vm *vm = h->vm;
 
@@ -337,9 +338,6 @@ static int pcibus_bells(struct dev_host *h, struct pcibus_fn *pf)
 		pf->bell_fd[i] = -1;
 		if (!b->bell_len)
 			continue;
-		if (vm->n_ioevents >= FD_IOEV_MAX ||
-		    h->n_ioevents >= DEV_HOST_IOEVENTS)
-			return -ENOSPC;
 		int fd = pcibus_eventfd(FD_IOEV0 + (int)vm->n_ioevents++);
 		pf->bell_fd[i] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		if (pf->bell_fd[i] < 0)
@@ -348,15 +346,27 @@ static int pcibus_bells(struct dev_host *h, struct pcibus_fn *pf)
 			(struct dev_ioevent){ fd, b->bell_fn, b->bell_opaque };
 		h->n_pci_bells++;
 	}
-	return 0;
+}
+
+static bool pcibus_bells_fit(const struct dev_host *h,
+			     const struct dev_pci_func *f)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < DEV_PCI_BARS; i++)
+		n += f->bar[i].bell_len != 0;
+	return h->vm->n_ioevents + n <= FD_IOEV_MAX &&
+	       h->n_ioevents + n <= DEV_HOST_IOEVENTS;
 }
 
 static int pcibus_add(struct pcibus *pb, struct dev_host *h,
 		      const struct dev_pci_func *f)
 {
 	struct pcibus_fn tmp; /* not on the bus until every check passed */
-	int slot = pci_bus_add(&pb->bus, &tmp.fn, f, h->ins);
 
+	if (!pcibus_bells_fit(h, f))
+		return -ENOSPC;
+	int slot = pci_bus_add(&pb->bus, &tmp.fn, f, h->ins);
 	if (slot < 0)
 		return slot;
 	struct pcibus_fn *pf = &pb->fns[slot];
@@ -365,9 +375,7 @@ static int pcibus_add(struct pcibus *pb, struct dev_host *h,
 	pb->bus.fn[slot] = &pf->fn;
 	for (unsigned i = 0; i < DEV_PCI_BARS; i++)
 		pf->bar[i] = (struct pcibus_bar){ pf, i };
-	int rc = pcibus_bells(h, pf);
-	if (rc < 0)
-		return rc; /* the slot stays taken, by nobody: construct fails */
+	pcibus_bells(h, pf);
 	for (unsigned v = 0; v < f->msix_vectors; v++)
 		pcibus_eventfd(vec_fd(&pf->fn, v));
 	h->pci = pf;
