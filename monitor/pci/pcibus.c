@@ -137,6 +137,9 @@ static void pcibus_refused(struct pcibus *pb, struct pci_fn *fn, unsigned i,
 static const struct dev_io_ops pcibus_msix_ops;
 const struct dev_io_ops pcibus_bar_ops;
 
+/* The range's opaque (a struct pcibus_bar, or the function for the MSI-X
+ * BAR) lives as long as the bus: a vCPU that copied the range out of the
+ * map just before a move still calls through valid pointers. */
 static int bk_bar_map(void *ctx, struct pci_fn *fn, unsigned i, uint64_t gpa)
 {
 	struct pcibus *pb = ctx;
