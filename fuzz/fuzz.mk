@@ -16,6 +16,9 @@ FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
 FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
 FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
+# A virtio device's target links the transport and the virtqueue too
+# (VIRTIO_SRCS, Makefile); fuzz/virtio_drv.h sets a driver up for it.
+FUZZ_VIRTIO = $(if $(filter virtio_%,$(1)),$(VIRTIO_SRCS))
 
 .PRECIOUS: $(FUZZ_DIR)/registry-%.c
 $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
@@ -24,16 +27,17 @@ $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
 	mv $@.tmp $@
 
 $(FUZZ_DIR)/replay/%: fuzz/%_fuzz.c devices/%.c fuzz/replay.c \
-		$(FUZZ_DIR)/registry-%.c $(FUZZ_DEPS) | setup
+		$(FUZZ_DIR)/registry-%.c $(FUZZ_DEPS) \
+		$$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_fuzz.c fuzz/replay.c \
-		$(FUZZ_LIBSRCS) $(FUZZ_DIR)/registry-$*.c
+		$(FUZZ_LIBSRCS) $(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
 
 $(FUZZ_DIR)/lf/%: fuzz/%_fuzz.c devices/%.c $(FUZZ_DIR)/registry-%.c \
-		$(FUZZ_DEPS) | setup
+		$(FUZZ_DEPS) $$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_fuzz.c $(FUZZ_LIBSRCS) \
-		$(FUZZ_DIR)/registry-$*.c
+		$(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(FUZZ_TARGETS))
 

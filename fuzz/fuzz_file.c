@@ -126,6 +126,12 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 
 	if (!f)
 		return rc;
+	if (f->endless) {
+		for (size_t i = 0; i < len; i++)
+			((uint8_t *)buf)[i] = fuzz_stream_byte(f->streamed + i);
+		f->streamed += len;
+		return (long)len;
+	}
 	if (!f->rx_len)
 		return -EAGAIN;
 	size_t n = len < f->rx_len ? len : f->rx_len;

@@ -571,8 +571,10 @@ static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
 
 	if (!p->used)
 		return -EPERM;
-	if (vec >= p->f.msix_vectors)
+	if (vec >= p->f.msix_vectors) {
+		p->refused++;
 		return -EINVAL;
+	}
 	p->notifies++;
 	msix_send(p, vec);
 	return 0;

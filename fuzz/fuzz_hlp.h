@@ -86,6 +86,10 @@ struct fuzz_file {
 	size_t tx_len;
 	unsigned tx_frames;
 	int fail;                      /* -errno every call returns, or 0 */
+	/* a stream that never runs dry (/dev/urandom): reads fill the whole
+	 * buffer with fuzz_stream_byte(streamed + i) */
+	bool endless;
+	uint64_t streamed;
 	/* file_watch: the device's callback, on or off (watches start off);
 	 * fuzz_file_ready calls it as wisp's loop would */
 	dev_notify_fn watch_fn;
@@ -94,6 +98,12 @@ struct fuzz_file {
 	unsigned watch_sets;           /* file_watch_set calls that changed it */
 	unsigned watch_calls;          /* callbacks made */
 };
+
+/* The byte at position `pos` of an endless file's stream. */
+static inline uint8_t fuzz_stream_byte(uint64_t pos)
+{
+	return (uint8_t)(pos * 131 + 7);
+}
 
 /*
  * The fake PCI bus (pci_register, msix_notify). pci_register checks `f`
@@ -129,6 +139,7 @@ struct fuzz_pci {
 	unsigned sent[DEV_PCI_MSIX_MAX]; /* messages delivered per vector */
 	unsigned notifies;              /* successful msix_notify calls */
 	unsigned lost;                  /* ...made while MSI-X was disabled */
+	unsigned refused;               /* calls for a vector out of range */
 };
 
 struct fuzz_dev {
