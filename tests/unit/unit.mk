@@ -51,6 +51,7 @@ UNIT_SRCS_test_pm := $(DEV_TEST_SRCS)
 # the virtio devices and their transport, driven as a guest driver would
 # (tests/unit/virtio_drv.h)
 UNIT_SRCS_test_virtq := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_fuzz_pci := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_virtio_rng := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_virtio_blk := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_virtio_net := $(DEV_TEST_SRCS)
