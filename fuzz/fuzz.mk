@@ -76,7 +76,8 @@ LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST
 # options (the unit tests' registry); exit() wrapped so die() returns.
 LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \
 	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c devices/framework.c \
-	$(DEV_TEST_DEVICES:%=devices/%.c) $(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
+	$(DEV_TEST_DEVICES:%=devices/%.c) $(call FUZZ_VIRTIO,$(DEV_TEST_DEVICES)) \
+	$(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
 	-DWISP_PROFILE='"fuzz"'
 
 .SECONDEXPANSION:
