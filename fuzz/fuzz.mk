@@ -69,6 +69,9 @@ LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
 LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c \
 	monitor/boot/cpu_x86.c
+# The split virtqueue alone, over the fake helper table's RAM.
+LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c fuzz/fuzz_hlp.c \
+	fuzz/fuzz_file.c
 # Exit dispatch: exit.c with what the unit test of it links (test_exit).
 LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) \
 	-DWISP_DISPLAY=1 -lcap-ng -lz

@@ -335,6 +335,31 @@ def virtio_net_seeds():
     return s
 
 
+def virtq_seeds():
+    """fuzz/virtq_target.c: a 12-byte queue header (log2 size, flags,
+    desc/avail/used addresses, starting index) then the start of RAM."""
+    def image(qsize, flags, descs, heads, start=0):
+        desc, avail, used = 0x000, 0x400, 0x800
+        mem = bytearray(0xa00)
+        for i, (addr, length, fl, nxt) in descs.items():
+            mem[desc + 16 * i:desc + 16 * i + 16] = struct.pack(
+                "<QIHH", addr, length, fl, nxt)
+        for k, h in enumerate(heads):
+            at = avail + 4 + 2 * ((start + k) % qsize)
+            mem[at:at + 2] = struct.pack("<H", h)
+        mem[avail + 2:avail + 4] = struct.pack("<H", (start + len(heads)) & 0xffff)
+        hdr = bytes([qsize.bit_length() - 1, flags]) + struct.pack(
+            "<HHHHH", desc, avail, used, start, 0)
+        return hdr + bytes(mem)
+    return {
+        "chains": image(8, 1, {0: (0x900, 16, VQ_NEXT, 1),
+                               1: (0x910, 32, VQ_WRITE, 0),
+                               2: (0x980, 48, VQ_INDIRECT, 0)}, [0, 2]),
+        "wrap": image(4, 0, {3: (0x900, 4, VQ_WRITE, 0)}, [3, 3, 3],
+                      start=0xfffe),
+    }
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
@@ -345,7 +370,8 @@ def main():
                        ("rtc", rtc_seeds()),
                        ("virtio_rng", virtio_rng_seeds()),
                        ("virtio_blk", virtio_blk_seeds()),
-                       ("virtio_net", virtio_net_seeds())):
+                       ("virtio_net", virtio_net_seeds()),
+                       ("virtq", virtq_seeds())):
         os.makedirs(os.path.join(root, dev), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(root, dev, name), "wb") as f:
