@@ -594,6 +594,40 @@ uint64_t fuzz_pci_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar)
 	return p && bar < DEV_PCI_BARS ? p->bar_gpa[bar] : 0;
 }
 
+/* The range BAR `bar` is served at, or NULL (the MSI-X BAR has none). */
+static struct fuzz_range *bar_range(struct fuzz_host *h, struct dev_ins *ins,
+				    const struct fuzz_pci *p, unsigned bar)
+{
+	for (size_t i = 0; i < h->n_ranges; i++)
+		if (h->ranges[i].owner == ins &&
+		    h->ranges[i].space == DEV_SPACE_MMIO &&
+		    h->ranges[i].base == p->bar_gpa[bar])
+			return &h->ranges[i];
+	return NULL;
+}
+
+int fuzz_pci_move_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar,
+		      uint64_t gpa)
+{
+	struct fuzz_pci *p = fuzz_pci_of(h, ins);
+	uint64_t size, end;
+
+	if (!p || bar >= DEV_PCI_BARS || !p->bar_gpa[bar])
+		return -EINVAL;
+	size = p->f.bar[bar].size ? p->f.bar[bar].size : FUZZ_PCI_MSIX_BAR_SIZE;
+	if (!gpa || (gpa & (size - 1)) || __builtin_add_overflow(gpa, size, &end))
+		return -EINVAL;
+	struct fuzz_range *self = bar_range(h, ins, p, bar);
+	for (size_t i = 0; i < h->n_ranges; i++)
+		if (&h->ranges[i] != self &&
+		    range_overlaps(&h->ranges[i], DEV_SPACE_MMIO, gpa, end))
+			return -EEXIST;
+	if (self)
+		self->base = gpa;
+	p->bar_gpa[bar] = gpa; /* the doorbell moves with it */
+	return 0;
+}
+
 /* Pending vectors that are no longer masked go out, as the PBA drains. */
 static void msix_drain(struct fuzz_pci *p)
 {

@@ -357,6 +357,11 @@ int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins);
 struct fuzz_pci *fuzz_pci_of(struct fuzz_host *h, struct dev_ins *ins);
 /* Where BAR `bar` of ins's function is, or 0. */
 uint64_t fuzz_pci_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar);
+/* The guest moves BAR `bar` to gpa (aligned to its size): its range and
+ * doorbell follow, as wisp re-registers them. 0, -EINVAL (no such BAR,
+ * misaligned), -EEXIST (overlap). */
+int fuzz_pci_move_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar,
+		      uint64_t gpa);
 /* MSI-X enable (on: pending unmasked vectors are sent now). 0 or -EPERM. */
 int fuzz_msix_enable(struct fuzz_host *h, struct dev_ins *ins, bool on);
 /* Mask or unmask one vector (unmasking sends it if pending). 0, -EPERM,

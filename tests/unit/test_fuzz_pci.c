@@ -132,9 +132,24 @@ static void test_place_and_dispatch(void **state)
 	assert_int_equal(fuzz_mmio_read(h, FUZZ_PCI_MMIO_BASE + 0x4000, 4),
 			 0xffffffff);
 	assert_int_equal(h->unclaimed, unclaimed + 1);
+	/* the guest moves BAR0: ops and doorbell follow, the old place is
+	 * empty; a misaligned or overlapping place is refused */
+	uint64_t to = FUZZ_PCI_MMIO_BASE + 0x800000;
+	assert_int_equal(fuzz_pci_move_bar(h, a, 0, to + 0x1000), -EINVAL);
+	assert_int_equal(fuzz_pci_move_bar(h, a, 0, fuzz_pci_bar(h, b, 0)),
+			 -EEXIST);
+	assert_int_equal(fuzz_pci_move_bar(h, a, 0, to), 0);
+	assert_int_equal(fuzz_mmio_read(h, to + 0x20, 4), 0x20);
+	assert_int_equal(fuzz_mmio_read(h, FUZZ_PCI_MMIO_BASE + 0x20, 4),
+			 0xffffffff);
+	fuzz_mmio_write(h, to + 0x100, 2, 1);
+	assert_int_equal(p->bells, 2);
+	fuzz_mmio_write(h, FUZZ_PCI_MMIO_BASE + 0x100, 2, 1);
+	assert_int_equal(p->bells, 2);
+	assert_int_equal(fuzz_pci_move_bar(h, a, 3, to), -EINVAL);
 	/* destroying one frees its slot and ranges for the next */
 	fuzz_dev_destroy(h, a);
-	assert_int_equal(fuzz_mmio_read(h, FUZZ_PCI_MMIO_BASE, 4), 0xffffffff);
+	assert_int_equal(fuzz_mmio_read(h, to, 4), 0xffffffff);
 	struct dev_ins *c = create(h, func(0x1000, 0, 1), 0);
 	assert_int_equal(((struct probe *)c->priv)->reg_rc, 0);
 }

@@ -253,6 +253,23 @@ static void test_not_live(void **state)
 	assert_int_equal(vdrv_status(&x->d), 0);
 }
 
+/* The guest moves BAR0 (the doorbell with it): still served. */
+static void test_bar_moved(void **state)
+{
+	struct fx *x = *state;
+	uint64_t to = FUZZ_PCI_MMIO_BASE + 0x200000;
+	uint32_t id, len;
+
+	assert_int_equal(vdrv_init(&x->d, x->h, x->ins, 0, 16), 0);
+	assert_int_equal(fuzz_pci_move_bar(x->h, x->ins, 0, to), 0);
+	x->d.bar0 = to;
+	assert_int_equal(vdrv_status(&x->d), 0x0f);
+	request(x, VDRV_DATA, 16);
+	vdrv_kick(&x->d, 0);
+	assert_true(vdrv_used(&x->d, 0, &id, &len));
+	assert_int_equal(len, 16);
+}
+
 static void test_registration_rules(void **state)
 {
 	struct fx *x = *state;
@@ -278,6 +295,7 @@ int main(void)
 		T(test_no_interrupt_flag),
 		T(test_violation),
 		T(test_not_live),
+		T(test_bar_moved),
 		T(test_registration_rules),
 #undef T
 	};
