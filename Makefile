@@ -52,7 +52,11 @@ MON_SRCS := $(wildcard monitor/*.c) \
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
-DEV_SRCS := $(foreach d,$(DEVICES) $(DEV_EXTRA),devices/$(d).c)
+# The virtio transport and virtqueue (devices/virtio.h): a library, not a
+# registration, linked when the profile names any virtio_* device.
+VIRTIO_SRCS := devices/virtio_pci.c devices/virtq.c
+DEV_SRCS := $(foreach d,$(DEVICES) $(DEV_EXTRA),devices/$(d).c) \
+	$(if $(filter virtio_%,$(DEVICES)),$(VIRTIO_SRCS))
 WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
 WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
 	$(B)/obj/policies.o $(if $(filter linux,$(LOADERS)),$(B)/obj/dsdt.o)

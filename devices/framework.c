@@ -295,7 +295,7 @@ static int pci_bar_check(const struct dev_pci_func *f, unsigned i)
 	const struct dev_pci_bar *b = &f->bar[i];
 	bool msix = f->msix_vectors && f->msix_bar == i;
 
-	/* The MSI-X BAR is wisp's: the device leaves it unused. */
+	/* The MSI-X BAR is wisp's: the device leaves it empty (size 0). */
 	if (!b->size)
 		return b->ops || b->bell_len ? -EINVAL : 0;
 	if (msix || !b->ops || !pow2_at_least(b->size, DEV_PCI_BAR_MIN) ||

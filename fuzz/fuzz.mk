@@ -16,6 +16,9 @@ FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
 FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
 FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
+# A virtio device's target links the transport and the virtqueue too
+# (VIRTIO_SRCS, Makefile); fuzz/virtio_drv.h sets a driver up for it.
+FUZZ_VIRTIO = $(if $(filter virtio_%,$(1)),$(VIRTIO_SRCS))
 
 .PRECIOUS: $(FUZZ_DIR)/registry-%.c
 $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
@@ -24,16 +27,17 @@ $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
 	mv $@.tmp $@
 
 $(FUZZ_DIR)/replay/%: fuzz/%_fuzz.c devices/%.c fuzz/replay.c \
-		$(FUZZ_DIR)/registry-%.c $(FUZZ_DEPS) | setup
+		$(FUZZ_DIR)/registry-%.c $(FUZZ_DEPS) \
+		$$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_fuzz.c fuzz/replay.c \
-		$(FUZZ_LIBSRCS) $(FUZZ_DIR)/registry-$*.c
+		$(FUZZ_LIBSRCS) $(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
 
 $(FUZZ_DIR)/lf/%: fuzz/%_fuzz.c devices/%.c $(FUZZ_DIR)/registry-%.c \
-		$(FUZZ_DEPS) | setup
+		$(FUZZ_DEPS) $$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_fuzz.c $(FUZZ_LIBSRCS) \
-		$(FUZZ_DIR)/registry-$*.c
+		$(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(FUZZ_TARGETS))
 
@@ -67,6 +71,9 @@ LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c
 	monitor/boot/cpu_x86.c
 # The PCI bus's config space and MSI-X (monitor/pci/pci.c) over mem/'s map.
 LIB_FUZZ_EXTRA_pci := monitor/pci/pci.c devices/framework.c
+# The split virtqueue alone, over the fake helper table's RAM.
+LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c fuzz/fuzz_hlp.c \
+	fuzz/fuzz_file.c
 # Exit dispatch: exit.c with what the unit test of it links (test_exit).
 LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) \
 	-DWISP_DISPLAY=1 -lcap-ng -lz
@@ -74,7 +81,8 @@ LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST
 # options (the unit tests' registry); exit() wrapped so die() returns.
 LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \
 	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c devices/framework.c \
-	$(DEV_TEST_DEVICES:%=devices/%.c) $(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
+	$(DEV_TEST_DEVICES:%=devices/%.c) $(call FUZZ_VIRTIO,$(DEV_TEST_DEVICES)) \
+	$(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
 	-DWISP_PROFILE='"fuzz"'
 
 .SECONDEXPANSION:

@@ -126,6 +126,12 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 
 	if (!f)
 		return rc;
+	if (f->endless) {
+		for (size_t i = 0; i < len; i++)
+			((uint8_t *)buf)[i] = fuzz_stream_byte(f->streamed + i);
+		f->streamed += len;
+		return (long)len;
+	}
 	if (!f->rx_len)
 		return -EAGAIN;
 	size_t n = len < f->rx_len ? len : f->rx_len;
@@ -166,6 +172,65 @@ int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 	if (!*ready)
 		fuzz_advance(h, ns);
 	return 0;
+}
+
+int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	if (!f)
+		return -EPERM;
+	*size = f->disk_size;
+	return 0;
+}
+
+/* As wisp's: construct only, a pollable file given to the caller, one
+ * watch per key. */
+int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+			void *opaque)
+{
+	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_file *f = file(ins, key);
+
+	if (d->constructed || !fn)
+		return -EINVAL;
+	if (!f || !f->pollable)
+		return -EPERM;
+	if (f->watch_fn)
+		return -EBUSY;
+	f->watch_fn = fn;
+	f->watch_opaque = opaque;
+	f->watch_on = false;
+	return 0;
+}
+
+int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	if (!f || !f->watch_fn)
+		return -EPERM;
+	f->watch_sets += f->watch_on != on;
+	f->watch_on = on;
+	return 0;
+}
+
+/* Level-triggered, as wisp's loop: again after each return while the
+ * file is readable and the watch on; bounded for a device that never
+ * reads. */
+int fuzz_file_ready(struct fuzz_host *h, struct dev_ins *ins, unsigned key)
+{
+	struct fuzz_file *f = fuzz_file_of(h, ins, key);
+	int n = 0;
+
+	if (!f || !f->watch_fn)
+		return -EPERM;
+	while (f->watch_on && f->rx_len && n < FUZZ_WATCH_MAX_CALLS) {
+		n++;
+		f->watch_calls++;
+		f->watch_fn(ins, f->watch_opaque, key);
+	}
+	return n;
 }
 
 /* --- doorbells and workers: recorded; the worker runs when told --- */

@@ -472,34 +472,212 @@ static uint64_t hlp_walltime_ns(struct dev_ins *ins)
 	return h->walltime_ns + h->now_ns;
 }
 
-/* Host files have no size or watch here yet. */
-static int fhlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+/* --- the fake PCI bus: the same description checks as wisp, BARs at
+ * fixed addresses (fuzz_hlp.h), MSI-X state the test drives --- */
+
+static unsigned pci_free_slot(struct fuzz_host *h)
 {
-	return -EPERM;
+	unsigned s;
+
+	for (s = 0; s < FUZZ_PCI_SLOTS; s++) {
+		bool taken = false;
+		for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
+			taken |= h->devs[i].used && h->devs[i].pci.used &&
+				 h->devs[i].pci.slot == s;
+		if (!taken)
+			break;
+	}
+	return s;
 }
 
-static int fhlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
-			 void *opaque)
+/* Each BAR aligned to its size, in index order, inside the slot's span. */
+static int pci_place(struct fuzz_pci *p, const struct dev_pci_func *f)
 {
-	return -EPERM;
+	uint64_t base = FUZZ_PCI_MMIO_BASE + p->slot * FUZZ_PCI_SLOT_SPAN;
+	uint64_t at = 0;
+
+	for (unsigned i = 0; i < DEV_PCI_BARS; i++) {
+		uint64_t size = f->msix_vectors && f->msix_bar == i
+					? FUZZ_PCI_MSIX_BAR_SIZE : f->bar[i].size;
+		if (!size)
+			continue;
+		at = (at + size - 1) & ~(size - 1);
+		if (at + size > FUZZ_PCI_SLOT_SPAN)
+			return -ENOSPC;
+		p->bar_gpa[i] = base + at;
+		at += size;
+	}
+	return 0;
 }
 
-static int fhlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
+static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
+			   uint64_t base, uint64_t len,
+			   const struct dev_io_ops *ops, void *opaque);
+
+static int pci_map_bars(struct dev_ins *ins, struct fuzz_pci *p)
 {
-	return -EPERM;
+	for (unsigned i = 0; i < DEV_PCI_BARS; i++) {
+		const struct dev_pci_bar *b = &p->f.bar[i];
+		int rc;
+		if (!b->size)
+			continue;
+		rc = hlp_io_register(ins, DEV_SPACE_MMIO, p->bar_gpa[i], b->size,
+				     b->ops, b->opaque);
+		if (rc < 0) {
+			for (unsigned j = 0; j < i; j++)
+				if (p->f.bar[j].size)
+					hlp_io_unregister(ins, DEV_SPACE_MMIO,
+							  p->bar_gpa[j]);
+			return rc;
+		}
+	}
+	return 0;
 }
 
-/* No PCI bus in the fake yet: as wisp, every function is refused. */
 static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
 {
-	caller(ins);
-	return dev_pci_func_check(f) < 0 ? -EINVAL : -ENODEV;
+	struct fuzz_dev *d = caller(ins);
+	struct fuzz_pci p = { .used = true };
+	int rc;
+
+	if (dev_pci_func_check(f) < 0 || d->constructed)
+		return -EINVAL;
+	if (d->pci.used)
+		return -EBUSY;
+	if ((p.slot = pci_free_slot(ins->host)) >= FUZZ_PCI_SLOTS)
+		return -ENOSPC;
+	p.f = *f;
+	if ((rc = pci_place(&p, f)) < 0 || (rc = pci_map_bars(ins, &p)) < 0)
+		return rc;
+	d->pci = p;
+	return (int)p.slot;
+}
+
+static void msix_send(struct fuzz_pci *p, unsigned vec)
+{
+	if (!p->msix_on)
+		p->lost++;
+	else if (p->fmask || p->masked[vec])
+		p->pending[vec] = true;
+	else {
+		p->pending[vec] = false;
+		p->sent[vec]++;
+	}
 }
 
 static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
 {
-	caller(ins);
-	return -EPERM;
+	struct fuzz_pci *p = &caller(ins)->pci;
+
+	if (!p->used)
+		return -EPERM;
+	if (vec >= p->f.msix_vectors) {
+		p->refused++;
+		return -EINVAL;
+	}
+	p->notifies++;
+	msix_send(p, vec);
+	return 0;
+}
+
+struct fuzz_pci *fuzz_pci_of(struct fuzz_host *h, struct dev_ins *ins)
+{
+	struct fuzz_dev *d = fuzz_dev_of(h, ins);
+
+	return d && d->pci.used ? &d->pci : NULL;
+}
+
+uint64_t fuzz_pci_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar)
+{
+	struct fuzz_pci *p = fuzz_pci_of(h, ins);
+
+	return p && bar < DEV_PCI_BARS ? p->bar_gpa[bar] : 0;
+}
+
+/* The range BAR `bar` is served at, or NULL (the MSI-X BAR has none). */
+static struct fuzz_range *bar_range(struct fuzz_host *h, struct dev_ins *ins,
+				    const struct fuzz_pci *p, unsigned bar)
+{
+	for (size_t i = 0; i < h->n_ranges; i++)
+		if (h->ranges[i].owner == ins &&
+		    h->ranges[i].space == DEV_SPACE_MMIO &&
+		    h->ranges[i].base == p->bar_gpa[bar])
+			return &h->ranges[i];
+	return NULL;
+}
+
+int fuzz_pci_move_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar,
+		      uint64_t gpa)
+{
+	struct fuzz_pci *p = fuzz_pci_of(h, ins);
+	uint64_t size, end;
+
+	if (!p || bar >= DEV_PCI_BARS || !p->bar_gpa[bar])
+		return -EINVAL;
+	size = p->f.bar[bar].size ? p->f.bar[bar].size : FUZZ_PCI_MSIX_BAR_SIZE;
+	if (!gpa || (gpa & (size - 1)) || __builtin_add_overflow(gpa, size, &end))
+		return -EINVAL;
+	struct fuzz_range *self = bar_range(h, ins, p, bar);
+	for (size_t i = 0; i < h->n_ranges; i++)
+		if (&h->ranges[i] != self &&
+		    range_overlaps(&h->ranges[i], DEV_SPACE_MMIO, gpa, end))
+			return -EEXIST;
+	if (self)
+		self->base = gpa;
+	p->bar_gpa[bar] = gpa; /* the doorbell moves with it */
+	return 0;
+}
+
+/* Pending vectors that are no longer masked go out, as the PBA drains. */
+static void msix_drain(struct fuzz_pci *p)
+{
+	for (unsigned v = 0; v < p->f.msix_vectors; v++)
+		if (p->pending[v])
+			msix_send(p, v);
+}
+
+int fuzz_msix_enable(struct fuzz_host *h, struct dev_ins *ins, bool on)
+{
+	struct fuzz_pci *p = fuzz_pci_of(h, ins);
+
+	if (!p)
+		return -EPERM;
+	p->msix_on = on;
+	if (on)
+		msix_drain(p);
+	return 0;
+}
+
+int fuzz_msix_mask(struct fuzz_host *h, struct dev_ins *ins, unsigned vec,
+		   bool masked)
+{
+	struct fuzz_pci *p = fuzz_pci_of(h, ins);
+
+	if (!p)
+		return -EPERM;
+	if (vec >= p->f.msix_vectors)
+		return -EINVAL;
+	p->masked[vec] = masked;
+	if (!masked && p->pending[vec])
+		msix_send(p, vec);
+	return 0;
+}
+
+/* A write a BAR's doorbell catches, as KVM's ioeventfd at its address. */
+static bool pci_doorbell(struct fuzz_dev *d, uint64_t addr, unsigned size)
+{
+	struct fuzz_pci *p = &d->pci;
+
+	for (unsigned i = 0; p->used && i < DEV_PCI_BARS; i++) {
+		const struct dev_pci_bar *b = &p->f.bar[i];
+		if (!b->size || !b->bell_len || size != b->bell_len ||
+		    addr != p->bar_gpa[i] + b->bell_off)
+			continue;
+		p->bells[i]++;
+		b->bell_fn(&d->ins, b->bell_opaque, 1);
+		return true;
+	}
+	return false;
 }
 
 static const struct dev_hlp_trusted fuzz_powers = {
@@ -532,9 +710,9 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
 	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
 	.worker_start = fuzz_hlp_worker_start,                                 \
-	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify,                                     \
-	.file_size = fhlp_file_size, .file_watch = fhlp_file_watch,               \
-	.file_watch_set = fhlp_file_watch_set
+	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify,      \
+	.file_size = fuzz_hlp_file_size, .file_watch = fuzz_hlp_file_watch,    \
+	.file_watch_set = fuzz_hlp_file_watch_set
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };
@@ -666,6 +844,34 @@ static int check_create(struct fuzz_host *h, const struct dev_reg *reg,
 	return 0;
 }
 
+/* Files staged for this instance are its before construct runs. */
+static int stage_files(struct fuzz_host *h, struct fuzz_dev *d)
+{
+	unsigned n = h->n_staged;
+
+	h->n_staged = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct fuzz_staged_file *sf = &h->staged[i];
+		d->waitset |= sf->pollable;
+		if (fuzz_dev_attach_file(h, &d->ins, sf->key, sf->disk, sf->size,
+					 sf->pollable) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int fuzz_stage_file(struct fuzz_host *h, unsigned key, uint8_t *disk,
+		    size_t size, bool pollable)
+{
+	if (key >= DEV_FILE_KEYS)
+		return -EINVAL;
+	if (h->n_staged >= FUZZ_STAGED_MAX)
+		return -ENOSPC;
+	h->staged[h->n_staged++] = (struct fuzz_staged_file){
+		.key = key, .disk = disk, .size = size, .pollable = pollable };
+	return 0;
+}
+
 static int fill_ins(struct fuzz_host *h, struct fuzz_dev *d, bool trusted)
 {
 	struct dev_ins *ins = &d->ins;
@@ -685,6 +891,10 @@ static int fill_ins(struct fuzz_host *h, struct fuzz_dev *d, bool trusted)
 	d->blob_key = h->next_blob_key;
 	d->blob = h->next_blob;
 	d->blob_len = h->next_blob_len;
+	if (stage_files(h, d) < 0) {
+		free(ins->priv);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -770,6 +980,8 @@ static bool doorbell(struct fuzz_host *h, enum dev_space space, uint64_t addr,
 			e->fn(&d->ins, e->opaque, 1);
 			return true;
 		}
+		if (d->used && space == DEV_SPACE_MMIO && pci_doorbell(d, addr, size))
+			return true;
 	}
 	return false;
 }

@@ -86,6 +86,60 @@ struct fuzz_file {
 	size_t tx_len;
 	unsigned tx_frames;
 	int fail;                      /* -errno every call returns, or 0 */
+	/* a stream that never runs dry (/dev/urandom): reads fill the whole
+	 * buffer with fuzz_stream_byte(streamed + i) */
+	bool endless;
+	uint64_t streamed;
+	/* file_watch: the device's callback, on or off (watches start off);
+	 * fuzz_file_ready calls it as wisp's loop would */
+	dev_notify_fn watch_fn;
+	void *watch_opaque;
+	bool watch_on;
+	unsigned watch_sets;           /* file_watch_set calls that changed it */
+	unsigned watch_calls;          /* callbacks made */
+};
+
+/* The byte at position `pos` of an endless file's stream. */
+static inline uint8_t fuzz_stream_byte(uint64_t pos)
+{
+	return (uint8_t)(pos * 131 + 7);
+}
+
+/*
+ * The fake PCI bus (pci_register, msix_notify). pci_register checks `f`
+ * with dev_pci_func_check (-EINVAL), is construct-only (-EINVAL after) and
+ * once per instance (-EBUSY), and gives the function the lowest slot no
+ * live instance holds (-ENOSPC past FUZZ_PCI_SLOTS). Its BARs are placed
+ * in index order from FUZZ_PCI_MMIO_BASE + slot * FUZZ_PCI_SLOT_SPAN, each
+ * aligned to its size (the MSI-X BAR counts FUZZ_PCI_MSIX_BAR_SIZE); a
+ * function that does not fit its slot's span is -ENOSPC. So the first
+ * function's BAR0 is at FUZZ_PCI_MMIO_BASE. Each BAR with ops is an MMIO
+ * range of the instance (fuzz_mmio_read/write reach its ops with the
+ * BAR-relative offset); its doorbell catches writes of exactly bell_len
+ * bytes at bar + bell_off and calls bell_fn(ins, bell_opaque, 1), never
+ * the ops, as KVM's ioeventfd does. The MSI-X table is not emulated: a
+ * test enables MSI-X and masks vectors with fuzz_msix_enable and
+ * fuzz_msix_mask; as in wisp, a function starts with MSI-X disabled,
+ * msix_notify on a masked vector (or function) leaves it pending until it
+ * is unmasked, and with MSI-X disabled nothing is sent (counted in lost).
+ */
+#define FUZZ_PCI_MMIO_BASE 0xc0000000ull
+#define FUZZ_PCI_SLOT_SPAN 0x1000000ull /* 16 MiB of BARs per slot */
+#define FUZZ_PCI_SLOTS 8
+#define FUZZ_PCI_MSIX_BAR_SIZE 4096ull
+
+struct fuzz_pci {
+	bool used;
+	unsigned slot;
+	struct dev_pci_func f;          /* the registered copy */
+	uint64_t bar_gpa[DEV_PCI_BARS]; /* 0: no BAR */
+	unsigned bells[DEV_PCI_BARS];   /* doorbell rings per BAR */
+	bool msix_on, fmask;
+	bool masked[DEV_PCI_MSIX_MAX], pending[DEV_PCI_MSIX_MAX];
+	unsigned sent[DEV_PCI_MSIX_MAX]; /* messages delivered per vector */
+	unsigned notifies;              /* successful msix_notify calls */
+	unsigned lost;                  /* ...made while MSI-X was disabled */
+	unsigned refused;               /* calls for a vector out of range */
 };
 
 struct fuzz_dev {
@@ -121,7 +175,18 @@ struct fuzz_dev {
 	unsigned bell_len, bell_waits;
 	dev_worker_fn worker;
 	void *worker_opaque;
+	struct fuzz_pci pci;
 };
+
+/* A host file handed to the next instance created, before its construct
+ * runs (as wisp opens --disk/--net files before constructing). */
+struct fuzz_staged_file {
+	unsigned key;
+	uint8_t *disk;
+	size_t size;
+	bool pollable;
+};
+#define FUZZ_STAGED_MAX 4
 
 struct fuzz_host {
 	uint8_t mem[FUZZ_MEM_SIZE];
@@ -143,6 +208,9 @@ struct fuzz_host {
 	const char *next_blob_key;
 	const void *next_blob;
 	size_t next_blob_len;
+	/* files handed to the next instance created (fuzz_stage_file) */
+	unsigned n_staged;
+	struct fuzz_staged_file staged[FUZZ_STAGED_MAX];
 	uint64_t walltime_ns;     /* walltime_ns: this plus now_ns, so the
 				   * wall clock moves with fuzz_advance */
 	unsigned fault_calls;     /* vm_fault, recorded */
@@ -242,6 +310,17 @@ int fuzz_timer_fire(struct fuzz_host *h, struct dev_ins *ins, unsigned id);
 int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
 			 unsigned key, uint8_t *disk, size_t size, bool pollable);
 void fuzz_dev_attach_waitset(struct fuzz_host *h, struct dev_ins *ins);
+/* Hand a file to the next instance fuzz_dev_create makes, before its
+ * construct (a pollable one gives it the wait set too). -ENOSPC past
+ * FUZZ_STAGED_MAX, -EINVAL for a bad key. */
+int fuzz_stage_file(struct fuzz_host *h, unsigned key, uint8_t *disk,
+		    size_t size, bool pollable);
+/* The loop's side of file_watch: while the watch on `key` is on and the
+ * file holds a frame, call the device's callback (at most
+ * FUZZ_WATCH_MAX_CALLS times). Returns the calls made, or -EPERM (no such
+ * file or no watch). */
+#define FUZZ_WATCH_MAX_CALLS 64
+int fuzz_file_ready(struct fuzz_host *h, struct dev_ins *ins, unsigned key);
 struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
 			       unsigned key);
 /* The helper members over them, for fuzz_hlp.c's tables. */
@@ -255,6 +334,10 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
 long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len);
 int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
+int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size);
+int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+			void *opaque);
+int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on);
 /* Both doorbell kinds: during construction, inside the caller's range. */
 int fuzz_doorbell_check(struct dev_ins *ins, enum dev_space space,
 			uint64_t addr, unsigned len);
@@ -267,6 +350,24 @@ int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn,
  * -ECANCELED, so it returns once it has nothing left to do. -ENOENT if the
  * instance started none. */
 int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins);
+
+/* --- the fake PCI bus (see struct fuzz_pci) --- */
+
+/* ins's function, or NULL when it registered none. */
+struct fuzz_pci *fuzz_pci_of(struct fuzz_host *h, struct dev_ins *ins);
+/* Where BAR `bar` of ins's function is, or 0. */
+uint64_t fuzz_pci_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar);
+/* The guest moves BAR `bar` to gpa (aligned to its size): its range and
+ * doorbell follow, as wisp re-registers them. 0, -EINVAL (no such BAR,
+ * misaligned), -EEXIST (overlap). */
+int fuzz_pci_move_bar(struct fuzz_host *h, struct dev_ins *ins, unsigned bar,
+		      uint64_t gpa);
+/* MSI-X enable (on: pending unmasked vectors are sent now). 0 or -EPERM. */
+int fuzz_msix_enable(struct fuzz_host *h, struct dev_ins *ins, bool on);
+/* Mask or unmask one vector (unmasking sends it if pending). 0, -EPERM,
+ * -EINVAL (vector out of range). */
+int fuzz_msix_mask(struct fuzz_host *h, struct dev_ins *ins, unsigned vec,
+		   bool masked);
 
 /* --- the op-stream interpreter the fuzz targets share --- */
 

@@ -239,6 +239,162 @@ def pci_seeds():
     return s
 
 
+# virtio-pci (devices/virtio.h): BAR0 is the fuzz window (common config at
+# 0, ISR 0x1000, device config 0x2000, doorbell 0x3000); rings as
+# tests/unit/virtio_drv.h lays them out.
+VQ_STATUS, VQ_NOTIFY = 0x14, 0x3000
+VQ_WRITE, VQ_NEXT, VQ_INDIRECT = 2, 1, 4
+
+
+def vq_ring(i):
+    return 0x1000 + i * 0x3000
+
+
+def virtio_setup(q, nq, feats_lo, qsize=8):
+    """Reset, negotiate VERSION_1 plus feats_lo, set up nq queues, go."""
+    q.mmio_w(VQ_STATUS, 0, 1).mmio_w(VQ_STATUS, 1, 1).mmio_w(VQ_STATUS, 3, 1)
+    q.mmio_w(0x00, 0, 4).mmio_r(0x04, 4).mmio_w(0x00, 1, 4).mmio_r(0x04, 4)
+    q.mmio_w(0x08, 0, 4).mmio_w(0x0c, feats_lo, 4)
+    q.mmio_w(0x08, 1, 4).mmio_w(0x0c, 1, 4)
+    q.mmio_w(VQ_STATUS, 0x0b, 1).mmio_r(VQ_STATUS, 1)
+    for i in range(nq):
+        base = vq_ring(i)
+        q.mmio_w(0x16, i, 2).mmio_w(0x18, qsize, 2).mmio_w(0x1a, i + 1, 2)
+        q.mmio_w(0x20, base, 4).mmio_w(0x24, 0, 4)
+        q.mmio_w(0x28, base + 0x1000, 8)
+        q.mmio_w(0x30, base + 0x2000, 4).mmio_w(0x34, 0, 4)
+        q.mmio_w(0x1c, 1, 2)
+    return q.mmio_w(0x10, 0, 2).mmio_w(VQ_STATUS, 0x0f, 1)
+
+
+def vq_desc(q, table, i, addr, length, flags, nxt=0):
+    return q.mem(table + 16 * i, struct.pack("<QIHH", addr, length, flags, nxt))
+
+
+def vq_avail(q, qi, idx, heads):
+    """The avail ring's first entries and its index (the driver's order:
+    entries, then idx)."""
+    av = vq_ring(qi) + 0x1000
+    q.mem(av + 4, b"".join(struct.pack("<H", h) for h in heads))
+    return q.mem(av, struct.pack("<HH", 0, idx))
+
+
+def virtio_rng_seeds():
+    s = {}
+    q = virtio_setup(Seq(0, 0), 1, 0)
+    vq_desc(q, vq_ring(0), 0, 0x8000, 64, VQ_WRITE)
+    vq_desc(q, vq_ring(0), 1, 0x8100, 16, VQ_WRITE | VQ_NEXT, 2)
+    vq_desc(q, vq_ring(0), 2, 0x8200, 16, VQ_WRITE)
+    vq_avail(q, 0, 2, [0, 1])
+    s["setup_fill"] = q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(0x1000, 1).b
+    q = virtio_setup(Seq(0, 0), 1, 1 << 28)
+    vq_desc(q, 0x9000, 0, 0x8000, 32, VQ_WRITE | VQ_NEXT, 1)
+    vq_desc(q, 0x9000, 1, 0x8400, 32, VQ_WRITE)
+    vq_desc(q, vq_ring(0), 0, 0x9000, 32, VQ_INDIRECT)
+    vq_avail(q, 0, 1, [0])
+    s["indirect"] = q.mmio_w(VQ_NOTIFY, 0, 4).mmio_r(0x15, 1).b
+    q = virtio_setup(Seq(0, 0), 1, 0)
+    vq_desc(q, vq_ring(0), 0, 0x8000, 8, VQ_WRITE | VQ_NEXT, 0)
+    vq_avail(q, 0, 1, [0])
+    q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(VQ_STATUS, 1).reset()
+    virtio_setup(q, 1, 0)
+    vq_desc(q, vq_ring(0), 0, 0x8000, 8, VQ_WRITE)
+    vq_avail(q, 0, 1, [0])
+    s["loop_reset"] = q.mmio_w(VQ_NOTIFY, 0, 2).b
+    return s
+
+
+def blk_req(q, slot, typ, sector, data_len, data_write, hdr=0x8000):
+    """Header at hdr, data at 0x9000 + slot * 0x1000, status byte."""
+    ring = vq_ring(0)
+    q.mem(hdr + 0x20 * slot, struct.pack("<IIQ", typ, 0, sector))
+    d0 = 3 * slot
+    vq_desc(q, ring, d0, hdr + 0x20 * slot, 16, VQ_NEXT, d0 + 1)
+    if data_len:
+        vq_desc(q, ring, d0 + 1, 0x9000 + slot * 0x400, data_len,
+                VQ_NEXT | (VQ_WRITE if data_write else 0), d0 + 2)
+        vq_desc(q, ring, d0 + 2, hdr + 0x20 * slot + 0x10, 1, VQ_WRITE)
+    else:
+        vq_desc(q, ring, d0 + 1, hdr + 0x20 * slot + 0x10, 1, VQ_WRITE)
+    return d0
+
+
+def virtio_blk_seeds():
+    feats = 1 << 9 | 1 << 6 | 1 << 2
+    s = {}
+    q = Seq(0, 0)
+    q.b = b"\x00"
+    virtio_setup(q, 1, feats, 16)
+    heads = [blk_req(q, 0, 0, 1, 512, True), blk_req(q, 1, 8, 0, 20, True),
+             blk_req(q, 2, 4, 0, 0, False)]
+    vq_avail(q, 0, 3, heads)
+    s["read_id_flush"] = q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(0x2000, 8).b
+    q = Seq(0, 0)
+    q.b = b"\x00"
+    virtio_setup(q, 1, feats, 16)
+    q.mem(0x9000, bytes(range(200)))
+    heads = [blk_req(q, 0, 1, 7, 512, False), blk_req(q, 1, 0, 7, 512, True),
+             blk_req(q, 2, 0, 8, 512, True), blk_req(q, 3, 3, 0, 512, True)]
+    vq_avail(q, 0, 4, heads)
+    s["write_read_errors"] = q.mmio_w(VQ_NOTIFY, 0, 2).b
+    q = Seq(0, 0)
+    q.b = b"\x01"
+    virtio_setup(q, 1, feats | 1 << 5, 16)
+    vq_avail(q, 0, 1, [blk_req(q, 0, 1, 0, 512, False)])
+    s["ro_write"] = q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(0x2014, 4).b
+    return s
+
+
+def virtio_net_seeds():
+    feats = 1 << 5 | 1 << 16 | 1 << 28
+    s = {}
+    q = virtio_setup(Seq(0, 0), 2, feats)
+    for i in range(4):
+        vq_desc(q, vq_ring(0), i, 0x8000 + 0x800 * i, 1526, VQ_WRITE)
+    vq_avail(q, 0, 4, [0, 1, 2, 3])
+    s["rx"] = q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(0x2000, 4).mmio_r(0x2006, 2).b
+    q = virtio_setup(Seq(0, 0), 2, feats)
+    q.mem(0xa000, bytes(12) + bytes(range(60)))
+    vq_desc(q, vq_ring(1), 0, 0xa000, 12, VQ_NEXT, 1)
+    vq_desc(q, vq_ring(1), 1, 0xa00c, 60, 0)
+    vq_desc(q, 0xb000, 0, 0xa000, 72, 0)
+    vq_desc(q, vq_ring(1), 2, 0xb000, 16, VQ_INDIRECT)
+    vq_avail(q, 1, 2, [0, 2])
+    s["tx"] = q.mmio_w(VQ_NOTIFY, 1, 2).mmio_r(0x1000, 1).b
+    q = virtio_setup(Seq(0, 0), 2, feats)
+    vq_desc(q, vq_ring(0), 0, 0x8000, 12, VQ_WRITE | VQ_NEXT, 1)
+    vq_desc(q, vq_ring(0), 1, 0x8100, 200, VQ_WRITE)
+    vq_avail(q, 0, 1, [0])
+    q.mmio_w(VQ_NOTIFY, 0, 2).mmio_w(VQ_STATUS, 0, 1)
+    s["rx_small_reset"] = virtio_setup(q, 2, feats).mmio_w(VQ_NOTIFY, 0, 2).b
+    return s
+
+
+def virtq_seeds():
+    """fuzz/virtq_target.c: a 12-byte queue header (log2 size, flags,
+    desc/avail/used addresses, starting index) then the start of RAM."""
+    def image(qsize, flags, descs, heads, start=0):
+        desc, avail, used = 0x000, 0x400, 0x800
+        mem = bytearray(0xa00)
+        for i, (addr, length, fl, nxt) in descs.items():
+            mem[desc + 16 * i:desc + 16 * i + 16] = struct.pack(
+                "<QIHH", addr, length, fl, nxt)
+        for k, h in enumerate(heads):
+            at = avail + 4 + 2 * ((start + k) % qsize)
+            mem[at:at + 2] = struct.pack("<H", h)
+        mem[avail + 2:avail + 4] = struct.pack("<H", (start + len(heads)) & 0xffff)
+        hdr = bytes([qsize.bit_length() - 1, flags]) + struct.pack(
+            "<HHHHH", desc, avail, used, start, 0)
+        return hdr + bytes(mem)
+    return {
+        "chains": image(8, 1, {0: (0x900, 16, VQ_NEXT, 1),
+                               1: (0x910, 32, VQ_WRITE, 0),
+                               2: (0x980, 48, VQ_INDIRECT, 0)}, [0, 2]),
+        "wrap": image(4, 0, {3: (0x900, 4, VQ_WRITE, 0)}, [3, 3, 3],
+                      start=0xfffe),
+    }
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
@@ -246,7 +402,11 @@ def main():
                        ("testdev", testdev_seeds()),
                        ("pvpanic", pvpanic_seeds()),
                        ("bootport", bootport_seeds()),
-                       ("rtc", rtc_seeds()), ("pci", pci_seeds())):
+                       ("rtc", rtc_seeds()), ("pci", pci_seeds()),
+                       ("virtio_rng", virtio_rng_seeds()),
+                       ("virtio_blk", virtio_blk_seeds()),
+                       ("virtio_net", virtio_net_seeds()),
+                       ("virtq", virtq_seeds())):
         os.makedirs(os.path.join(root, dev), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(root, dev, name), "wb") as f:

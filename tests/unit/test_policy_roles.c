@@ -232,6 +232,54 @@ static void test_dev_fb(void **state)
 	check("dev_fb", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
 }
 
+/* The virtio devices: their host files (the FD_FILE0 block: a device
+ * process holds only its own) as each needs them, their MSI-X irqfds
+ * (FD_MSIX0 block), nothing else. */
+static void test_dev_virtio_rng(void **state)
+{
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "read entropy", SYS_read, { FD_FILE0, (long)buf, 0 }, true },
+		{ "read past the file block", SYS_read, { FD_FILE0 + FD_FILE_MAX, (long)buf, 0 }, false },
+		{ "write its entropy file", SYS_write, { FD_FILE0, (long)buf, 0 }, false },
+		{ "signal an MSI-X vector", SYS_write, { FD_MSIX0 + 1, (long)buf, 0 }, true },
+		{ "getrandom itself", SYS_getrandom, { (long)buf, 0, 0 }, false },
+		{ "pread a file", SYS_pread64, { FD_FILE0, (long)buf, 0, 0 }, false },
+	};
+	check("dev_virtio_rng", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+static void test_dev_virtio_blk(void **state)
+{
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "read the image", SYS_pread64, { FD_FILE0, (long)buf, 0, 0 }, true },
+		{ "write the image", SYS_pwrite64, { FD_FILE0, (long)buf, 0, 0 }, true },
+		{ "pread past the file block", SYS_pread64, { FD_FILE0 + FD_FILE_MAX, (long)buf, 0, 0 }, false },
+		{ "pwrite guest RAM's memfd", SYS_pwrite64, { FD_MEM, (long)buf, 0, 0 }, false },
+		{ "fsync the image", SYS_fsync, { FD_FILE0 }, false },
+		{ "signal an MSI-X vector", SYS_write, { FD_MSIX0, (long)buf, 0 }, true },
+		{ "read the image sequentially", SYS_read, { FD_FILE0, (long)buf, 0 }, false },
+	};
+	check("dev_virtio_blk", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+static void test_dev_virtio_net(void **state)
+{
+	struct epoll_event ev = { 0 };
+	const struct call calls[] = {
+		DEVPROC_CALLS,
+		{ "read a frame", SYS_read, { FD_FILE0, (long)buf, 0 }, true },
+		{ "write a frame", SYS_write, { FD_FILE0, (long)buf, 0 }, true },
+		{ "write past the file block", SYS_write, { FD_FILE0 + FD_FILE_MAX, (long)buf, 0 }, false },
+		{ "watch the tap", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_DEL, FD_FILE0, (long)&ev }, true },
+		{ "watch another fd", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_DEL, FD_MEM, (long)&ev }, false },
+		{ "signal an MSI-X vector", SYS_write, { FD_MSIX0 + 2, (long)buf, 0 }, true },
+		{ "ioctl the tap", SYS_ioctl, { FD_FILE0, 0x400454ca }, false },
+	};
+	check("dev_virtio_net", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +289,9 @@ int main(void)
 		cmocka_unit_test(test_dev_irqfd),
 		cmocka_unit_test(test_dev_uart),
 		cmocka_unit_test(test_dev_fb),
+		cmocka_unit_test(test_dev_virtio_rng),
+		cmocka_unit_test(test_dev_virtio_blk),
+		cmocka_unit_test(test_dev_virtio_net),
 	};
 	return cmocka_run_group_tests_name("policy roles", tests, NULL, NULL);
 }

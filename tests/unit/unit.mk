@@ -39,7 +39,8 @@ DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm pvpanic,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
 DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
-	$(DEV_TEST_DEVICES:%=devices/%.c)
+	$(DEV_TEST_DEVICES:%=devices/%.c) \
+	$(if $(filter virtio_%,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
@@ -50,6 +51,13 @@ UNIT_SRCS_test_rtc := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_testdev := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_fb := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_pm := $(DEV_TEST_SRCS)
+# the virtio devices and their transport, driven as a guest driver would
+# (tests/unit/virtio_drv.h)
+UNIT_SRCS_test_virtq := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_fuzz_pci := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_virtio_rng := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_virtio_blk := $(DEV_TEST_SRCS)
+UNIT_SRCS_test_virtio_net := $(DEV_TEST_SRCS)
 # the hvt device with both back ends (DEV_EXTRA parts, not registrations)
 UNIT_SRCS_test_hvt := $(DEV_TEST_SRCS) devices/hvt_block.c devices/hvt_net.c
 
@@ -66,7 +74,7 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1 \
 
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:
-$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h monitor/*/*.h fuzz/*.h) | setup
+$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h monitor/*/*.h fuzz/*.h tests/unit/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread $(UNIT_LIBS) -lz
 
