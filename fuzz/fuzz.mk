@@ -75,16 +75,19 @@ LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli
 	$(DEV_TEST_DEVICES:%=devices/%.c) $(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
 	-DWISP_PROFILE='"fuzz"'
 
+# A static pattern rule puts the stem in for every '%' of its
+# prerequisites, the filter's too: spelt $(PCT) there, it stays a pattern.
+PCT := %
 .SECONDEXPANSION:
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
 		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) \
-		$$(filter %.c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
+		$$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_target.c fuzz/replay.c \
 		$(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
-		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter %.c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
+		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS) \
 		$(LIB_FUZZ_EXTRA_$*) -lpthread
