@@ -101,3 +101,14 @@ fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(LIB_FUZZ_TARGETS))
 # CI run is short and nearly the same each time; a crash input is kept in
 # build/fuzz/crashes/<dev>/ to replay.
 fuzz-build: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS))
+
+# The monitor-side targets: wisp's real helper tables, host-file layer and
+# device-process protocol, as test_devhlp links them, with mon_harness.c's
+# fake KVM (ioctl wrapped) and log counter.
+MON_FUZZ_SRCS = fuzz/mon_harness.c monitor/kvm/exit.c \
+	$(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) -DWISP_DISPLAY=1 \
+	-lcap-ng -lz -Wl,--wrap=ioctl
+LIB_FUZZ_EXTRA_devproc = $(MON_FUZZ_SRCS)
+LIB_FUZZ_EXTRA_devhlp = $(MON_FUZZ_SRCS)
+$(foreach t,devproc devhlp,$(FUZZ_DIR)/replay/$(t) $(FUZZ_DIR)/lf/$(t)): \
+	fuzz/mon_harness.h $(wildcard monitor/*.h monitor/*/*.h)
