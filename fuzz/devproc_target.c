@@ -19,9 +19,14 @@
  * stays mapped where it was, and a refused query leaves the page's bitmap
  * untouched; the map never overlaps; a log line is one bounded line;
  * nothing outside what wisp owns is touched (ASan).
+ * An access or console input may meet a late child (flags bit 3): it posts
+ * the record's up-call first and answers only once wisp sleeps on its bell
+ * (mon_harness.c's futex hook), so wisp serves the call while it waits, as
+ * for a device that raises its line from an access; a read gets the
+ * child's answer, or all ones when its call ended it.
  * Input: 16-byte records (kind, flags, op, state, argument selectors and
  * raw words); a screenshot record is followed by the child's struct
- * dp_display answer, a LOG up-call by its line's bytes.
+ * dp_display answer, a LOG up-call (late ones too) by its line's bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +100,8 @@ static void add_device(unsigned d)
 	h->proc = &vm.procs[slot];
 }
 
+static void late_answer(void);
+
 /* A fresh VM per input: what one input does never leaks into the next. */
 static void setup(void)
 {
@@ -102,6 +109,7 @@ static void setup(void)
 
 	if (rxready < 0) {
 		mon_log_capture();
+		mon_futex_hook = late_answer;
 		rxready = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		mon_check(rxready >= 0, "eventfd");
 	}
@@ -132,6 +140,9 @@ struct step {
 	bool was_dead;
 	uint32_t op;
 	uint64_t a0, a1, a2;
+	uint32_t up_state;     /* the state the child left its up-call in */
+	bool late;             /* it posts the call, answers once wisp sleeps */
+	char sent[DEVPROC_LINE]; /* a late LOG call's line */
 	/* what the model expects */
 	bool violation;
 	unsigned n_kvm;
@@ -334,8 +345,8 @@ static void want_line(const struct step *st, const char *sent, char *out,
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
 	bool named = !strncmp(text, name, n) && text[n] == ':';
-	snprintf(out, len, "wisp: %s%s%s", named ? "" : name,
-		 named ? "" : ": ", text);
+	snprintf(out, len, "wisp: %.*s%s%s", named ? 0 : (int)n,
+		 name, named ? "" : ": ", text);
 }
 
 /* Printed (unless the rate limit or the level holds it back) as one line
@@ -356,37 +367,54 @@ static void check_log(const struct step *st, const char *sent, int rc)
 		  "a log line is not what was sent, or not the instance's");
 }
 
-static size_t fuzz_up(struct step *st, const uint8_t *more, size_t left)
+/* The record's up-call in the page, posted or left in another state;
+ * its line's bytes come from the input (returned: how many). */
+static size_t up_post(struct step *st, const uint8_t *more, size_t left,
+		      char *sent)
 {
 	struct dp_shm *s = st->s;
-	uint32_t state = st->p[3] & 0xc0 ? DP_UP_POSTED : st->p[3] & 3;
 	size_t used = st->op == DP_UP_LOG ? fill_line(st, more, left) : 0;
-	char sent[DEVPROC_LINE];
 
+	st->up_state = st->p[3] & 0xc0 ? DP_UP_POSTED : st->p[3] & 3;
 	s->up.op = st->op;
 	s->up.a0 = st->a0;
 	s->up.a1 = st->a1;
 	s->up.a2 = st->a2;
 	s->up.rc = RC_UNSET;
-	memcpy(sent, s->up.line, sizeof(sent));
+	memcpy(sent, s->up.line, DEVPROC_LINE);
 	for (unsigned i = 0; i < DEVPROC_BITMAP / 8; i++)
 		s->bitmap[i] = CANARY;
 	vm.console.pend_len = st->p[7] & 1;
-	atomic_store(&s->up_state, state);
-	devproc_serve_up(st->h);
+	atomic_store(&s->up_state, st->up_state);
+	return used;
+}
+
+/* Nothing was served: the call is as the child left it. */
+static void check_unserved(const struct step *st, uint64_t rx)
+{
+	mon_check(st->s->up.rc == RC_UNSET &&
+		  atomic_load(&st->s->up_state) == st->up_state && !mon_stops &&
+		  !mon_n_kvm && !rx && !mon_log.lines,
+		  "a call was served that was not posted or not asked");
+}
+
+/* After wisp had its chance to serve the posted call (by the loop, or
+ * while it waited for an answer). */
+static void check_served(struct step *st, const char *sent)
+{
+	struct dp_shm *s = st->s;
 	uint64_t rx = mon_eventfd_take(vm.rxready_fd);
-	if (state != DP_UP_POSTED) { /* not posted: nothing is served */
-		mon_check(s->up.rc == RC_UNSET && atomic_load(&s->up_state) == state &&
-			  !mon_stops && !mon_n_kvm && !rx && !mon_log.lines,
-			  "an unposted call was served");
-		return used;
+
+	if (st->up_state != DP_UP_POSTED) {
+		check_unserved(st, rx);
+		return;
 	}
 	mon_check(atomic_load(&s->up_state) == DP_UP_DONE, "a call not answered");
 	int rc = s->up.rc;
 	if (st->was_dead) {
 		mon_check(rc == -EPIPE && !mon_stops && !mon_n_kvm && !rx &&
 			  !mon_log.lines, "a dead process was served");
-		return used;
+		return;
 	}
 	expect_up(st);
 	check_stop(st, rc);
@@ -400,6 +428,15 @@ static size_t fuzz_up(struct step *st, const uint8_t *more, size_t left)
 	if (st->op == DP_UP_LOG)
 		check_log(st, sent, rc);
 	check_bitmap(st, rc);
+}
+
+static size_t fuzz_up(struct step *st, const uint8_t *more, size_t left)
+{
+	char sent[DEVPROC_LINE];
+	size_t used = up_post(st, more, left, sent);
+
+	devproc_serve_up(st->h);
+	check_served(st, sent);
 	return used;
 }
 
@@ -412,7 +449,54 @@ static void preanswer(struct step *st)
 	atomic_store(&st->s->child_sleeping, 0);
 }
 
-static void fuzz_io(struct step *st)
+/* A late child posts the record's up-call (or leaves it unposted) before
+ * it answers, and answers only once wisp sleeps on the bell (the futex
+ * hook): wisp serves the call while it waits (dp_wait), as it does for a
+ * device that raises its line from an access. */
+static struct devproc *late_proc;
+static uint64_t late_val; /* its answer to a read, a count for input */
+
+/* wisp sleeps only when the answer has not come: a late child's. */
+static void late_answer(void)
+{
+	mon_check(late_proc != NULL, "wisp slept on a request already answered");
+	late_proc->shm->down.val = late_val;
+	atomic_store(&late_proc->shm->down_ack, late_proc->seq);
+	late_proc = NULL;
+}
+
+/* Before a request: the answer is there already, or will come late. */
+static size_t answer(struct step *st, const uint8_t *more, size_t left)
+{
+	atomic_store(&st->s->child_sleeping, 0);
+	if (!st->late) {
+		preanswer(st);
+		return 0;
+	}
+	size_t used = up_post(st, more, left, st->sent);
+	atomic_store(&st->s->down_ack, st->h->proc->seq); /* not this one */
+	late_proc = st->h->proc;
+	late_val = st->a2;
+	return used;
+}
+
+/* After it: whether the request was answered (a late child's call may
+ * have ended it), its call checked as the loop's would be. */
+static bool answered(struct step *st)
+{
+	late_proc = NULL;
+	if (!st->late) {
+		mon_check(!mon_stops, "an answered request stopped the VM");
+		return !st->was_dead;
+	}
+	if (st->was_dead) /* refused before the wait: nothing served */
+		check_unserved(st, mon_eventfd_take(vm.rxready_fd));
+	else
+		check_served(st, st->sent);
+	return !atomic_load(&st->h->proc->dead);
+}
+
+static size_t fuzz_io(struct step *st, const uint8_t *more, size_t left)
 {
 	static const unsigned sizes[] = { 1, 2, 4, 8 };
 	unsigned size = sizes[st->p[3] & 3];
@@ -421,40 +505,49 @@ static void fuzz_io(struct step *st)
 
 	mon_check(data != NULL, "malloc");
 	memcpy(data, &st->a1, size);
-	preanswer(st);
-	st->s->down.val = st->a2; /* a stale answer wisp must overwrite */
+	size_t used = answer(st, more, left);
+	if (w) { /* a late child leaves a write's value as wisp put it */
+		late_val = 0;
+		memcpy(&late_val, data, size);
+	}
+	st->s->down.val = st->a2; /* stale: wisp writes the request over it */
 	devproc_io(st->h, st->p[2] & 1, st->a0, data, size, w);
+	bool ok = answered(st);
 	struct dp_shm *s = st->s;
 	if (!st->was_dead)
 		mon_check(s->down.op == (w ? DP_IO_WRITE : DP_IO_READ) &&
 			  s->down.addr == st->a0 && s->down.size == size &&
 			  (!w || !memcmp(&s->down.val, data, size)),
 			  "the request page does not hold the access");
-	for (unsigned i = 0; !w && st->was_dead && i < size; i++)
-		mon_check(data[i] == 0xff, "a dead process's read is not all ones");
-	mon_check(!mon_stops, "an answered access stopped the VM");
+	/* an early answer came before the request: the page's val is wisp's 0 */
+	uint64_t want = st->late ? st->a2 : 0;
+	if (!w && ok)
+		mon_check(!memcmp(data, &want, size), "a read is not the answer");
+	for (unsigned i = 0; !w && !ok && i < size; i++)
+		mon_check(data[i] == 0xff, "an unanswered read is not all ones");
 	free(data);
+	return used;
 }
 
-static void fuzz_chr_rx(struct step *st)
+static size_t fuzz_chr_rx(struct step *st, const uint8_t *more, size_t left)
 {
 	size_t len = (size_t)(st->a1 % (2 * DEVPROC_DATA + 1));
 	uint8_t *buf = malloc(len ? len : 1);
 
 	mon_check(buf != NULL, "malloc");
 	memset(buf, st->p[7], len);
-	preanswer(st);
-	st->s->down.val = st->a2; /* the child's count: anything */
+	size_t used = answer(st, more, left);
+	st->s->down.val = st->a2; /* the child's count (a late one writes it again) */
 	size_t n = dp_chr_rx(&vm.devs[st->dev], buf, len);
 	size_t given = len < DEVPROC_DATA ? len : DEVPROC_DATA;
-	if (st->was_dead)
+	if (!answered(st))
 		mon_check(n == len, "input to a dead process is not dropped");
 	else
 		mon_check(n == (st->a2 < given ? st->a2 : given) &&
 			  st->s->down.len == given,
 			  "console input taken beyond what was given");
-	mon_check(!mon_stops, "console input stopped the VM");
 	free(buf);
+	return used;
 }
 
 /* The screen wisp accepts, by the documented limits (devices/dev.h). */
@@ -527,6 +620,7 @@ static struct step decode(const uint8_t *p)
 
 	st.s = st.h->proc->shm;
 	st.was_dead = atomic_load(&st.h->proc->dead);
+	st.late = p[1] & 8;
 	/* 0 and DP_UP_LOG + 1 are unknown ops, as is 0xffffff.. */
 	st.op = p[2] < 0xf0 ? p[2] % (DP_UP_LOG + 2) : 0xffffff00u | p[2];
 	bool small = st.op == DP_UP_IRQ_SET || st.op == DP_UP_POWEROFF ||
@@ -552,8 +646,8 @@ static size_t run_step(const uint8_t *p, size_t left)
 
 	mon_step_begin();
 	switch (p[0] % 8) {
-	case 4: fuzz_io(&st); break;
-	case 5: fuzz_chr_rx(&st); break;
+	case 4: used += fuzz_io(&st, p + REC, left - REC); break;
+	case 5: used += fuzz_chr_rx(&st, p + REC, left - REC); break;
 	case 6: used += fuzz_display(&st, p + REC, left - REC); break;
 	default: used += fuzz_up(&st, p + REC, left - REC);
 	}

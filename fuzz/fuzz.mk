@@ -104,10 +104,11 @@ fuzz-build: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS))
 
 # The monitor-side targets: wisp's real helper tables, host-file layer and
 # device-process protocol, as test_devhlp links them, with mon_harness.c's
-# fake KVM (ioctl wrapped) and log counter.
+# fake KVM (ioctl wrapped), log counter and futex hook (a device process's
+# late answer).
 MON_FUZZ_SRCS = fuzz/mon_harness.c monitor/kvm/exit.c \
 	$(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) -DWISP_DISPLAY=1 \
-	-lcap-ng -lz -Wl,--wrap=ioctl
+	-lcap-ng -lz -Wl,--wrap=ioctl -Wl,--wrap=dp_futex_wait
 LIB_FUZZ_EXTRA_devproc = $(MON_FUZZ_SRCS)
 LIB_FUZZ_EXTRA_devhlp = $(MON_FUZZ_SRCS)
 $(foreach t,devproc devhlp,$(FUZZ_DIR)/replay/$(t) $(FUZZ_DIR)/lf/$(t)): \

@@ -16,6 +16,7 @@ POSTED = 0xc0
 (IRQ_SET, RX_READY, POWEROFF, RESET, MAP, UNMAP, TRACK, QUERY,
  MARK, UP_PANIC, UP_LOG) = range(1, 12)
 NO_NUL = 4  # state bit: the log line's rest is not NUL-terminated
+LATE = 8  # flags bit of IO and RX: the record's up-call first, the answer late
 RAW, PAGE, NEAR, TOP, NOBM, LOW = range(6)
 
 
@@ -80,9 +81,20 @@ def devproc_seeds():
         dp(SHOT) + display(0, 0, [], rc=-100000),
         "screenshot": dp(SHOT, flags=4) + display(320, 200, [(1, 2, 3, 4)]) +
         dp(SHOT, flags=4) + display(4000, 200, []),
+        "late-irq": dp(IO, op=IRQ_SET, s0=5, s1=1, s2=LOW, raw1=0x1234,
+                       raw2=0x5678, flags=LATE) +
+        dp(IO, op=IRQ_SET, s0=5, s1=0, flags=LATE | 2),
+        "late-foreign": dp(IO, op=IRQ_SET, s0=6, s1=1, flags=LATE) +
+        dp(IO, op=IRQ_SET, s0=5, s1=1, flags=LATE),
+        "late-power": dp(IO, dev=ST, op=POWEROFF, s0=3, flags=LATE) +
+        dp(RX, dev=ST, op=RESET, s1=LOW, s2=LOW, raw2=8, flags=LATE),
+        "late-unposted": dp(IO, op=IRQ_SET, state=1, s0=5, s1=1, flags=LATE),
+        "late-log": dp(RX, op=UP_LOG, s0=2, s1=LOW, s2=LOW, raw2=16,
+                       extra=10 << 1, flags=LATE) + b"from rx 01",
         "dead-then": dp(UP, op=IRQ_SET, s0=6, s1=1) +
         dp(UP, op=IRQ_SET, s0=5, s1=1) + dp(IO, raw1=0x10) +
-        dp(RX, s1=LOW, raw2=4) + dp(SHOT) + display(8, 8, []),
+        dp(RX, s1=LOW, raw2=4) + dp(SHOT) + display(8, 8, []) +
+        dp(IO, op=IRQ_SET, s0=5, s1=1, flags=LATE),
     }
 
 

@@ -83,6 +83,20 @@ int __wrap_ioctl(int fd, unsigned long req, ...)
 	return __real_ioctl(fd, req, arg);
 }
 
+void (*mon_futex_hook)(void);
+
+void __real_dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
+void __wrap_dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
+
+void __wrap_dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns)
+{
+	if (mon_futex_hook) {
+		mon_futex_hook();
+		return;
+	}
+	__real_dp_futex_wait(w, val, ns);
+}
+
 /* Each byte log.c writes: lines counted and measured as they pass. */
 static ssize_t log_write(void *cookie, const char *buf, size_t n)
 {

@@ -51,6 +51,11 @@ extern struct mon_log mon_log;
  * sanitizers keep writing to fd 2. Once per process. */
 void mon_log_capture(void);
 
+/* Called instead of wisp's futex wait on a device process's bell (linked
+ * with -Wl,--wrap=dp_futex_wait) when set: the target's child answers
+ * there. */
+extern void (*mon_futex_hook)(void);
+
 /* Forget the last step's KVM calls, stops and line count. */
 void mon_step_begin(void);
 
