@@ -28,8 +28,8 @@ HOST_CC := gcc
 HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
 
 # CLI: the profile's command line, monitor/cli/<name>.c for each name: cli
-# (wisp's own) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
-CLI ?= cli cli_memopt cli_rom
+# (wisp's own, with cli_virtio's --disk/--net/--rng) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
+CLI ?= cli cli_memopt cli_rom cli_virtio
 # monitor/'s rooms (README: "Where things are"); the CLI and the loaders
 # are the profile's. LOADER_EXTRA_<name>: what a loader brings along.
 # A profile with a display device (DISPLAY_DEVICES) gets the PNG writer and

@@ -36,6 +36,11 @@ enum dev_class {
 /* Runs inside wisp only: it uses host files, doorbells or workers, which
  * device processes do not have (--sandbox=all leaves it in wisp). */
 #define DEV_F_NO_SANDBOX (1u << 2)
+/* No default instance: made only when the command line asks (--device,
+ * or an option such as --disk that also opens its host file). A device
+ * that needs a host file the user names sets it, so a profile holding it
+ * still starts without one. */
+#define DEV_F_NO_DEFAULT (1u << 3)
 
 enum dev_opt_type { DEV_OPT_U64, DEV_OPT_STR };
 
@@ -305,8 +310,9 @@ struct dev_hlp {
 			size_t *len);
 	/* Host files the monitor opened for this instance before the sandbox
 	 * (disk images, tap devices), each under a key < DEV_FILE_KEYS. A key
-	 * the instance was not given: -EPERM. Bytes moved or -errno; reads
-	 * never block (-EAGAIN). */
+	 * the instance was not given: -EPERM; a write to a file opened
+	 * read-only (--disk ...,ro=on): -EBADF. Bytes moved or -errno; reads
+	 * never block (-EAGAIN). The same in wisp and in a device process. */
 	long (*file_pread)(struct dev_ins *ins, unsigned key, void *buf,
 			   size_t len, uint64_t off);
 	long (*file_pwrite)(struct dev_ins *ins, unsigned key, const void *buf,

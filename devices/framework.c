@@ -275,6 +275,8 @@ void dev_list(int fd)
 			dev_registry[i].sandboxed ? "process"
 			: r->flags & DEV_F_NO_SANDBOX ? "wisp only" : "wisp",
 			r->max_instances, r->desc ? r->desc : "");
+		if (r->flags & DEV_F_NO_DEFAULT)
+			dprintf(fd, "    (no default instance: only when asked for)\n");
 		for (size_t j = 0; j < r->n_opts; j++)
 			list_opt(fd, &r->opts[j]);
 	}

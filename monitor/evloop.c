@@ -1,6 +1,7 @@
 /*
  * monitor/evloop.c - the main thread after start: signals, console input,
- * device timers, the halt watchdog, and the stop request, over one epoll.
+ * device timers and doorbells, watches on in-process devices' host files
+ * (taps), the halt watchdog, and the stop request, over one epoll.
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,7 +22,7 @@
 
 /* epoll user data: what kind of fd fired, and which one. */
 enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG,
-	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT, EV_CONSOLE_OUT };
+	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT, EV_CONSOLE_OUT, EV_WATCH };
 #define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
 
 static bool ev_drain(int fd);
@@ -124,6 +125,33 @@ static void ev_setup_timers(struct evloop *ev)
 	ev_add(ev, ev->wd_fd, EV_DATA(EV_WATCHDOG, 0, 0));
 }
 
+/* In-process devices' file watches join this loop; a device process's
+ * are its own loop's. Under the lock: a vCPU may turn one on meanwhile. */
+static void ev_setup_watches(struct evloop *ev)
+{
+	struct vm *vm = ev->vm;
+
+	for (unsigned i = 0; i < vm->n_devs; i++) {
+		struct dev_host *h = &vm->hosts[i];
+		if (h->proc || !h->n_watches)
+			continue;
+		pthread_mutex_lock(&h->lock);
+		devfile_watch_loop(h, ev->ep, EV_DATA(EV_WATCH, i, 0));
+		pthread_mutex_unlock(&h->lock);
+	}
+}
+
+/* A watched file is readable: the device reads it under its lock, and is
+ * told again on the next wait while it stays readable and watched. */
+static void ev_watch(struct evloop *ev, unsigned dev, unsigned w)
+{
+	struct dev_host *h = &ev->vm->hosts[dev];
+
+	pthread_mutex_lock(&h->lock);
+	devfile_watch_fire(h, w);
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* Device processes post up-calls on an eventfd; their pidfd reports death. */
 static void ev_setup_devprocs(struct evloop *ev)
 {
@@ -171,6 +199,7 @@ static void ev_setup(struct evloop *ev, struct vm *vm)
 	ev_add(ev, vm->stop_fd, EV_DATA(EV_STOP, 0, 0));
 	ev_add(ev, vm->rxready_fd, EV_DATA(EV_RXREADY, 0, 0));
 	ev_setup_timers(ev);
+	ev_setup_watches(ev);
 	ev_setup_devprocs(ev);
 	ev_setup_console(ev);
 }
@@ -242,6 +271,7 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	case EV_DP_UP: ev_devproc(ev, (d >> 16) & 0xffff, false); break;
 	case EV_DP_EXIT: ev_devproc(ev, (d >> 16) & 0xffff, true); break;
 	case EV_IOEVENT: ev_ioevent(ev, (d >> 16) & 0xffff, d & 0xffff); break;
+	case EV_WATCH: ev_watch(ev, (d >> 16) & 0xffff, d & 0xffff); break;
 	}
 }
 

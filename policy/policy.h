@@ -50,8 +50,12 @@
 #define FD_TIMER0 512   /* device timer n is FD_TIMER0 + n, n < 128 */
 #define FD_TIMER_MASK 0xffffffffffffff80
 #define FD_TIMER_MAX 128
-#define FD_FILE0 128    /* host file of device key k is FD_FILE0 + k, k < 64 */
+/* Host files (disk images, taps) attached to instances: file n of the VM
+ * is FD_FILE0 + n, n < FD_FILE_MAX, the same number in wisp and in the
+ * device process it is handed to. */
+#define FD_FILE0 128
 #define FD_FILE_MASK 0xffffffffffffffc0
+#define FD_FILE_MAX 64
 /* Doorbell eventfds (KVM_IOEVENTFD), FD_IOEV0 + n, n < FD_IOEV_MAX: read
  * by the main loop, or by the device process that owns one. */
 #define FD_IOEV0 640

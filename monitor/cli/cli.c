@@ -38,6 +38,10 @@ static const char cli_usage[] =
 	"  --serial SPEC       console of the first serial device:\n"
 	"                      stdio (default), none, file:PATH\n"
 	"  --device SPEC       NAME[,KEY=VALUE...]; repeat for several instances\n"
+	"  --disk PATH[,ro=on] a virtio_blk disk: a regular file or block device\n"
+	"  --net tap=IFNAME|fd=N[,mac=MAC]\n"
+	"                      a virtio_net NIC on an existing tap, or an open tap fd\n"
+	"  --rng               a virtio_rng entropy device fed from /dev/urandom\n"
 	"  --sandbox=all       run every device in its own sandboxed process\n"
 	"                      (default: as the profile says, see --list-devices)\n"
 	"  --user UID:GID      run the VM under these numeric ids\n"
@@ -53,7 +57,7 @@ static const char cli_usage[] =
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
        OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL,
-       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD };
+       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD, OPT_DISK, OPT_NET, OPT_RNG };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -65,6 +69,9 @@ static const struct option cli_opts[] = {
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "screenshot", required_argument, NULL, OPT_SCREENSHOT },
 	{ "rom", required_argument, NULL, OPT_ROM },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -141,6 +148,9 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_JAIL: cfg->jail = true; break;
 	case OPT_SCREENSHOT: cfg->screenshot = arg; break;
 	case OPT_ROM: cli_parse_rom(cfg, arg); break;
+	case OPT_DISK: cli_parse_disk(cfg, arg); break;
+	case OPT_NET: cli_parse_net(cfg, arg); break;
+	case OPT_RNG: cli_parse_rng(cfg); break;
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
 	case OPT_VERSION:
@@ -199,6 +209,7 @@ static void cli_load_guest(struct vm *vm)
 	size_t len;
 	void *img = image_read(vm->cfg->kernel, &len);
 
+	cli_attach_files(vm);
 	guest_memory(vm);
 	if (load_linux(vm, img, len)) {
 		free(img);

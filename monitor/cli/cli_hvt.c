@@ -281,8 +281,9 @@ static void attach_backends(struct vm *vm)
 	/* POLL sleeps on the taps and a timeout. */
 	dev_attach_waitset(vm, "hvt");
 	for (uint32_t i = 1; i < m->entries; i++)
-		dev_attach_file(vm, "hvt", i, hc.fd[i],
-				m->e[i].type == MFT_DEV_NET_BASIC);
+		dev_attach_file(vm, "hvt", 0, i, hc.fd[i],
+				m->e[i].type == MFT_DEV_NET_BASIC ? DEVFILE_POLL
+								  : 0);
 }
 
 static void hvt_load_guest(struct vm *vm)

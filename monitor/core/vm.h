@@ -24,6 +24,7 @@
 #define VM_MAX_DEVICES 32
 #define VM_MAX_CPUS 255
 #define DEV_MAX_TIMERS 4
+#define DEV_MAX_WATCHES 2 /* file_watch keys per instance (a NIC's tap) */
 #define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
 
 struct vm;
@@ -74,6 +75,14 @@ struct dev_ioevent {
 	void *opaque;
 };
 
+/* A watch on a pollable host file (file_watch, devfile.c). */
+struct dev_watch {
+	unsigned key;
+	dev_notify_fn fn;
+	void *opaque;
+	bool on; /* in the serving loop's epoll set while on */
+};
+
 /* What the monitor keeps per device instance (ins->host points here). */
 struct dev_host {
 	struct vm *vm;
@@ -93,6 +102,14 @@ struct dev_host {
 	/* host files and data the monitor handed over (devfile.c) */
 	int files[DEV_FILE_KEYS];  /* fd of key k when file_keys bit k */
 	uint64_t file_keys;
+	uint64_t file_ro;          /* bit k: opened read-only, writes refused */
+	uint64_t file_pollable;    /* bit k: a tap, file_watch may watch it */
+	uint64_t file_size[DEV_FILE_KEYS]; /* measured when it was attached */
+	unsigned n_watches;
+	struct dev_watch watches[DEV_MAX_WATCHES];
+	bool watch_live;           /* the serving loop adopted the watches: */
+	int watch_ep;              /* its epoll, and the event data of */
+	uint64_t watch_data;       /* watch 0 (watch w is watch_data + w) */
 	bool has_waitset;          /* FD_POLL_EP/FD_POLL_TIMER are its own */
 	const char *blob_key;
 	const void *blob;
@@ -136,6 +153,17 @@ struct cli_rom {
 	bool has_addr; /* else the image ends at 4 GiB */
 };
 
+/* --disk, --net, --rng (cli_virtio.c): an instance the CLI created and
+ * its host file (key 0), opened before anything starts. */
+#define CLI_MAX_FILES 16
+#define CLI_FILE_SPEC 48 /* "virtio_net,mac=xx:xx:xx:xx:xx:xx" */
+struct cli_file {
+	const char *dev; /* registration name */
+	unsigned idx;    /* its instance number */
+	int fd;
+	unsigned flags;  /* DEVFILE_RO, DEVFILE_POLL (devhost.h) */
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	struct mem_opts mem_opts; /* --mem SIZE,hugepages=on,prefault=on */
@@ -156,6 +184,9 @@ struct vm_config {
 	struct cli_rom roms[CLI_MAX_ROMS];
 	unsigned n_devs;
 	const char *dev_specs[VM_MAX_DEVICES];
+	unsigned n_files;
+	struct cli_file files[CLI_MAX_FILES];
+	char file_specs[CLI_MAX_FILES][CLI_FILE_SPEC]; /* their dev_specs */
 	/* Set by the profile's CLI: */
 	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
 	void (*map_late)(struct vm *vm); /* NULL or after the devices: --rom,
@@ -189,6 +220,7 @@ struct vm {
 	atomic_uint_fast64_t unclaimed;
 	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
 	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
+	unsigned n_files;    /* host files, each at FD_FILE0 + n */
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;

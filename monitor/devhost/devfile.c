@@ -3,8 +3,10 @@
  * before the sandbox (disk images, taps, the hvt manifest), doorbells
  * (ioeventfds) and worker threads, and the helper table members that reach
  * them. Each call checks that the caller was given
- * the key; the fd numbers are fixed (FD_FILE0 + key) so the vCPU policy can
- * name exactly them.
+ * the key (and, for a write, that the file was opened for writing); the fd
+ * numbers are fixed (the VM's files are FD_FILE0 + n) so the policies can
+ * name exactly them. The file calls serve device processes too: their host
+ * is rebuilt from the handover with the same keys, fds and flags.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -27,12 +30,14 @@
 #define WAIT_STOP DEV_FILE_KEYS       /* epoll data of the stop eventfd */
 #define WAIT_TIMER (DEV_FILE_KEYS + 1) /* and of the timeout timerfd */
 
-static struct dev_host *host_by_name(struct vm *vm, const char *dev)
+static struct dev_host *host_by_name(struct vm *vm, const char *dev,
+				     unsigned idx)
 {
 	for (unsigned i = 0; i < vm->n_devs; i++)
-		if (!strcmp(vm->devs[i].reg->name, dev) && vm->devs[i].idx == 0)
+		if (!strcmp(vm->devs[i].reg->name, dev) && vm->devs[i].idx == idx)
 			return &vm->hosts[i];
-	die(WISP_EXIT_INTERNAL, "no instance of device '%s' to attach to", dev);
+	die(WISP_EXIT_INTERNAL, "no instance %u of device '%s' to attach to",
+	    idx, dev);
 }
 
 static void wait_add(int fd, uint64_t data)
@@ -45,7 +50,7 @@ static void wait_add(int fd, uint64_t data)
 
 void dev_attach_waitset(struct vm *vm, const char *dev)
 {
-	struct dev_host *h = host_by_name(vm, dev);
+	struct dev_host *h = host_by_name(vm, dev, 0);
 
 	if (fd_pin(epoll_create1(EPOLL_CLOEXEC), FD_POLL_EP) < 0 ||
 	    fd_pin(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
@@ -56,25 +61,50 @@ void dev_attach_waitset(struct vm *vm, const char *dev)
 	h->has_waitset = true;
 }
 
-void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
-		     bool pollable)
+/* What file_size reports: a regular file's size, a block device's end,
+ * 0 for anything else (a tap). */
+static uint64_t file_measure(const char *dev, int fd)
 {
-	struct dev_host *h = host_by_name(vm, dev);
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		die(WISP_EXIT_OSERR, "%s: host file: %s", dev, strerror(errno));
+	if (S_ISREG(st.st_mode))
+		return (uint64_t)st.st_size;
+	if (!S_ISBLK(st.st_mode))
+		return 0;
+	off_t end = lseek(fd, 0, SEEK_END);
+	if (end < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		die(WISP_EXIT_OSERR, "%s: size of a block device: %s", dev,
+		    strerror(errno));
+	return (uint64_t)end;
+}
+
+void dev_attach_file(struct vm *vm, const char *dev, unsigned idx,
+		     unsigned key, int fd, unsigned flags)
+{
+	struct dev_host *h = host_by_name(vm, dev, idx);
 
 	if (key >= DEV_FILE_KEYS || (h->file_keys >> key) & 1)
 		die(WISP_EXIT_INTERNAL, "%s: file key %u given twice", dev, key);
-	if (pollable && !h->has_waitset)
-		die(WISP_EXIT_INTERNAL, "%s: pollable file but no wait set", dev);
-	h->files[key] = fd_pin(fd, FD_FILE0 + (int)key);
+	if (vm->n_files >= FD_FILE_MAX)
+		die(WISP_EXIT_USAGE, "more than %d host files", FD_FILE_MAX);
+	h->files[key] = fd_pin(fd, FD_FILE0 + (int)vm->n_files++);
+	h->file_size[key] = file_measure(dev, h->files[key]);
 	h->file_keys |= 1ull << key;
-	if (pollable)
+	if (flags & DEVFILE_RO)
+		h->file_ro |= 1ull << key;
+	if (!(flags & DEVFILE_POLL))
+		return;
+	h->file_pollable |= 1ull << key;
+	if (h->has_waitset)
 		wait_add(h->files[key], key);
 }
 
 void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
 		     const void *p, size_t len)
 {
-	struct dev_host *h = host_by_name(vm, dev);
+	struct dev_host *h = host_by_name(vm, dev, 0);
 
 	h->blob_key = key;
 	h->blob = p;
@@ -93,13 +123,17 @@ int devfile_blob(struct dev_ins *ins, const char *key, const void **p,
 	return 0;
 }
 
-/* The caller's fd for key, or -1. */
-static int file_fd(struct dev_ins *ins, unsigned key)
+/* The caller's fd for key: -EPERM when it was not given the key, -EBADF
+ * for a write to a file opened read-only (the kernel would say the same;
+ * saying it first keeps wisp and a device process alike). */
+static int file_fd(struct dev_ins *ins, unsigned key, bool write)
 {
 	struct dev_host *h = ins->host;
 
 	if (key >= DEV_FILE_KEYS || !((h->file_keys >> key) & 1))
-		return -1;
+		return -EPERM;
+	if (write && ((h->file_ro >> key) & 1))
+		return -EBADF;
 	return h->files[key];
 }
 
@@ -111,10 +145,10 @@ static long io_result(ssize_t n)
 long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
 		   uint64_t off)
 {
-	int fd = file_fd(ins, key);
+	int fd = file_fd(ins, key, false);
 
 	if (fd < 0)
-		return -EPERM;
+		return fd;
 	if (off > INT64_MAX || (!buf && len))
 		return -EINVAL;
 	return io_result(pread(fd, buf, len, (off_t)off));
@@ -123,10 +157,10 @@ long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
 long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len, uint64_t off)
 {
-	int fd = file_fd(ins, key);
+	int fd = file_fd(ins, key, true);
 
 	if (fd < 0)
-		return -EPERM;
+		return fd;
 	if (off > INT64_MAX || (!buf && len))
 		return -EINVAL;
 	return io_result(pwrite(fd, buf, len, (off_t)off));
@@ -134,21 +168,108 @@ long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 
 long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 {
-	int fd = file_fd(ins, key);
+	int fd = file_fd(ins, key, false);
 
 	if (fd < 0)
-		return -EPERM;
+		return fd;
 	return !buf && len ? -EINVAL : io_result(read(fd, buf, len));
 }
 
 long devfile_write(struct dev_ins *ins, unsigned key, const void *buf,
 		   size_t len)
 {
-	int fd = file_fd(ins, key);
+	int fd = file_fd(ins, key, true);
 
 	if (fd < 0)
-		return -EPERM;
+		return fd;
 	return !buf && len ? -EINVAL : io_result(write(fd, buf, len));
+}
+
+int devfile_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+{
+	int fd = file_fd(ins, key, false);
+
+	if (fd < 0 || !size)
+		return fd < 0 ? fd : -EINVAL;
+	*size = ((struct dev_host *)ins->host)->file_size[key];
+	return 0;
+}
+
+/* --- watches: a pollable file in the epoll set of the loop that serves
+ * the instance, level-triggered, while the device has room for input --- */
+
+static int watch_find(const struct dev_host *h, unsigned key)
+{
+	for (unsigned w = 0; w < h->n_watches; w++)
+		if (h->watches[w].key == key)
+			return (int)w;
+	return -1;
+}
+
+int devfile_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+		  void *opaque)
+{
+	struct dev_host *h = ins->host;
+
+	if (!fn || h->constructed)
+		return -EINVAL;
+	if (file_fd(ins, key, false) < 0 || !((h->file_pollable >> key) & 1))
+		return -EPERM;
+	if (watch_find(h, key) >= 0 || h->n_watches >= DEV_MAX_WATCHES)
+		return -EBUSY;
+	h->watches[h->n_watches++] =
+		(struct dev_watch){ .key = key, .fn = fn, .opaque = opaque };
+	return 0;
+}
+
+/* Before the loop adopts the watches there is no set: only the state. */
+static int watch_ctl(struct dev_host *h, unsigned w, bool on)
+{
+	struct epoll_event e = { .events = EPOLLIN,
+				 .data.u64 = h->watch_data + w };
+
+	if (!h->watch_live)
+		return 0;
+	if (epoll_ctl(h->watch_ep, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL,
+		      h->files[h->watches[w].key], &e) < 0)
+		return -errno;
+	return 0;
+}
+
+int devfile_watch_set(struct dev_ins *ins, unsigned key, bool on)
+{
+	struct dev_host *h = ins->host;
+	int w = watch_find(h, key);
+
+	if (w < 0)
+		return -EPERM;
+	if (h->watches[w].on == on)
+		return 0;
+	int rc = watch_ctl(h, (unsigned)w, on);
+	if (rc == 0)
+		h->watches[w].on = on;
+	return rc;
+}
+
+void devfile_watch_loop(struct dev_host *h, int ep, uint64_t data)
+{
+	h->watch_ep = ep;
+	h->watch_data = data;
+	h->watch_live = true;
+	for (unsigned w = 0; w < h->n_watches; w++) {
+		int rc = h->watches[w].on ? watch_ctl(h, w, true) : 0;
+		if (rc < 0)
+			die(WISP_EXIT_OSERR, "%s: watching host file %u: %s",
+			    h->ins->name, h->watches[w].key, strerror(-rc));
+	}
+}
+
+/* epoll may report a watch the device turned off after the wait. */
+void devfile_watch_fire(struct dev_host *h, unsigned w)
+{
+	if (w >= h->n_watches || !h->watches[w].on)
+		return;
+	h->watches[w].fn(h->ins, h->watches[w].opaque, h->watches[w].key);
 }
 
 /* One wait with the kick signal unblocked only inside epoll_pwait, so a

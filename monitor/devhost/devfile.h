@@ -1,8 +1,11 @@
 /*
  * monitor/devhost/devfile.h - the helper-table members over host files, attached
  * data, doorbells and worker threads (devfile.c); devhlp.c puts them in
- * both tables. Each checks that the
- * calling instance was given the key (see dev.h for the contract).
+ * both of wisp's tables; the file calls (pread, pwrite, read, write,
+ * size, watch) also serve device processes, whose host is rebuilt from
+ * the handover with the same files. Each checks that the calling instance
+ * was given the key, and that a write goes to a file opened for writing
+ * (see dev.h for the contract).
  */
 #ifndef WISP_DEVFILE_H
 #define WISP_DEVFILE_H
@@ -18,6 +21,10 @@ long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
 long devfile_write(struct dev_ins *ins, unsigned key, const void *buf,
 		   size_t len);
+int devfile_size(struct dev_ins *ins, unsigned key, uint64_t *size);
+int devfile_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+		  void *opaque);
+int devfile_watch_set(struct dev_ins *ins, unsigned key, bool on);
 int devfile_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
 int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
 			    uint64_t addr, unsigned len);

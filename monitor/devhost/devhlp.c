@@ -417,23 +417,6 @@ static void hlp_vm_panic(struct dev_ins *ins)
 	vm_request_stop(vm, WISP_EXIT_GUEST_PANIC, "guest kernel panicked");
 }
 
-/* Host files have no size or watch here yet. */
-static int hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
-{
-	return -EPERM;
-}
-
-static int hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
-			 void *opaque)
-{
-	return -EPERM;
-}
-
-static int hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
-{
-	return -EPERM;
-}
-
 /* No PCI bus in wisp yet: every function is refused, no vector exists. */
 static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
 {
@@ -456,7 +439,9 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 };
 
 /* What every table shares: calls that act on the caller's own resources.
- * In a device process they act on that process's own copies. */
+ * In a device process they act on that process's own copies: its host
+ * files are the same fds, handed over at their wisp numbers, under the
+ * same key and read-only checks (devfile.c). */
 #define HLP_LOCAL                                                              \
 	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
 	.ioevent_register = hlp_ioevent_register,                              \
@@ -469,19 +454,19 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
 	.uptime_ns = hlp_uptime_ns, .pci_register = hlp_pci_register,         \
 	.msix_notify = hlp_msix_notify,                                     \
-	.file_size = hlp_file_size, .file_watch = hlp_file_watch,               \
-	.file_watch_set = hlp_file_watch_set
+	.file_size = devfile_size, .file_watch = devfile_watch,                 \
+	.file_watch_set = devfile_watch_set,                                   \
+	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
+	.file_read = devfile_read, .file_write = devfile_write
 
 /* Inside wisp: MMIO2 regions act on the guest-physical map (a device
- * process asks by up-call, devproc.h); host files, doorbells and workers
+ * process asks by up-call, devproc.h); wait sets, doorbells and workers
  * are wisp's (devfile.c). Devices that use the latter are
  * DEV_F_NO_SANDBOX: a device process has none of them. */
 #define HLP_MMIO2                                                              \
 	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
 	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \
 	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write,          \
-	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
-	.file_read = devfile_read, .file_write = devfile_write,                \
 	.file_poll = devfile_poll, .doorbell_create = devfile_doorbell_create, \
 	.doorbell_wait = devfile_doorbell_wait,                                \
 	.worker_start = devfile_worker_start
@@ -517,10 +502,6 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.mmio2_query = devproc_child_mmio2_query,                              \
 	.mmio2_read = devproc_child_mmio2_read,                                \
 	.mmio2_write = devproc_child_mmio2_write,                              \
-	.file_pread = devproc_child_file_pread,                                \
-	.file_pwrite = devproc_child_file_pwrite,                              \
-	.file_read = devproc_child_file_read,                                  \
-	.file_write = devproc_child_file_write,                                \
 	.file_poll = devproc_child_file_poll,                                  \
 	.doorbell_create = devproc_child_doorbell_create,                      \
 	.doorbell_wait = devproc_child_doorbell_wait,                          \

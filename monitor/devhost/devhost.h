@@ -41,15 +41,28 @@ long chr_out(struct chr *c, struct dev_ins *ins, const void *buf, size_t len,
 /* One EPOLLOUT report of out_fd in epoll set ep, with `data`: 0 or -errno. */
 int chr_watch_out(const struct chr *c, int ep, uint64_t data);
 
-/* devfile.c: hand host resources to the instance of `dev` (registration
- * name, instance 0) before devices are constructed. Files are pinned to
- * FD_FILE0 + key; a pollable one joins the instance's wait set, which
- * dev_attach_waitset creates (one instance per VM). Die on failure. */
-void dev_attach_file(struct vm *vm, const char *dev, unsigned key, int fd,
-		     bool pollable);
+/* devfile.c: hand host resources to instance `idx` of device `dev`
+ * (registration name) before devices are constructed. File n of the VM is
+ * pinned to FD_FILE0 + n and its size measured (fstat; a block device's
+ * end); a pollable one (a tap) may be watched (file_watch) and joins the
+ * instance's wait set when it has one, which dev_attach_waitset creates
+ * (hvt: one instance per VM). Die on failure. */
+#define DEVFILE_POLL (1u << 0) /* a tap: file_watch and the wait set take it */
+#define DEVFILE_RO (1u << 1)   /* opened read-only: writes are refused */
+void dev_attach_file(struct vm *vm, const char *dev, unsigned idx,
+		     unsigned key, int fd, unsigned flags);
 void dev_attach_waitset(struct vm *vm, const char *dev);
 void dev_attach_blob(struct vm *vm, const char *dev, const char *key,
 		     const void *p, size_t len);
+
+/* file_watch's other half (devfile.c): the loop that serves h (wisp's
+ * event loop, or a device process's own) adopts its watches, in epoll set
+ * ep with event data data + w for watch w: those on join it now, the rest
+ * as they are turned on. Caller holds the instance lock (or is the device
+ * process); dies when the set refuses one. Then fire calls watch w's
+ * callback (instance lock held) unless the watch went off meanwhile. */
+void devfile_watch_loop(struct dev_host *h, int ep, uint64_t data);
+void devfile_watch_fire(struct dev_host *h, unsigned w);
 
 /* Device worker threads (devfile.c): started once the VM runs, after the
  * privilege drop; stopped (doorbell rung, joined) after the vCPUs. */

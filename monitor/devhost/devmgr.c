@@ -1,7 +1,8 @@
 /*
  * monitor/devhost/devmgr.c - device instances: from the CLI (--device) and the
  * profile's defaults (one instance of each compiled-in device not named on
- * the command line), constructed in class order, destructed in reverse.
+ * the command line, unless it is DEV_F_NO_DEFAULT), constructed in class
+ * order, destructed in reverse.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -147,7 +148,8 @@ int devmgr_create(struct vm *vm, char *err, size_t len)
 		if (devmgr_add(vm, cfg->dev_specs[i], err, len) < 0)
 			return -1;
 	for (size_t i = 0; i < dev_registry_len; i++)
-		if (!count_reg(vm, dev_registry[i].reg) &&
+		if (!(dev_registry[i].reg->flags & DEV_F_NO_DEFAULT) &&
+		    !count_reg(vm, dev_registry[i].reg) &&
 		    devmgr_add(vm, dev_registry[i].reg->name, err, len) < 0)
 			return -1;
 	for (unsigned i = 0; i < vm->n_devs; i++)

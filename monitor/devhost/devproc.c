@@ -466,6 +466,17 @@ static void dp_prepare(struct vm *vm, struct dev_host *h, int slot)
 	h->proc = p;
 }
 
+/* The process holds the instance's host files now, and its loop serves
+ * their watches: wisp keeps neither. */
+static void dp_files_after_fork(struct dev_host *h)
+{
+	for (unsigned k = 0; k < DEV_FILE_KEYS; k++)
+		if ((h->file_keys >> k) & 1)
+			close(h->files[k]);
+	h->file_keys = h->file_ro = h->file_pollable = 0;
+	h->n_watches = 0;
+}
+
 /* In wisp after the fork: the process holds the device's timers, doorbells
  * and irqfds now, and console input goes to it through the slot. */
 static void dp_parent_after_fork(struct dev_host *h)
@@ -485,6 +496,7 @@ static void dp_parent_after_fork(struct dev_host *h)
 	for (unsigned i = 0; i < p->n_irqfd; i++)
 		close(dp_fd(p, FD_DP_IRQ + (int)i));
 	close(dp_fd(p, FD_DP_SHM));
+	dp_files_after_fork(h);
 	if (h->chr && h->chr->rx_owner == h->ins)
 		h->chr->rx = dp_chr_rx;
 }
@@ -495,9 +507,10 @@ static void dp_handover_write(struct vm *vm, struct dev_host *h)
 	struct dp_handover ho;
 
 	if (dp_handover_fill(vm, h, &ho) < 0)
-		die(WISP_EXIT_USAGE, "device %s has more MMIO2 regions (%d) or "
-		    "a longer spec than a device process takes", h->ins->name,
-		    DP_HO_MAX_MMIO2);
+		die(WISP_EXIT_USAGE, "device %s has more MMIO2 regions (%d), "
+		    "more host files (%d) or a longer spec than a device "
+		    "process takes", h->ins->name, DP_HO_MAX_MMIO2,
+		    DP_HO_MAX_FILES);
 	if (pwrite(dp_fd(h->proc, FD_DP_SHM), &ho, sizeof(ho), DP_HO_OFF) !=
 	    (ssize_t)sizeof(ho))
 		die(WISP_EXIT_OSERR, "handover for %s: %s", h->ins->name,
@@ -517,7 +530,7 @@ static int dp_give(int from, int to)
 }
 
 #define DP_MAX_GIVE (8 + DEV_MAX_TIMERS + DEV_MAX_IOEVENTS + \
-		     DEVPROC_MAX_IRQFD + DP_HO_MAX_MMIO2)
+		     DEVPROC_MAX_IRQFD + DP_HO_MAX_MMIO2 + DP_HO_MAX_FILES)
 
 /* Everything the process is handed, and nothing else: every other fd of
  * wisp's (stderr too) is closed before the exec. */
@@ -539,6 +552,11 @@ static int dp_exec_fds(struct vm *vm, struct dev_host *h)
 		GIVE(h->timers[t].fd, h->timers[t].fd);
 	for (unsigned d = 0; d < h->n_ioevents; d++)
 		GIVE(h->ioevents[d].fd, h->ioevents[d].fd);
+	/* At most DP_HO_MAX_FILES: the handover was refused before the fork
+	 * otherwise. Each keeps its number, as the handover says. */
+	for (unsigned k = 0; k < DEV_FILE_KEYS; k++)
+		if ((h->file_keys >> k) & 1)
+			GIVE(h->files[k], h->files[k]);
 	if (h->chr && h->chr->out_fd >= 0)
 		GIVE(h->chr->out_fd, h->chr->out_fd);
 	if (vm->shot_fd >= 0 && h->ins->reg->ops->display)

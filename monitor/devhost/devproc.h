@@ -54,6 +54,7 @@
 
 #include "core/vm.h"
 #include "dev.h"
+#include "devhost/devhost.h"
 
 struct vm;
 struct dev_host;
@@ -116,13 +117,16 @@ _Static_assert(sizeof(struct dp_shm) <= 4096, "the request page is a page");
  * before it uses any of it: it trusts wisp, but reads it as input.
  */
 #define DP_HO_MAGIC 0x6f687077u /* "wpho" */
-#define DP_HO_VERSION 1
+#define DP_HO_VERSION 2
 #define DP_HO_OFF 4096
 #define DP_HO_SPEC 256      /* the --device spec, as dev_ins.cfgbuf holds it */
 #define DP_HO_MAX_RAM 2     /* MEM_MAX_RAM_RANGES */
 #define DP_HO_MAX_TIMERS 4  /* DEV_MAX_TIMERS */
 #define DP_HO_MAX_IOEV 2    /* DEV_MAX_IOEVENTS */
 #define DP_HO_MAX_MMIO2 DEVPROC_MAX_MMIO2
+#define DP_HO_MAX_FILES 4   /* host files per sandboxed instance */
+#define DP_HO_FILE_RO DEVFILE_RO     /* opened read-only */
+#define DP_HO_FILE_POLL DEVFILE_POLL /* pollable: file_watch takes it */
 #define DP_HO_TRUSTED (1u << 0)    /* the trusted table (wisp still checks) */
 #define DP_HO_SCREENSHOT (1u << 1) /* it writes FD_SCREENSHOT */
 
@@ -139,6 +143,11 @@ struct dp_handover {
 	uint32_t irq_gsi[DEVPROC_MAX_IRQFD];  /* irqfd i: FD_DPC_IRQ0 + i */
 	struct { int32_t handle; uint32_t flags; uint64_t size; }
 		mmio2[DP_HO_MAX_MMIO2];       /* memfd i: FD_DPC_MMIO2_0 + i */
+	/* Its host files, each at the fd number it has in wisp (inside
+	 * FD_FILE0..FD_FILE0+FD_FILE_MAX), under the instance's key. */
+	uint32_t n_files;
+	struct { uint64_t size; uint32_t key, flags; int32_t fd; }
+		files[DP_HO_MAX_FILES];
 };
 _Static_assert(DP_HO_OFF >= sizeof(struct dp_shm), "after the request page");
 _Static_assert(sizeof(struct dp_handover) <= 4096, "the handover is a page");
@@ -147,6 +156,9 @@ _Static_assert(sizeof(struct dp_handover) <= 4096, "the handover is a page");
  * with why filled in. */
 int dp_handover_check(const struct dp_handover *ho, size_t len, char *why,
 		      size_t whylen);
+/* In the device process: give its rebuilt host the checked handover's
+ * files (fds, keys, sizes, flags) for the shared file calls (devfile.c). */
+void dp_handover_files(struct dev_host *h, const struct dp_handover *ho);
 
 
 /* Open wisp's own binary while its path still resolves (before --chroot
@@ -200,7 +212,8 @@ void devproc_child_rx_ready(struct dev_ins *ins);
 long devproc_child_chr_write(struct dev_ins *ins, const void *buf, size_t len);
 /* What woke a device process's epoll loop: the high 32 bits of an event's
  * data (the low ones index a timer or doorbell). */
-enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT, DPC_EV_CONSOLE };
+enum dpc_ev { DPC_EV_DOWN, DPC_EV_TIMER, DPC_EV_IOEVENT, DPC_EV_CONSOLE,
+	      DPC_EV_WATCH };
 void devproc_child_poweroff(struct dev_ins *ins, int status);
 void devproc_child_reset(struct dev_ins *ins);
 void devproc_child_panic(struct dev_ins *ins);
@@ -223,14 +236,6 @@ int devproc_child_ram_track(struct dev_ins *ins, bool on);
 int devproc_child_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 			    uint64_t *bitmap, size_t bytes);
 void devproc_child_vm_fault(struct dev_ins *ins, const char *why);
-long devproc_child_file_pread(struct dev_ins *ins, unsigned key, void *buf,
-			      size_t len, uint64_t off);
-long devproc_child_file_pwrite(struct dev_ins *ins, unsigned key,
-			       const void *buf, size_t len, uint64_t off);
-long devproc_child_file_read(struct dev_ins *ins, unsigned key, void *buf,
-			     size_t len);
-long devproc_child_file_write(struct dev_ins *ins, unsigned key,
-			      const void *buf, size_t len);
 int devproc_child_file_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
 int devproc_child_doorbell_create(struct dev_ins *ins, enum dev_space space,
 				  uint64_t addr, unsigned len);

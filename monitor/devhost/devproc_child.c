@@ -3,7 +3,7 @@
  * binary: check the handover, map guest RAM, the request page and the
  * device's own MMIO2 regions from the fds it was handed, construct the
  * device again in this process, install the device's policy, then serve
- * requests, timers and doorbells. The
+ * requests, timers, doorbells and watches on its host files. The
  * device's helper table here is devhlp_table(trusted, true): local calls
  * (guest memory, config, log, timers, console output) act on this process's
  * own copies; calls that touch the VM are up-calls wisp validates.
@@ -150,6 +150,8 @@ static void dpc_poll(struct dev_host *h, int timeout)
 			dpc_timer(h, (unsigned)d);
 		else if ((d >> 32) == DPC_EV_CONSOLE)
 			dpc_console_room(h);
+		else if ((d >> 32) == DPC_EV_WATCH)
+			devfile_watch_fire(h, (unsigned)d);
 		else
 			dpc_ioevent(h, (unsigned)d);
 	}
@@ -456,11 +458,13 @@ _Noreturn void devproc_exec_main(void)
 	dpc_handover(&ho);
 	struct dev_host *h = dpc_rebuild(&vm, &ho);
 	dpc_self = h;
+	dp_handover_files(h, &ho);
 	dpc_replay(h, &ho);
 	dpc_close_memfds(&vm.mem);
 	if (WISP_DISPLAY && dpc_shots(&vm, h) && screenshot_limit_fsize() < 0)
 		_exit(WISP_EXIT_OSERR);
 	dpc_epoll(h);
+	devfile_watch_loop(h, FD_DPC_EPOLL, (uint64_t)DPC_EV_WATCH << 32);
 	snprintf(role, sizeof(role), "dev_%s", h->ins->reg->name);
 	sandbox_enter(role);
 	dpc_loop(&vm, h);

@@ -5,6 +5,7 @@
  * numbers and the --device spec only: no pointer of wisp's crosses.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,11 @@ _Static_assert(DP_HO_SPEC == sizeof(((struct dev_ins *)0)->cfgbuf),
 	       "a spec the parser accepted fits");
 _Static_assert(FD_DPC_MMIO2_0 + DP_HO_MAX_MMIO2 <= FD_DPC_DOWN,
 	       "MMIO2 memfds below the loop's fds");
+_Static_assert(FD_FILE0 > FD_DPC_LAST || FD_FILE0 + FD_FILE_MAX <= FD_DPC_FIRST,
+	       "host files keep their numbers: outside the numbers dp_give "
+	       "moves fds to");
+_Static_assert(DEV_FILE_KEYS <= 64 && FD_FILE_MAX <= 64,
+	       "keys and fds fit a 64-bit set in the check");
 
 /* The spec again, from the parsed config: the CLI's string was split in
  * place, and a default instance had none. */
@@ -80,6 +86,24 @@ static void dp_ho_fds(struct dev_host *h, struct dp_handover *ho)
 		ho->irq_gsi[i] = h->proc->irq_gsi[i];
 }
 
+/* Its host files, in key order, each at its own fd number. */
+static int dp_ho_files(const struct dev_host *h, struct dp_handover *ho)
+{
+	for (unsigned k = 0; k < DEV_FILE_KEYS; k++) {
+		if (!((h->file_keys >> k) & 1))
+			continue;
+		if (ho->n_files == DP_HO_MAX_FILES)
+			return -E2BIG;
+		uint32_t fl = ((h->file_ro >> k) & 1 ? DP_HO_FILE_RO : 0) |
+			      ((h->file_pollable >> k) & 1 ? DP_HO_FILE_POLL : 0);
+		ho->files[ho->n_files].size = h->file_size[k];
+		ho->files[ho->n_files].key = k;
+		ho->files[ho->n_files].flags = fl;
+		ho->files[ho->n_files++].fd = h->files[k];
+	}
+	return 0;
+}
+
 int dp_handover_fill(struct vm *vm, struct dev_host *h, struct dp_handover *ho)
 {
 	const struct chr *c = h->chr;
@@ -94,7 +118,8 @@ int dp_handover_fill(struct vm *vm, struct dev_host *h, struct dp_handover *ho)
 		ho->flags |= DP_HO_SCREENSHOT;
 	dp_ho_ram(&vm->mem, ho);
 	dp_ho_fds(h, ho);
-	if (dp_ho_spec(h->ins, ho->spec, sizeof(ho->spec)) < 0)
+	if (dp_ho_spec(h->ins, ho->spec, sizeof(ho->spec)) < 0 ||
+	    dp_ho_files(h, ho) < 0)
 		return -E2BIG;
 	return dp_ho_mmio2(vm, h, ho);
 }
@@ -195,6 +220,45 @@ static int dp_ho_check_mmio2(const struct dp_handover *ho, char *why,
 	return 0;
 }
 
+/* Each key and each fd once, fds in the block the policies name, no
+ * flag this binary does not know, a size a pread offset can reach. */
+static int dp_ho_check_files(const struct dp_handover *ho, char *why,
+			     size_t whylen)
+{
+	uint64_t keys = 0, fds = 0;
+
+	if (ho->n_files > DP_HO_MAX_FILES)
+		return DP_HO_FAIL("%u host files", ho->n_files);
+	for (unsigned i = 0; i < ho->n_files; i++) {
+		uint32_t key = ho->files[i].key;
+		int32_t fd = ho->files[i].fd;
+		if (key >= DEV_FILE_KEYS || (keys >> key) & 1 ||
+		    fd < FD_FILE0 || fd >= FD_FILE0 + FD_FILE_MAX ||
+		    (fds >> (fd - FD_FILE0)) & 1 ||
+		    (ho->files[i].flags & ~(DP_HO_FILE_RO | DP_HO_FILE_POLL)) ||
+		    ho->files[i].size > INT64_MAX)
+			return DP_HO_FAIL("host file %u (key %u, fd %d)", i, key,
+					  fd);
+		keys |= 1ull << key;
+		fds |= 1ull << (fd - FD_FILE0);
+	}
+	return 0;
+}
+
+void dp_handover_files(struct dev_host *h, const struct dp_handover *ho)
+{
+	for (unsigned i = 0; i < ho->n_files; i++) {
+		unsigned k = ho->files[i].key;
+		h->files[k] = ho->files[i].fd;
+		h->file_size[k] = ho->files[i].size;
+		h->file_keys |= 1ull << k;
+		if (ho->files[i].flags & DP_HO_FILE_RO)
+			h->file_ro |= 1ull << k;
+		if (ho->files[i].flags & DP_HO_FILE_POLL)
+			h->file_pollable |= 1ull << k;
+	}
+}
+
 int dp_handover_check(const struct dp_handover *ho, size_t len, char *why,
 		      size_t whylen)
 {
@@ -206,5 +270,7 @@ int dp_handover_check(const struct dp_handover *ho, size_t len, char *why,
 		rc = dp_ho_check_lines(ho, why, whylen);
 	if (rc == 0)
 		rc = dp_ho_check_mmio2(ho, why, whylen);
+	if (rc == 0)
+		rc = dp_ho_check_files(ho, why, whylen);
 	return rc;
 }

@@ -166,7 +166,8 @@ int devproc_child_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
 }
 
 /* What only wisp has (RAM tracking, ending the VM for the guest's fault,
- * host files, doorbells, workers: DEV_F_NO_SANDBOX devices use them) is
+ * the hvt wait set, doorbells, workers: DEV_F_NO_SANDBOX devices use
+ * them) is
  * refused here with a rate-limited line, never a NULL call. */
 static int dpc_refuse(struct dev_ins *ins, const char *what)
 {
@@ -190,30 +191,6 @@ int devproc_child_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 void devproc_child_vm_fault(struct dev_ins *ins, const char *why)
 {
 	dpc_refuse(ins, "vm_fault");
-}
-
-long devproc_child_file_pread(struct dev_ins *ins, unsigned key, void *buf,
-			      size_t len, uint64_t off)
-{
-	return dpc_refuse(ins, "file_pread");
-}
-
-long devproc_child_file_pwrite(struct dev_ins *ins, unsigned key,
-			       const void *buf, size_t len, uint64_t off)
-{
-	return dpc_refuse(ins, "file_pwrite");
-}
-
-long devproc_child_file_read(struct dev_ins *ins, unsigned key, void *buf,
-			     size_t len)
-{
-	return dpc_refuse(ins, "file_read");
-}
-
-long devproc_child_file_write(struct dev_ins *ins, unsigned key,
-			      const void *buf, size_t len)
-{
-	return dpc_refuse(ins, "file_write");
 }
 
 int devproc_child_file_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)

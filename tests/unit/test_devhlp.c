@@ -4,6 +4,7 @@
  * does not own. KVM is not needed: refusals happen before any ioctl.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <stdarg.h>
@@ -11,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "core/exitcode.h"
 #include "hlp_complete.h"
+#include "policy.h"
 #include "core/vm.h"
 #include "devhost/devhost.h"
 #include "kvm/kvm.h"
@@ -62,6 +65,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	for (unsigned n = 0; n < vm.n_files; n++)
+		close(FD_FILE0 + (int)n);
 	iobus_free(&vm.pio);
 	mem_destroy(&vm.mem);
 	return 0;
@@ -582,6 +587,164 @@ static void test_child_after_move(void **state)
 	assert_int_equal(WEXITSTATUS(st), 4);
 }
 
+
+/* ---- host files (devfile.c): keys, sizes, read-only, watches ---------- */
+
+/* A temporary file of len bytes 'd', opened with flags; its fd. */
+static int temp_file(size_t len, int flags)
+{
+	char path[] = "/tmp/wisp-devhlp-XXXXXX", data[64];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0 && len <= sizeof(data));
+	memset(data, 'd', len);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	fd = open(path, flags | O_CLOEXEC);
+	unlink(path);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* The size measured when the file was attached, only for its own key. */
+static void test_file_size(void **state)
+{
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	uint64_t size = 0;
+
+	dev_attach_file(&vm, "a", 0, 3, temp_file(42, O_RDWR), 0);
+	assert_int_equal(a->hlp->file_size(a, 3, &size), 0);
+	assert_int_equal(size, 42);
+	assert_int_equal(b->hlp->file_size(b, 3, &size), -EPERM);
+	assert_int_equal(a->hlp->file_size(a, 0, &size), -EPERM);
+	assert_int_equal(a->hlp->file_size(a, DEV_FILE_KEYS, &size), -EPERM);
+	assert_int_equal(a->hlp->file_size(a, 3, NULL), -EINVAL);
+	/* Pinned in the host-file block the policies name. */
+	assert_int_equal(vm.hosts[0].files[3], FD_FILE0);
+	assert_int_equal(vm.n_files, 1);
+}
+
+/* A file attached read-only refuses writes in the table itself: here its
+ * fd could write (the CLI opens it O_RDONLY too, so the kernel would
+ * refuse as well). */
+static void test_file_readonly(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	char buf[8];
+
+	dev_attach_file(&vm, "a", 0, 0, temp_file(8, O_RDWR), DEVFILE_RO);
+	dev_attach_file(&vm, "a", 0, 1, temp_file(8, O_RDWR), 0);
+	assert_int_equal(a->hlp->file_pread(a, 0, buf, 8, 0), 8);
+	assert_int_equal(a->hlp->file_pwrite(a, 0, buf, 8, 0), -EBADF);
+	assert_int_equal(a->hlp->file_write(a, 0, buf, 8), -EBADF);
+	assert_int_equal(a->hlp->file_pread(a, 0, buf, 8, 0), 8);
+	assert_memory_equal(buf, "dddddddd", 8);
+	assert_int_equal(a->hlp->file_pwrite(a, 1, "xy", 2, 6), 2);
+	assert_int_equal(a->hlp->file_pread(a, 1, buf, 8, 0), 8);
+	assert_memory_equal(buf, "ddddddxy", 8);
+	assert_int_equal(a->hlp->file_pread(a, 2, buf, 8, 0), -EPERM);
+}
+
+static unsigned fired;
+static uint64_t fired_key;
+
+static void on_input(struct dev_ins *ins, void *opaque, uint64_t key)
+{
+	fired++;
+	fired_key = key;
+}
+
+/* Key 0 of a is a pipe's read end (pollable), key 1 a plain file. */
+static int attach_pipe(int *wr)
+{
+	int p[2];
+
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	dev_attach_file(&vm, "a", 0, 0, p[0], DEVFILE_POLL);
+	dev_attach_file(&vm, "a", 0, 1, temp_file(4, O_RDWR), 0);
+	*wr = p[1];
+	return p[0];
+}
+
+static void test_file_watch_refused(void **state)
+{
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	int wr;
+
+	attach_pipe(&wr);
+	assert_int_equal(a->hlp->file_watch(a, 1, on_input, NULL), -EPERM);
+	assert_int_equal(b->hlp->file_watch(b, 0, on_input, NULL), -EPERM);
+	assert_int_equal(a->hlp->file_watch(a, 5, on_input, NULL), -EPERM);
+	assert_int_equal(a->hlp->file_watch(a, 0, NULL, NULL), -EINVAL);
+	assert_int_equal(a->hlp->file_watch_set(a, 0, true), -EPERM);
+	assert_int_equal(a->hlp->file_watch(a, 0, on_input, NULL), 0);
+	assert_int_equal(a->hlp->file_watch(a, 0, on_input, NULL), -EBUSY);
+	assert_int_equal(b->hlp->file_watch_set(b, 0, true), -EPERM);
+	vm.hosts[0].constructed = true; /* construction only */
+	assert_int_equal(a->hlp->file_watch(a, 0, on_input, NULL), -EINVAL);
+	close(wr);
+}
+
+/* What the loop's epoll reports, as its dispatch would act on it. */
+static int loop_once(int ep)
+{
+	struct epoll_event e;
+	int n = epoll_wait(ep, &e, 1, 0);
+
+	if (n == 1)
+		devfile_watch_fire(&vm.hosts[0], (unsigned)(e.data.u64 - 0x500));
+	return n;
+}
+
+/* Level-triggered while on: reported on every wait while readable; off
+ * leaves the set, and a report read before it went off is dropped. */
+static void test_file_watch_loop(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	int wr, ep = epoll_create1(EPOLL_CLOEXEC);
+
+	attach_pipe(&wr);
+	fired = 0;
+	assert_int_equal(a->hlp->file_watch(a, 0, on_input, NULL), 0);
+	vm.hosts[0].constructed = true;
+	assert_int_equal(a->hlp->file_watch_set(a, 0, true), 0); /* no loop yet */
+	devfile_watch_loop(&vm.hosts[0], ep, 0x500);
+	assert_int_equal(loop_once(ep), 0); /* nothing to read */
+	assert_int_equal(write(wr, "x", 1), 1);
+	assert_int_equal(loop_once(ep), 1);
+	assert_int_equal(loop_once(ep), 1); /* not read: told again */
+	assert_int_equal(fired, 2);
+	assert_int_equal(fired_key, 0);
+	assert_int_equal(a->hlp->file_watch_set(a, 0, false), 0);
+	assert_int_equal(loop_once(ep), 0);
+	devfile_watch_fire(&vm.hosts[0], 0); /* a stale report */
+	devfile_watch_fire(&vm.hosts[0], DEV_MAX_WATCHES);
+	assert_int_equal(fired, 2);
+	assert_int_equal(a->hlp->file_watch_set(a, 0, true), 0);
+	assert_int_equal(loop_once(ep), 1);
+	assert_int_equal(fired, 3);
+	close(wr);
+	close(ep);
+}
+
+/* A device process's table runs the same file calls and checks on the
+ * files its host was given; what only wisp has stays refused. */
+static void test_file_sandboxed_table(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	const struct dev_hlp *t = devhlp_table(false, true);
+	uint64_t size, ready;
+	char buf[4];
+
+	dev_attach_file(&vm, "a", 0, 2, temp_file(4, O_RDWR), DEVFILE_RO);
+	assert_int_equal(t->file_size(a, 2, &size), 0);
+	assert_int_equal(size, 4);
+	assert_int_equal(t->file_pread(a, 2, buf, 4, 0), 4);
+	assert_int_equal(t->file_pwrite(a, 2, buf, 4, 0), -EBADF);
+	assert_int_equal(t->file_read(a, 3, buf, 4), -EPERM);
+	assert_int_equal(t->file_poll(a, 1000, &ready), -EPERM);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TP(f) cmocka_unit_test_setup_teardown(f, setup_proc, teardown)
 
@@ -600,7 +763,9 @@ int main(void)
 		TP(test_child_mmio2), TP(test_child_after_move),
 		TP(test_up_log_limited),
 		T(test_tables_complete), T(test_sandboxed_refusals),
-		T(test_mem_ram_only),
+		T(test_mem_ram_only), T(test_file_size), T(test_file_readonly),
+		T(test_file_watch_refused), T(test_file_watch_loop),
+		T(test_file_sandboxed_table),
 	};
 	return cmocka_run_group_tests_name("devhlp", tests, NULL, NULL);
 }

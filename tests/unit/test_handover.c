@@ -3,7 +3,8 @@
  * (monitor/devproc_handover.c). wisp fills it from what an instance owns;
  * the process accepts exactly a well-formed one: every field out of its
  * bounds (size, version, flags, spec, console fd, RAM layout, fd blocks,
- * lines, MMIO2 handles and sizes) is refused.
+ * lines, MMIO2 handles and sizes, host files' keys, fds, flags and
+ * sizes) is refused.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -189,6 +190,112 @@ static void test_fill_too_many(void **state)
 	assert_int_equal(dp_handover_fill(&vm, &vm.hosts[0], &ho), -E2BIG);
 }
 
+
+/* ---- host files --------------------------------------------------------- */
+
+/* Two files of the instance: key 0 read-only (a disk) at FD_FILE0 + 2,
+ * key 5 pollable (a tap) at FD_FILE0 + 7. */
+static void give_files(struct dev_host *h)
+{
+	h->file_keys = 1ull << 0 | 1ull << 5;
+	h->files[0] = FD_FILE0 + 2;
+	h->files[5] = FD_FILE0 + 7;
+	h->file_size[0] = 1 << 20;
+	h->file_ro = 1ull << 0;
+	h->file_pollable = 1ull << 5;
+	assert_int_equal(dp_handover_fill(&vm, h, &ho), 0);
+}
+
+static void test_files_filled(void **state)
+{
+	give_files(&vm.hosts[0]);
+	assert_int_equal(check(), 0);
+	assert_int_equal(ho.n_files, 2);
+	assert_int_equal(ho.files[0].key, 0);
+	assert_int_equal(ho.files[0].fd, FD_FILE0 + 2);
+	assert_int_equal(ho.files[0].size, 1 << 20);
+	assert_int_equal(ho.files[0].flags, DP_HO_FILE_RO);
+	assert_int_equal(ho.files[1].key, 5);
+	assert_int_equal(ho.files[1].fd, FD_FILE0 + 7);
+	assert_int_equal(ho.files[1].flags, DP_HO_FILE_POLL);
+}
+
+/* A forged handover: each bad count, key, fd, flag or size is refused. */
+static void test_files_forged(void **state)
+{
+	give_files(&vm.hosts[0]);
+	ho.n_files = DP_HO_MAX_FILES + 1;
+	assert_int_equal(check(), -EINVAL);
+	assert_non_null(strstr(why, "host files"));
+	ho.n_files = 2;
+	ho.files[1].key = DEV_FILE_KEYS;
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].key = 0; /* key 0 twice */
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].key = 5;
+	ho.files[1].fd = FD_MEM; /* guest RAM's memfd, not a host file */
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].fd = FD_FILE0 - 1;
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].fd = FD_FILE0 + FD_FILE_MAX;
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].fd = FD_FILE0 + 2; /* one fd for two keys */
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].fd = FD_FILE0 + 7;
+	ho.files[1].flags = 1u << 5;
+	assert_int_equal(check(), -EINVAL);
+	ho.files[1].flags = DP_HO_FILE_POLL;
+	ho.files[0].size = (uint64_t)INT64_MAX + 1;
+	assert_int_equal(check(), -EINVAL);
+	ho.files[0].size = 0;
+	assert_int_equal(check(), 0);
+}
+
+/* More files than a handover carries: refused in wisp before any fork. */
+static void test_files_too_many(void **state)
+{
+	struct dev_host *h = &vm.hosts[0];
+
+	for (unsigned k = 0; k <= DP_HO_MAX_FILES; k++) {
+		h->file_keys |= 1ull << k;
+		h->files[k] = FD_FILE0 + (int)k;
+	}
+	assert_int_equal(dp_handover_fill(&vm, h, &ho), -E2BIG);
+}
+
+/* The process's host gets exactly the checked files, and its table then
+ * reads them and refuses writes to the read-only one. */
+static void test_files_adopted(void **state)
+{
+	static struct dev_host child;
+	static struct dev_ins ins;
+	const struct dev_hlp *t = devhlp_table(false, true);
+	uint64_t size;
+	char buf[4];
+	FILE *f = tmpfile();
+
+	assert_non_null(f);
+	assert_int_equal(fwrite("abcd", 1, 4, f), 4);
+	fflush(f);
+	assert_int_equal(dup2(fileno(f), FD_FILE0 + 2), FD_FILE0 + 2);
+	give_files(&vm.hosts[0]);
+	assert_int_equal(check(), 0);
+	child = (struct dev_host){ .ins = &ins };
+	ins = (struct dev_ins){ .host = &child, .name = "hodev.1" };
+	dp_handover_files(&child, &ho);
+	assert_int_equal(child.file_keys, 1ull << 0 | 1ull << 5);
+	assert_int_equal(child.file_ro, 1ull << 0);
+	assert_int_equal(child.file_pollable, 1ull << 5);
+	assert_int_equal(t->file_size(&ins, 0, &size), 0);
+	assert_int_equal(size, 1 << 20);
+	assert_int_equal(t->file_pread(&ins, 0, buf, 4, 0), 4);
+	assert_memory_equal(buf, "abcd", 4);
+	assert_int_equal(t->file_pwrite(&ins, 0, buf, 4, 0), -EBADF);
+	assert_int_equal(t->file_read(&ins, 1, buf, 4), -EPERM);
+	close(FD_FILE0 + 2);
+	fclose(f);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -196,6 +303,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_filled), T(test_head), T(test_ram),
 		T(test_fds_and_lines), T(test_mmio2), T(test_fill_too_many),
+		T(test_files_filled), T(test_files_forged),
+		T(test_files_too_many), T(test_files_adopted),
 	};
 	return cmocka_run_group_tests_name("handover", tests, NULL, NULL);
 }

@@ -102,6 +102,8 @@ static void test_vcpu(void **state)
 		{ "write past the device-process block", SYS_write, { FD_DP0 + 256, (long)buf, 0 }, false },
 		{ "has a device process died", SYS_waitid, { 3 /* P_PIDFD */, FD_DP0, 0, WEXITED | WNOHANG }, true },
 		{ "wait for any child", SYS_waitid, { P_ALL, 0, 0, WEXITED | WNOHANG }, false },
+		{ "turn a device's file watch on", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, FD_FILE0 + 5, 0 }, true },
+		{ "watch stdin (the main loop's)", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, 0, 0 }, false },
 	};
 	check("vcpu", SYS_exit, calls, sizeof(calls) / sizeof(calls[0]));
 }
@@ -134,6 +136,12 @@ static void test_main(void **state)
 		{ "SIGKILL a device process", SYS_pidfd_send_signal, { FD_DP0 + 8, SIGKILL, 0, 0 }, true },
 		{ "SIGTERM a device process", SYS_pidfd_send_signal, { FD_DP0 + 8, SIGTERM, 0, 0 }, false },
 		{ "SIGKILL through another fd", SYS_pidfd_send_signal, { 5, SIGKILL, 0, 0 }, false },
+		{ "pread a device's host file", SYS_pread64, { FD_FILE0 + 3, (long)buf, 0, 0 }, true },
+		{ "pread past the host files", SYS_pread64, { FD_FILE0 + FD_FILE_MAX, (long)buf, 0, 0 }, false },
+		{ "pwrite the guest's RAM memfd", SYS_pwrite64, { FD_MEM, (long)buf, 0, 0 }, false },
+		{ "read a device's tap", SYS_read, { FD_FILE0 + 63, (long)buf, 0 }, true },
+		{ "watch a device's tap", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, FD_FILE0 + 1, 0 }, true },
+		{ "watch a host file in another set", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_ADD, FD_FILE0 + 1, 0 }, false },
 	};
 	check("main", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
 }
@@ -143,6 +151,8 @@ static uint32_t word;
 /* What every device process may do, and what none may. */
 #define DEVPROC_CALLS                                                          \
 	{ "wait in its loop", SYS_epoll_pwait, { FD_DPC_EPOLL, (long)buf, 1, 0, 0, 8 }, true }, \
+	{ "watch a host file", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_DEL, FD_FILE0 + 2, 0 }, true }, \
+	{ "watch the request eventfd again", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_DEL, FD_DPC_DOWN, 0 }, false }, \
 	{ "wait on another epoll", SYS_epoll_pwait, { FD_EPOLL, (long)buf, 1, 0, 0, 8 }, false }, \
 	{ "read a doorbell", SYS_read, { FD_IOEV0 + 3, (long)buf, 0 }, true },                    \
 	{ "read the request eventfd (edge-triggered, never read)", SYS_read, { FD_DPC_DOWN, (long)buf, 0 }, false }, \
@@ -169,6 +179,7 @@ static void test_dev_plain(void **state)
 		{ "pulse a line by irqfd", SYS_write, { FD_DPC_IRQ0, (long)buf, 0 }, false },
 		{ "arm a timer", SYS_timerfd_settime, { FD_TIMER0, 0, (long)&its, 0 }, false },
 		{ "console output", SYS_write, { 1, (long)buf, 0 }, false },
+		{ "pread a host file (a device without files)", SYS_pread64, { FD_FILE0, (long)buf, 0, 0 }, false },
 	};
 	check("dev_i8042", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
 	check("dev_debug_exit", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
