@@ -8,8 +8,9 @@
  * call succeeds exactly when the model says it may (ranges: valid space,
  * inside the space, no overlap, during construction; lines: free, not the
  * cascade; guest memory: wholly inside RAM; MMIO2: the caller's own handle,
- * spans inside the region; files: keys the caller was given, their size
- * and watches too; the console's input and output callbacks: one owner
+ * spans inside the region; files: keys the caller was given, writes
+ * refused to a read-only one, the size each had when attached, watches
+ * on pollable ones during construction, one per key; the console's input and output callbacks: one owner
  * each; PCI: a function description is refused as malformed exactly when
  * it breaks dev.h's rules, and, with no bus yet, every function and
  * vector is refused), and every refusal returns an error; KVM sees only the caller's own lines and
@@ -53,6 +54,7 @@ enum { U, T, O, NDEV };
 #define O_MMIO2 0xd0100000ull
 #define O_GSI 6
 #define U_KEY 3
+#define U_RO_KEY 4 /* given to u read-only: wisp refuses its writes */
 #define O_KEY 5
 #define T_POLL_KEY 7 /* a pipe's read end, in t's wait set */
 #define T_PIPE_KEY 8 /* its write end */
@@ -65,6 +67,7 @@ static const struct dev_reg regs[NDEV] = { { .name = "u" }, { .name = "t" },
 static const uint8_t blob[8] = "blobdata";
 static struct vm vm;
 static int o_region, stop_fd, rxready_fd, null_fd;
+static uint64_t watched[NDEV]; /* the model's watches: bit k, key k */
 static uint8_t o_pattern[4096];
 
 static uint64_t rd(struct dev_ins *ins, void *o, uint64_t off, unsigned sz)
@@ -119,10 +122,12 @@ static void attach_once(void)
 		  pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0, "fds");
 	vm.stop_fd = stop_fd;
 	dev_attach_waitset(&vm, "t");
-	dev_attach_file(&vm, "u", U_KEY, memfd_with("u", 0x11), false);
-	dev_attach_file(&vm, "o", O_KEY, memfd_with("o", 0x22), false);
-	dev_attach_file(&vm, "t", T_POLL_KEY, p[0], true);
-	dev_attach_file(&vm, "t", T_PIPE_KEY, p[1], false);
+	dev_attach_file(&vm, "u", 0, U_KEY, memfd_with("u", 0x11), 0);
+	dev_attach_file(&vm, "u", 0, U_RO_KEY, memfd_with("ro", 0x33),
+			DEVFILE_RO);
+	dev_attach_file(&vm, "o", 0, O_KEY, memfd_with("o", 0x22), 0);
+	dev_attach_file(&vm, "t", 0, T_POLL_KEY, p[0], DEVFILE_POLL);
+	dev_attach_file(&vm, "t", 0, T_PIPE_KEY, p[1], 0);
 	dev_attach_blob(&vm, "u", BLOB_KEY, blob, sizeof(blob));
 	memset(o_pattern, 0x5c, sizeof(o_pattern));
 }
@@ -139,9 +144,9 @@ static void release(void)
 	}
 	close(FD_DOORBELL);
 	uint8_t b[4096];
-	while (read(FD_FILE0 + T_POLL_KEY, b, sizeof(b)) > 0)
+	while (read(vm.hosts[T].files[T_POLL_KEY], b, sizeof(b)) > 0)
 		;
-	int u = FD_FILE0 + U_KEY;
+	int u = vm.hosts[U].files[U_KEY];
 	mon_check(ftruncate(u, FILE_BYTES) == 0 && lseek(u, 0, SEEK_SET) == 0,
 		  "reset u's file");
 	iobus_free(&vm.pio);
@@ -163,6 +168,10 @@ static void add_device(unsigned d)
 	h->irqs = 0;
 	h->n_timers = h->n_ioevents = 0;
 	h->has_doorbell = false;
+	h->n_watches = 0;
+	memset(h->watches, 0, sizeof(h->watches));
+	h->watch_live = false;
+	watched[d] = 0;
 	h->worker = NULL;
 	h->chr = d == O ? NULL : &vm.console;
 	h->rl = (struct ratelimit)RATELIMIT_INIT(5);
@@ -483,7 +492,7 @@ static void do_log(struct call *c)
 static int key_of(const struct call *c)
 {
 	static const unsigned keys[] = { U_KEY, O_KEY, T_POLL_KEY, T_PIPE_KEY,
-					 0, DEV_FILE_KEYS, 63, ~0u };
+					 U_RO_KEY, DEV_FILE_KEYS, 63, ~0u };
 
 	return (int)keys[c->p[3] % 8];
 }
@@ -503,7 +512,8 @@ static void do_file(struct call *c)
 
 	mon_check(buf != NULL, "malloc");
 	memset(buf, 0x77, len);
-	switch (c->p[1] >> 3 & 3) {
+	unsigned op = c->p[1] >> 3 & 3;
+	switch (op) {
 	case 0: rc = c->t->file_pread(c->ins, key, buf, len, off); break;
 	case 1: rc = c->t->file_pwrite(c->ins, key, buf, len, off); break;
 	case 2: rc = c->t->file_read(c->ins, key, buf, len); break;
@@ -511,49 +521,78 @@ static void do_file(struct call *c)
 	}
 	mon_check(given(c, key) ? rc != -EPERM : rc == -EPERM,
 		  "a file call reached a key the caller was not given");
+	if (given(c, key) && key == U_RO_KEY && op % 2)
+		mon_check(rc == -EBADF, "a write to a read-only file not refused");
 	mon_check(rc <= (long)len, "a file call moved more than its buffer");
 	free(buf);
 }
 
-/* A file's size and input watch: only for keys the caller was given (a
- * watch: a pollable one, during construction). wisp has neither yet and
- * may refuse a given key too (-EPERM); what it grants must be true. */
+/* What file_size must say: the size the file had when it was attached
+ * (the memfds' FILE_BYTES; a pipe is no regular file: 0). */
+static uint64_t attached_size(unsigned key)
+{
+	return key == T_POLL_KEY || key == T_PIPE_KEY ? 0 : FILE_BYTES;
+}
+
+static void do_file_size(struct call *c, unsigned key)
+{
+	uint64_t size = ~0ull;
+	int rc = c->t->file_size(c->ins, key, &size);
+
+	mon_check(given(c, key) ? rc == 0 && size == attached_size(key)
+				: rc == -EPERM && size == ~0ull,
+		  "file_size of a key not given, or not its attached size");
+}
+
+/* A watch: a callback, during construction, on a pollable key the caller
+ * was given, once per key and DEV_MAX_WATCHES per instance. */
+static void do_file_watch(struct call *c, unsigned key)
+{
+	dev_notify_fn fn = c->p[1] & 2 ? NULL : bell_fn;
+	int rc = c->t->file_watch(c->ins, key, fn, NULL), want = 0;
+	uint64_t *w = &watched[c->d];
+
+	if (!fn || c->h->constructed)
+		want = -EINVAL;
+	else if (!given(c, key) || key != T_POLL_KEY)
+		want = -EPERM;
+	else if ((*w >> key & 1) ||
+		 __builtin_popcountll(*w) >= DEV_MAX_WATCHES)
+		want = -EBUSY;
+	mon_check(rc == want, "file_watch's outcome");
+	if (rc == 0)
+		*w |= 1ull << key;
+}
+
+/* On or off: the caller's own watch only; the state follows. */
+static void do_file_watch_set(struct call *c, unsigned key)
+{
+	bool on = c->p[1] & 2, mine = key < 64 && (watched[c->d] >> key & 1);
+	int rc = c->t->file_watch_set(c->ins, key, on);
+
+	mon_check(mine ? rc == 0 : rc == -EPERM, "file_watch_set's outcome");
+	for (unsigned i = 0; rc == 0 && i < c->h->n_watches; i++)
+		mon_check(c->h->watches[i].key != key || c->h->watches[i].on == on,
+			  "a watch's state does not follow file_watch_set");
+}
+
 static void do_file_meta(struct call *c)
 {
 	unsigned key = (unsigned)key_of(c);
-	bool mine = given(c, key);
-	int rc;
 
 	switch (c->p[2] % 3) {
-	case 0: {
-		uint64_t size = ~0ull;
-		struct stat st;
-		rc = c->t->file_size(c->ins, key, &size);
-		mon_check(rc == 0 ? mine && !fstat(FD_FILE0 + (int)key, &st) &&
-				    size == (uint64_t)st.st_size
-				  : rc == -EPERM,
-			  "file_size of a key not given, or not its size");
-		return;
+	case 0: do_file_size(c, key); return;
+	case 1: do_file_watch(c, key); return;
 	}
-	case 1: {
-		dev_notify_fn fn = c->p[1] & 2 ? NULL : bell_fn;
-		rc = c->t->file_watch(c->ins, key, fn, NULL);
-		bool may = mine && key == T_POLL_KEY && fn && !c->h->constructed;
-		mon_check(may ? rc == 0 || rc == -EPERM || rc == -EBUSY : rc < 0,
-			  "a watch on a key not given, not pollable, or late");
-		return;
-	}
-	}
-	rc = c->t->file_watch_set(c->ins, key, c->p[1] & 2);
-	mon_check(mine ? rc == 0 || rc == -EPERM : rc < 0,
-		  "file_watch_set on a key not given");
+	do_file_watch_set(c, key);
 }
 
 static int pipe_bytes(void)
 {
 	int n = 0;
 
-	mon_check(ioctl(FD_FILE0 + T_POLL_KEY, FIONREAD, &n) == 0, "FIONREAD");
+	mon_check(ioctl(vm.hosts[T].files[T_POLL_KEY], FIONREAD, &n) == 0,
+		  "FIONREAD");
 	return n;
 }
 
@@ -904,8 +943,12 @@ static void check_o(void)
 		mon_check(d == O || !(vm.hosts[d].irqs & (1u << O_GSI)),
 			  "o's line claimed by another");
 	memset(want, 0x22, sizeof(want));
-	mon_check(pread(FD_FILE0 + O_KEY, b, sizeof(b), 0) == sizeof(b) &&
+	mon_check(pread(vm.hosts[O].files[O_KEY], b, sizeof(b), 0) == sizeof(b) &&
 		  !memcmp(b, want, sizeof(b)), "o's file was written");
+	memset(want, 0x33, sizeof(want));
+	mon_check(pread(vm.hosts[U].files[U_RO_KEY], b, sizeof(b), 0) ==
+		  sizeof(b) && !memcmp(b, want, sizeof(b)),
+		  "a read-only file was written");
 }
 
 static void check_lines(const struct call *c)

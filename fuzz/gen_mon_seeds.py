@@ -188,7 +188,9 @@ def devhlp_seeds():
         "files": call(FILE, U, 4, 0, raw=False) +
         call(FILE, U | 8, 4, 0, 8, raw=False) +
         call(FILE, T | 24, 6, 3, raw=False) + call(POLL, T, 0, 0, b=1000) +
-        call(FILE, T | 16, 4, 2, raw=False) + call(POLL, U, b=1000),
+        call(FILE, T | 16, 4, 2, raw=False) + call(POLL, U, b=1000) +
+        call(FILE, U | 8, 4, 4, raw=False) + call(FILE, U | 24, 4, 4, raw=False) +
+        call(FILE, U, 4, 4, raw=False),  # key 4: read-only
         "trusted": call(TRUSTED, T | FIND, 0, 1, text=b"o") +
         call(TRUSTED, T | RAM, 1, 0, raw=False) +
         call(TRUSTED, T | RAM, 2, 4, 0x2000, raw=False) +
@@ -203,7 +205,7 @@ def devhlp_seeds():
         call(CHR, U, CHR_TX, 0, raw=False),
         "file-meta": b"".join(call(FILE_META, d | f, op, key, raw=False)
                               for d in (U, T) for f in (0, 2)
-                              for op in range(3) for key in (0, 1, 2, 3)) +
+                              for op in range(3) for key in range(5)) +
         call(CONSTRUCTED, T) + call(FILE_META, T, 1, 2, raw=False),
         "pci": b"".join(call(PCI, U, 0) + pci(*a) for a in PCI_CASES) +
         call(PCI, T, 2) + call(PCI, U, 1, b=0) + call(PCI, T, 1, b=1 << 31),
