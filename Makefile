@@ -34,7 +34,12 @@ CLI ?= cli cli_memopt cli_rom cli_virtio
 # are the profile's. LOADER_EXTRA_<name>: what a loader brings along.
 # A profile with a display device (DISPLAY_DEVICES) gets the PNG writer and
 # zlib; the others contain neither (build.sh checks with nm).
-MON_ROOMS := core jail kvm devhost
+# A profile with a PCI device (PCI_DEVICES) gets the PCI bus (monitor/pci/,
+# WISP_PCI=1: host bridge, conf1, ECAM, MSI-X, the DSDT's root bridge and
+# the MCFG table); the others contain none of it.
+PCI_DEVICES := virtio_rng virtio_blk virtio_net pcitest
+HAS_PCI := $(if $(filter $(PCI_DEVICES),$(DEVICES)),1,0)
+MON_ROOMS := core jail kvm devhost $(if $(filter 1,$(HAS_PCI)),pci)
 LOADER_EXTRA_linux := monitor/boot/acpi.c
 DISPLAY_DEVICES := fb
 HAS_DISPLAY := $(if $(filter $(DISPLAY_DEVICES),$(DEVICES)),1,0)
@@ -79,8 +84,8 @@ $(ZLIB)/lib/libz.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -93,9 +98,10 @@ $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
 # The DSDT: monitor/boot/dsdt.asl compiled by iasl (acpica-tools) into a C array.
-$(B)/dsdt.hex: monitor/boot/dsdt.asl | setup
+# With a PCI bus: -DWISP_PCI adds the root bridge (iasl's preprocessor).
+$(B)/dsdt.hex: monitor/boot/dsdt.asl $(B)/.profile | setup
 	@mkdir -p $(dir $@)
-	iasl -tc -p $(B)/dsdt $< >/dev/null
+	iasl -tc $(if $(filter 1,$(HAS_PCI)),-DWISP_PCI) -p $(B)/dsdt $< >/dev/null
 $(B)/dsdt.c: $(B)/dsdt.hex
 	printf '%s\n' '#include <stddef.h>' '#include "dsdt.hex"' \
 		'const unsigned char *const acpi_dsdt_aml = dsdt_aml_code;' \
@@ -116,7 +122,7 @@ $(B)/obj/%.o: %.c $(B)/.profile | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
 		-DWISP_LOADERS='"$(LOADERS)"' $(LOADERS:%=-DWISP_LOADER_%) \
-		-DWISP_DISPLAY=$(HAS_DISPLAY) \
+		-DWISP_DISPLAY=$(HAS_DISPLAY) -DWISP_PCI=$(HAS_PCI) \
 		-MMD -MP -c $< -o $@
 
 WISP_LIBS := $(CAPNG)/lib/libcap-ng.a $(if $(filter 1,$(HAS_DISPLAY)),$(ZLIB)/lib/libz.a)
@@ -192,11 +198,13 @@ test: setup
 	$(MAKE) all PROFILE=sandboxtest
 	$(MAKE) all PROFILE=hvt
 	$(MAKE) all PROFILE=linux
+	$(MAKE) all PROFILE=pcitest
+	$(MAKE) all PROFILE=linuxpci
 	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools \
 		test-profiles linux-guest
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/linux build/custom build/place-* build/host build/guests build/fuzz build/bench \
+	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/custom build/place-* build/host build/guests build/fuzz build/bench \
 		build/hvt build/hvt-app build/hvt-guests

@@ -295,8 +295,9 @@ static int pci_bar_check(const struct dev_pci_func *f, unsigned i)
 	const struct dev_pci_bar *b = &f->bar[i];
 	bool msix = f->msix_vectors && f->msix_bar == i;
 
+	/* The MSI-X BAR is wisp's: the device leaves it unused. */
 	if (!b->size)
-		return b->ops || b->bell_len || msix ? -EINVAL : 0;
+		return b->ops || b->bell_len ? -EINVAL : 0;
 	if (msix || !b->ops || !pow2_at_least(b->size, DEV_PCI_BAR_MIN) ||
 	    b->size > DEV_PCI_BAR_MAX)
 		return -EINVAL;

@@ -65,6 +65,8 @@ LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
 LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c \
 	monitor/boot/cpu_x86.c
+# The PCI bus's config space and MSI-X (monitor/pci/pci.c) over mem/'s map.
+LIB_FUZZ_EXTRA_pci := monitor/pci/pci.c devices/framework.c
 # Exit dispatch: exit.c with what the unit test of it links (test_exit).
 LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) \
 	-DWISP_DISPLAY=1 -lcap-ng -lz

@@ -204,6 +204,41 @@ def testdev_seeds():
     return s
 
 
+def pci_seeds():
+    """fuzz/pci_target.c ops: kind, arg, u16 register, u32 value."""
+    def op(kind, arg, reg, val):
+        return struct.pack("<BBHI", kind, arg, reg, val & 0xffffffff)
+
+    def cfg_w(slot, reg, val, size=4, conf1=False):
+        code = {1: 0, 2: 1, 4: 2}[size] << 2
+        return op(0, (0xc0 if conf1 else 0x40) | code | slot, reg, val)
+
+    def cfg_r(slot, reg, size=4):
+        return op(0, ({1: 0, 2: 1, 4: 2}[size] << 2) | slot, reg, 0)
+
+    def msix_w(fn, off, val):
+        return op(1, 0x40 | (2 << 2) | fn, off, val)
+
+    s = {}
+    size = b"".join(cfg_w(1, 0x10 + 4 * b, 0xffffffff) + cfg_r(1, 0x10 + 4 * b)
+                    for b in range(6))
+    s["sizing"] = size + cfg_w(1, 0x10, 0xc0000000) + cfg_w(1, 4, 2, 2)
+    move = cfg_w(1, 4, 6, 2) + cfg_w(1, 0x10, 0xc0100000)
+    move += cfg_w(1, 0x10, 0x1000) + cfg_w(1, 0x10, 0xc0000000, conf1=True)
+    s["move"] = move + cfg_w(1, 4, 0, 2) + cfg_w(2, 4, 2, 2)
+    linux = cfg_w(1, 4, 6, 2) + cfg_w(1, 0x7e, 0xc000, 2)
+    for v in range(8):
+        linux += msix_w(0, 16 * v, 0xfee00000) + msix_w(0, 16 * v + 8, 0x40 + v)
+        linux += msix_w(0, 16 * v + 12, 0)
+    linux += cfg_w(1, 0x7e, 0x8000, 2)
+    linux += b"".join(op(2, 0, v, 0) for v in range(9))
+    linux += msix_w(0, 12, 1) + op(2, 0, 0, 0) + msix_w(0, 12, 0)
+    s["msix_linux"] = linux + op(1, (2 << 2), 0x800, 0)
+    caps = b"".join(cfg_r(1, r, 1) for r in range(0x34, 0x100, 1))
+    s["caps_walk"] = caps + op(3, 0 | (2 << 3), 0, 0x80000800) + op(3, 4, 0, 7)
+    return s
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
     for dev, seeds in (("uart", uart_seeds()), ("i8042", i8042_seeds()),
@@ -211,7 +246,7 @@ def main():
                        ("testdev", testdev_seeds()),
                        ("pvpanic", pvpanic_seeds()),
                        ("bootport", bootport_seeds()),
-                       ("rtc", rtc_seeds())):
+                       ("rtc", rtc_seeds()), ("pci", pci_seeds())):
         os.makedirs(os.path.join(root, dev), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(root, dev, name), "wb") as f:

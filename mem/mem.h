@@ -44,6 +44,13 @@
 #define MEM_KVM_TSS_SIZE (3 * MEM_PAGE)
 #define MEM_IOAPIC 0xfec00000ull
 #define MEM_LAPIC 0xfee00000ull
+/* The PCI bus (monitor/pci/, profiles with a PCI device): the window its
+ * 32-bit BARs live in, and its ECAM (bus 0: 1 MiB), both in the hole. The
+ * ACPI tables and e820 map name them. */
+#define MEM_PCI_WIN 0xc0000000ull
+#define MEM_PCI_WIN_SIZE 0x10000000ull
+#define MEM_PCI_ECAM 0xe0000000ull
+#define MEM_PCI_ECAM_SIZE 0x100000ull
 
 /* mem_mmio2_create flags */
 #define MEM_MMIO2_F_TRACK (1u << 0) /* dirty tracking, on from creation */

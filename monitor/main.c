@@ -22,6 +22,9 @@
 #include "kvm/kvm.h"
 #include "monitor.h"
 #include "devhost/devproc.h"
+#if WISP_PCI
+#include "pci/pcibus.h"
+#endif
 
 static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 {
@@ -52,10 +55,16 @@ static void vm_build(struct vm *vm)
 	int rc;
 
 	kvm_open_vm(vm);
+#if WISP_PCI
+	pcibus_create(vm); /* before the devices that register functions */
+#endif
 	devmgr_construct(vm);
 	if (vm->cfg->map_late)
 		vm->cfg->map_late(vm);
 	kvm_create_irqchip(vm);
+#if WISP_PCI
+	pcibus_start(vm); /* irqfds and routes need the irqchip */
+#endif
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)
 			die(WISP_EXIT_KVM, "creating vCPU %u: %s", i, strerror(-rc));

@@ -74,6 +74,14 @@
 #define FD_DP_IRQ 3
 #define FD_DP_SHM 7     /* the request page's memfd (and the handover) */
 #define FD_DP_MAX 32
+/* MSI-X vectors' eventfds (irqfds), FD_MSIX0 + n for the vector whose GSI
+ * is PCI_MSI_GSI0 + n (pci/pci.h), n < 64: written by wisp (a device's
+ * msix_notify, a pending vector unmasked) and by the device process of the
+ * function, which gets them under the same numbers. (The block after the
+ * host files': every fixed fd stays below the usual limit of 1024.) */
+#define FD_MSIX0 192
+#define FD_MSIX_MASK 0xffffffffffffffc0
+#define FD_MSIX_MAX 64
 /* ...and seen from inside a device process, whichever instance it is. */
 #define FD_DPC_DOWN 120  /* eventfd: a request is waiting */
 #define FD_DPC_UP 121    /* eventfd: wisp, serve my up-call */

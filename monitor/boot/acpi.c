@@ -3,13 +3,18 @@
  * a hardware-reduced FADT (no PM timer, no SCI, no fixed buttons: power-off
  * through the sleep control register, reboot through the reset register,
  * both the pm device's ports), a MADT with one local APIC per vCPU and
- * KVM's IOAPIC, and the DSDT compiled from monitor/dsdt.asl by iasl at
- * build time. Built once per VM in the BIOS area below 1 MiB, which the
+ * KVM's IOAPIC, the DSDT compiled from monitor/dsdt.asl by iasl at
+ * build time and, with a PCI bus (WISP_PCI), an MCFG naming its ECAM
+ * (bus 0 only; the DSDT's PCI0 is the root bridge). Built once per VM in the BIOS area below 1 MiB, which the
  * e820 map reserves.
  */
 #include <string.h>
 
 #include "boot/acpi.h"
+
+#ifndef WISP_PCI
+#define WISP_PCI 0
+#endif
 
 #define ACPI_BASE 0xe0000ull
 #define ACPI_END 0x100000ull
@@ -167,6 +172,22 @@ static int rsdp(struct acpi_alloc *a, uint64_t xsdt_gpa, uint64_t *gpa)
 	return 0;
 }
 
+/* The ECAM of segment 0, buses 0-0 (pci/pci.h). */
+static int mcfg(struct acpi_alloc *a, uint64_t *gpa)
+{
+	uint32_t len = 44 + 16;
+	uint8_t *t = alloc(a, len, gpa);
+
+	if (!t)
+		return -1;
+	put64(t + 44, MEM_PCI_ECAM);
+	t[44 + 8] = 0; /* segment 0 (2 bytes) */
+	t[44 + 10] = 0; /* start bus */
+	t[44 + 11] = (uint8_t)(MEM_PCI_ECAM_SIZE / (1u << 20) - 1); /* end bus */
+	header(t, "MCFG", len, 1);
+	return 0;
+}
+
 static int dsdt(struct acpi_alloc *a, uint64_t *gpa)
 {
 	uint8_t *t = alloc(a, acpi_dsdt_len, gpa);
@@ -180,12 +201,15 @@ static int dsdt(struct acpi_alloc *a, uint64_t *gpa)
 int acpi_build(const struct mem *m, unsigned ncpus, uint64_t *rsdp_gpa)
 {
 	struct acpi_alloc a = { m, ACPI_BASE };
-	uint64_t tables[2], dsdt_gpa, xsdt_gpa;
+	uint64_t tables[3], dsdt_gpa, xsdt_gpa;
+	unsigned n = WISP_PCI ? 3 : 2;
 
 	/* The RSDP first: Linux also finds it by scanning 0xe0000 up. */
 	if (ncpus < 1 || ncpus > 255 || rsdp(&a, 0, rsdp_gpa) < 0 ||
 	    dsdt(&a, &dsdt_gpa) < 0 || fadt(&a, dsdt_gpa, &tables[0]) < 0 ||
-	    madt(&a, ncpus, &tables[1]) < 0 || xsdt(&a, tables, 2, &xsdt_gpa) < 0)
+	    madt(&a, ncpus, &tables[1]) < 0 ||
+	    (WISP_PCI && mcfg(&a, &tables[2]) < 0) ||
+	    xsdt(&a, tables, n, &xsdt_gpa) < 0)
 		return -1;
 	return rsdp(&(struct acpi_alloc){ m, *rsdp_gpa }, xsdt_gpa, rsdp_gpa);
 }

@@ -89,6 +89,9 @@ struct hvm_memmap_entry {
 
 #define E820_RAM 1
 #define E820_RESERVED 2
+#ifndef WISP_PCI
+#define WISP_PCI 0
+#endif
 #define LX_MAX_MAP 8
 
 struct lx {
@@ -213,6 +216,10 @@ static unsigned memory_map(const struct mem *m, struct e820 *e)
 	e[n++] = (struct e820){ LX_EBDA, 0xa0000 - LX_EBDA, E820_RESERVED };
 	e[n++] = (struct e820){ LX_BIOS, LX_HIGH - LX_BIOS, E820_RESERVED };
 	e[n++] = (struct e820){ LX_HIGH, low - LX_HIGH, E820_RAM };
+	/* Linux uses an MCFG area only when the firmware reserved it. */
+	if (WISP_PCI)
+		e[n++] = (struct e820){ MEM_PCI_ECAM, MEM_PCI_ECAM_SIZE,
+					E820_RESERVED };
 	if (m->size > low)
 		e[n++] = (struct e820){ MEM_HOLE_END, m->size - low, E820_RAM };
 	return n;

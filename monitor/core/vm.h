@@ -26,10 +26,14 @@
 #define DEV_MAX_TIMERS 4
 #define DEV_MAX_WATCHES 2 /* file_watch keys per instance (a NIC's tap) */
 #define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
+/* Doorbells per instance: its own, and one per PCI BAR. */
+#define DEV_HOST_IOEVENTS (DEV_MAX_IOEVENTS + DEV_PCI_BARS)
 
 struct vm;
 struct kvm_run;
 struct dp_shm;
+struct pcibus;
+struct pcibus_fn;
 
 #define DEVPROC_MAX_IRQFD 4 /* interrupt lines per sandboxed device */
 #define DEVPROC_MAX_MMIO2 4 /* MMIO2 regions per sandboxed device */
@@ -97,8 +101,10 @@ struct dev_host {
 	struct devproc *proc; /* set when sandboxed, once spawned */
 	unsigned n_timers;
 	struct dev_timer timers[DEV_MAX_TIMERS];
-	unsigned n_ioevents;
-	struct dev_ioevent ioevents[DEV_MAX_IOEVENTS];
+	unsigned n_ioevents;  /* ioevent_register's, then PCI doorbells */
+	struct dev_ioevent ioevents[DEV_HOST_IOEVENTS];
+	unsigned n_pci_bells; /* of n_ioevents, pci_register's doorbells */
+	struct pcibus_fn *pci; /* its PCI function (pci/pcibus.h), or NULL */
 	/* host files and data the monitor handed over (devfile.c) */
 	int files[DEV_FILE_KEYS];  /* fd of key k when file_keys bit k */
 	uint64_t file_keys;
@@ -221,6 +227,7 @@ struct vm {
 	unsigned n_timers; /* device timers, each at FD_TIMER0 + n */
 	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
 	unsigned n_files;    /* host files, each at FD_FILE0 + n */
+	struct pcibus *pci;  /* the PCI bus (pci/pcibus.h), NULL: none */
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;

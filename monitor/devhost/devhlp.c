@@ -22,6 +22,9 @@
 #include "devhost/devhost.h"
 #include "jail/jail.h"
 #include "devhost/devproc.h"
+#if WISP_PCI
+#include "pci/pcibus.h"
+#endif
 
 static struct dev_host *host_of(struct dev_ins *ins)
 {
@@ -85,7 +88,8 @@ static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 
 	if (rc < 0)
 		return rc;
-	if (h->n_ioevents >= DEV_MAX_IOEVENTS ||
+	if (h->n_ioevents - h->n_pci_bells >= DEV_MAX_IOEVENTS ||
+	    h->n_ioevents >= DEV_HOST_IOEVENTS ||
 	    h->vm->n_ioevents >= FD_IOEV_MAX)
 		return -ENOSPC;
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -417,7 +421,19 @@ static void hlp_vm_panic(struct dev_ins *ins)
 	vm_request_stop(vm, WISP_EXIT_GUEST_PANIC, "guest kernel panicked");
 }
 
-/* No PCI bus in wisp yet: every function is refused, no vector exists. */
+/* The PCI bus is wisp's (pci/pcibus.h), in profiles with a PCI device;
+ * in the others every function is refused and no vector exists. */
+#if WISP_PCI
+static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
+{
+	return pcibus_register(ins, f);
+}
+
+static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
+{
+	return pcibus_notify(ins, vec);
+}
+#else
 static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
 {
 	return dev_pci_func_check(f) < 0 ? -EINVAL : -ENODEV;
@@ -427,6 +443,7 @@ static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
 {
 	return -EPERM;
 }
+#endif
 
 static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.vm_poweroff = hlp_vm_poweroff,
@@ -453,7 +470,6 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
 	.uptime_ns = hlp_uptime_ns, .pci_register = hlp_pci_register,         \
-	.msix_notify = hlp_msix_notify,                                     \
 	.file_size = devfile_size, .file_watch = devfile_watch,                 \
 	.file_watch_set = devfile_watch_set,                                   \
 	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
@@ -473,11 +489,13 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 
 static const struct dev_hlp hlp_untrusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.msix_notify = hlp_msix_notify,
 	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,
 	.trusted = NULL,
 };
 static const struct dev_hlp hlp_trusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.msix_notify = hlp_msix_notify,
 	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,
 	.trusted = &hlp_trusted_powers,
 };
@@ -494,6 +512,7 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 };
 #define HLP_SANDBOXED                                                          \
 	HLP_LOCAL, .irq_set = devproc_child_irq_set,                           \
+	.msix_notify = devproc_child_msix_notify,                              \
 	.chr_write = devproc_child_chr_write,                                  \
 	.chr_rx_ready = devproc_child_rx_ready,                                \
 	.mmio2_map = devproc_child_mmio2_map,                                  \

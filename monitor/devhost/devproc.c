@@ -27,6 +27,9 @@
 #include "display/display.h"
 #include "jail/jail.h"
 #include "devhost/devproc.h"
+#if WISP_PCI
+#include "pci/pcibus.h"
+#endif
 
 #define DP_SPIN_NS 20000ull       /* spin this long before sleeping: an answer
 				    * usually comes within a few us */
@@ -464,6 +467,9 @@ static void dp_prepare(struct vm *vm, struct dev_host *h, int slot)
 	dp_eventfd(p, FD_DP_UP);
 	dp_irqfds(vm, h, p);
 	h->proc = p;
+#if WISP_PCI
+	pcibus_share(h, &p->shm->msix);
+#endif
 }
 
 /* The process holds the instance's host files now, and its loop serves
@@ -493,6 +499,7 @@ static void dp_parent_after_fork(struct dev_host *h)
 	for (unsigned d = 0; d < h->n_ioevents; d++)
 		close(h->ioevents[d].fd);
 	h->n_ioevents = 0;
+	h->n_pci_bells = 0; /* wisp keeps its own copies (pci/pcibus.c) */
 	for (unsigned i = 0; i < p->n_irqfd; i++)
 		close(dp_fd(p, FD_DP_IRQ + (int)i));
 	close(dp_fd(p, FD_DP_SHM));
@@ -529,8 +536,29 @@ static int dp_give(int from, int to)
 	return dup3(from, to, 0) < 0 ? -errno : 0;
 }
 
-#define DP_MAX_GIVE (8 + DEV_MAX_TIMERS + DEV_MAX_IOEVENTS + \
-		     DEVPROC_MAX_IRQFD + DP_HO_MAX_MMIO2 + DP_HO_MAX_FILES)
+#define DP_MAX_GIVE (8 + DEV_MAX_TIMERS + DEV_HOST_IOEVENTS + \
+		     DEVPROC_MAX_IRQFD + DP_HO_MAX_MMIO2 + DP_HO_MAX_FILES + \
+		     DEV_PCI_MSIX_MAX)
+
+/* Its MSI-X vectors' eventfds, under wisp's numbers (wisp keeps them too:
+ * it sends a pending vector the guest unmasks). */
+static int dp_give_vectors(struct dev_host *h, int *keep, int *n)
+{
+	unsigned slot, gsi0, nvec;
+	int rc = 0;
+
+#if WISP_PCI
+	if (pcibus_fn_info(h, &slot, &gsi0, &nvec) < 0)
+		return 0;
+	for (unsigned v = 0; v < nvec; v++) {
+		int fd = FD_MSIX0 + (int)(gsi0 - PCI_MSI_GSI0 + v);
+		rc |= dp_give(fd, keep[(*n)++] = fd);
+	}
+#else
+	(void)slot, (void)gsi0, (void)nvec, (void)h, (void)keep, (void)n;
+#endif
+	return rc;
+}
 
 /* Everything the process is handed, and nothing else: every other fd of
  * wisp's (stderr too) is closed before the exec. */
@@ -562,6 +590,7 @@ static int dp_exec_fds(struct vm *vm, struct dev_host *h)
 	if (vm->shot_fd >= 0 && h->ins->reg->ops->display)
 		GIVE(vm->shot_fd, vm->shot_fd);
 #undef GIVE
+	rc |= dp_give_vectors(h, keep, &n);
 	keep[n++] = FD_SELF_EXE; /* close-on-exec: gone once it served */
 	return rc < 0 ? rc : fd_close_all_but(keep, (unsigned)n, fd_close_range);
 }

@@ -55,6 +55,7 @@
 #include "core/vm.h"
 #include "dev.h"
 #include "devhost/devhost.h"
+#include "pci/pci.h"
 
 struct vm;
 struct dev_host;
@@ -69,6 +70,10 @@ struct dev_ins;
 
 enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT,
 		  DP_DISPLAY };
+/* down.space of an access to the device's PCI BAR n: DP_SPACE_BAR0 + n,
+ * down.addr the offset in the BAR (the guest moves BARs; the process's
+ * own map does not follow). Below it: enum dev_space. */
+#define DP_SPACE_BAR0 2
 /* a0, a1, a2 per op: IRQ_SET gsi, level; POWEROFF status; MMIO2_MAP
  * handle, gpa; MMIO2_UNMAP handle; MMIO2_TRACK handle, on; MMIO2_QUERY
  * handle, bitmap bytes or DP_NO_BITMAP; MMIO2_MARK handle, off, len;
@@ -98,6 +103,10 @@ struct dp_shm {
 		char line[DEVPROC_LINE]; /* LOG's text */
 	} up;
 	uint64_t bitmap[DEVPROC_BITMAP / 8]; /* MMIO2_QUERY's answer */
+	/* Its PCI function's MSI-X mask and pending bits: wisp writes the
+	 * masks, both set and take pending bits (pci_msix_notify). What
+	 * the process writes here decides only its own interrupts. */
+	struct pci_msix_live msix;
 };
 
 /* DP_DISPLAY's answer, in down.data: what the screenshot line says. */
@@ -117,12 +126,12 @@ _Static_assert(sizeof(struct dp_shm) <= 4096, "the request page is a page");
  * before it uses any of it: it trusts wisp, but reads it as input.
  */
 #define DP_HO_MAGIC 0x6f687077u /* "wpho" */
-#define DP_HO_VERSION 2
+#define DP_HO_VERSION 3
 #define DP_HO_OFF 4096
 #define DP_HO_SPEC 256      /* the --device spec, as dev_ins.cfgbuf holds it */
 #define DP_HO_MAX_RAM 2     /* MEM_MAX_RAM_RANGES */
 #define DP_HO_MAX_TIMERS 4  /* DEV_MAX_TIMERS */
-#define DP_HO_MAX_IOEV 2    /* DEV_MAX_IOEVENTS */
+#define DP_HO_MAX_IOEV 8    /* DEV_HOST_IOEVENTS: its own, then PCI bells */
 #define DP_HO_MAX_MMIO2 DEVPROC_MAX_MMIO2
 #define DP_HO_MAX_FILES 4   /* host files per sandboxed instance */
 #define DP_HO_FILE_RO DEVFILE_RO     /* opened read-only */
@@ -148,6 +157,11 @@ struct dp_handover {
 	uint32_t n_files;
 	struct { uint64_t size; uint32_t key, flags; int32_t fd; }
 		files[DP_HO_MAX_FILES];
+	/* Its PCI function (slot 0: none): the device number pci_register
+	 * returned, and vector v's eventfd at FD_MSIX0 + msix_gsi0 -
+	 * PCI_MSI_GSI0 + v, wisp's own numbers. Its doorbells follow its
+	 * ioevent_register ones in ioevent_fd, in BAR order. */
+	uint32_t pci_slot, msix_gsi0, msix_n;
 };
 _Static_assert(DP_HO_OFF >= sizeof(struct dp_shm), "after the request page");
 _Static_assert(sizeof(struct dp_handover) <= 4096, "the handover is a page");
@@ -242,6 +256,15 @@ int devproc_child_doorbell_create(struct dev_ins *ins, enum dev_space space,
 int devproc_child_doorbell_wait(struct dev_ins *ins, int bell);
 int devproc_child_worker_start(struct dev_ins *ins, dev_worker_fn fn,
 			       void *opaque);
+/* PCI in a device process (dpc_pci.c): the replayed pci_register binds
+ * the function handed over (its BARs' ops, its doorbells' eventfds, its
+ * vectors); msix_notify sends from here, never through wisp; an access to
+ * BAR `bar` at `off` (down.space DP_SPACE_BAR0 + bar). */
+int dpc_pci_replay(struct dev_ins *ins, const struct dev_pci_func *f,
+		   const struct dp_handover *ho, unsigned *ioevents);
+int devproc_child_msix_notify(struct dev_ins *ins, unsigned vec);
+bool dpc_pci_bound(void); /* the replay registered the function */
+void dpc_pci_io(struct dev_host *h, struct dp_shm *s, unsigned bar);
 /* Cross-process futex on a word of the request page. */
 void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
 void dp_futex_wake(_Atomic uint32_t *w);

@@ -40,6 +40,10 @@ static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
 	unsigned size = s->down.size;
 	struct io_target t;
 
+	if (s->down.space >= DP_SPACE_BAR0) {
+		dpc_pci_io(h, s, s->down.space - DP_SPACE_BAR0);
+		return;
+	}
 	/* Its own ranges, claimed again at its construction here: they never move. */
 	if ((size != 1 && size != 2 && size != 4 && size != 8) ||
 	    !io_find(vm, (enum dev_space)s->down.space, s->down.addr, size, &t) ||
@@ -340,6 +344,13 @@ static int rp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
 	return rc < 0 ? rc : h;
 }
 
+/* The function wisp placed: its doorbells are the handed-over eventfds
+ * after the instance's own, its vectors wisp's irqfds. */
+static int rp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
+{
+	return dpc_pci_replay(ins, f, dpc_rp.ho, &dpc_rp.ioevents);
+}
+
 static int rp_irq_set(struct dev_ins *ins, unsigned gsi,
 		      enum dev_irq_level level)
 {
@@ -388,6 +399,7 @@ static void dpc_replay(struct dev_host *h, const struct dp_handover *ho)
 	rp.timer_create = rp_timer_create;
 	rp.ioevent_register = rp_ioevent_register;
 	rp.mmio2_create = rp_mmio2_create;
+	rp.pci_register = rp_pci_register;
 	rp.irq_set = rp_irq_set;
 	rp.mmio2_map = rp_mmio2_map;
 	rp.mmio2_unmap = rp_mmio2_unmap;
@@ -398,7 +410,8 @@ static void dpc_replay(struct dev_host *h, const struct dp_handover *ho)
 	h->ins->hlp = &rp;
 	if (h->ins->reg->ops->construct(h->ins) < 0 ||
 	    dpc_rp.timers != ho->n_timers || dpc_rp.ioevents != ho->n_ioevents ||
-	    dpc_rp.mmio2 != ho->n_mmio2 || h->irqs != dpc_gsi_mask(ho))
+	    dpc_rp.mmio2 != ho->n_mmio2 || h->irqs != dpc_gsi_mask(ho) ||
+	    (ho->pci_slot != 0) != dpc_pci_bound())
 		_exit(WISP_EXIT_INTERNAL);
 	h->constructed = true;
 	h->ins->hlp = devhlp_table(h->trusted, true);

@@ -13,10 +13,14 @@
 #include "policy.h"
 #include "core/vm.h"
 #include "devhost/devproc.h"
+#if WISP_PCI
+#include "pci/pcibus.h"
+#endif
 
 _Static_assert(DP_HO_MAX_RAM == MEM_MAX_RAM_RANGES, "every RAM range");
 _Static_assert(DP_HO_MAX_TIMERS == DEV_MAX_TIMERS, "every timer");
-_Static_assert(DP_HO_MAX_IOEV == DEV_MAX_IOEVENTS, "every doorbell");
+_Static_assert(DP_HO_MAX_IOEV == DEV_HOST_IOEVENTS, "every doorbell");
+_Static_assert(PCI_MAX_VECTORS <= FD_MSIX_MAX, "a vector's fd in its block");
 _Static_assert(DP_HO_SPEC == sizeof(((struct dev_ins *)0)->cfgbuf),
 	       "a spec the parser accepted fits");
 _Static_assert(FD_DPC_MMIO2_0 + DP_HO_MAX_MMIO2 <= FD_DPC_DOWN,
@@ -118,6 +122,14 @@ int dp_handover_fill(struct vm *vm, struct dev_host *h, struct dp_handover *ho)
 		ho->flags |= DP_HO_SCREENSHOT;
 	dp_ho_ram(&vm->mem, ho);
 	dp_ho_fds(h, ho);
+#if WISP_PCI
+	unsigned slot, gsi0, nvec;
+	if (pcibus_fn_info(h, &slot, &gsi0, &nvec) == 0) {
+		ho->pci_slot = slot;
+		ho->msix_gsi0 = gsi0;
+		ho->msix_n = nvec;
+	}
+#endif
 	if (dp_ho_spec(h->ins, ho->spec, sizeof(ho->spec)) < 0 ||
 	    dp_ho_files(h, ho) < 0)
 		return -E2BIG;
@@ -259,6 +271,24 @@ void dp_handover_files(struct dev_host *h, const struct dp_handover *ho)
 	}
 }
 
+/* A function on the bus (slot 1..31) with its vectors' fds inside
+ * FD_MSIX0's block; none: all zero. */
+static int dp_ho_check_pci(const struct dp_handover *ho, char *why,
+			   size_t whylen)
+{
+	uint32_t n = ho->msix_n, g = ho->msix_gsi0;
+
+	if (!ho->pci_slot && !n && !g)
+		return 0;
+	if (ho->pci_slot >= PCI_SLOTS || !ho->pci_slot ||
+	    n > DEV_PCI_MSIX_MAX || g < PCI_MSI_GSI0 ||
+	    g - PCI_MSI_GSI0 > PCI_MAX_VECTORS ||
+	    n > PCI_MAX_VECTORS - (g - PCI_MSI_GSI0))
+		return DP_HO_FAIL("PCI slot %u, %u vectors from GSI %u",
+				  ho->pci_slot, n, g);
+	return 0;
+}
+
 int dp_handover_check(const struct dp_handover *ho, size_t len, char *why,
 		      size_t whylen)
 {
@@ -272,5 +302,7 @@ int dp_handover_check(const struct dp_handover *ho, size_t len, char *why,
 		rc = dp_ho_check_mmio2(ho, why, whylen);
 	if (rc == 0)
 		rc = dp_ho_check_files(ho, why, whylen);
+	if (rc == 0)
+		rc = dp_ho_check_pci(ho, why, whylen);
 	return rc;
 }

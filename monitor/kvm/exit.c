@@ -9,6 +9,9 @@
 #include "core/vm.h"
 #include "kvm/kvm.h"
 #include "devhost/devproc.h"
+#if WISP_PCI
+#include "pci/pcibus.h"
+#endif
 
 static void io_unclaimed(struct vm *vm, const char *space, uint64_t addr,
 			 void *data, unsigned size, bool is_write)
@@ -33,6 +36,23 @@ static void io_unclaimed(struct vm *vm, const char *space, uint64_t addr,
 		     (unsigned long long)supp);
 }
 
+/* A sandboxed device's access. Its process's map does not follow the
+ * guest's BAR moves: a PCI BAR is named by index and offset. */
+static void io_call_proc(const struct io_target *t, uint64_t addr, void *data,
+			 unsigned size, bool is_write)
+{
+	unsigned space = t->space;
+#if WISP_PCI
+	unsigned bar;
+
+	if (pcibus_bar_target(t, &bar)) {
+		space = DP_SPACE_BAR0 + bar;
+		addr -= t->base;
+	}
+#endif
+	devproc_io(t->owner->host, space, addr, data, size, is_write);
+}
+
 /* One access into a device, under its lock; a sandboxed device gets it as
  * a request in its own process (devproc.h). */
 static void io_call(const struct io_target *t, uint64_t addr, void *data,
@@ -46,7 +66,7 @@ static void io_call(const struct io_target *t, uint64_t addr, void *data,
 
 	pthread_mutex_lock(&h->lock);
 	if (h->proc) {
-		devproc_io(h, t->space, addr, data, size, is_write);
+		io_call_proc(t, addr, data, size, is_write);
 	} else if (is_write) {
 		memcpy(&val, data, size);
 		if (ops->write)

@@ -256,7 +256,10 @@ static void bench_hvt_echo(const char *script, const char *mode,
 	int n = 0;
 
 	fflush(stdout);
-	snprintf(cmd, sizeof(cmd), "%s 10000 %s 2>&1", script, mode);
+	const char *rounds = getenv("BENCH_ECHO_ROUNDS");
+
+	snprintf(cmd, sizeof(cmd), "%s %d %s 2>&1", script,
+		 rounds ? atoi(rounds) : 10000, mode);
 	FILE *p = popen(cmd, "r");
 	while (p && fgets(line, sizeof(line), p)) {
 		if (sscanf(line, "echo: %d rounds, %lf us/round", &n, &us) == 2)

@@ -2,7 +2,7 @@
 # or inside the nested testbed, each line saying where. The baseline (bare)
 # is built with the same musl toolchain and wisp's own loader so only the
 # monitor differs. BENCH_EXITS: exits per exit-cost figure (auto: 1000000
-# on the host, 200000 in the testbed, where an exit costs ~40 us).
+# on the host, 20000 in the testbed, where a sandboxed MMIO exit costs ms).
 BENCH_DIR := build/bench
 BENCH_EXITS ?= auto
 BARE_SRCS := tests/bench/bare.c $(wildcard mem/*.c) monitor/boot/loader_testimg.c monitor/boot/cpu_x86.c

@@ -3,7 +3,7 @@
 # static, and containing exactly their profile's devices.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_built "$WISP_DEFAULT" "$WISP_TEST"
+need_built "$WISP_DEFAULT" "$WISP_TEST" build/pcitest/wisp
 
 for p in default test; do
 	b=build/$p/wisp
@@ -45,6 +45,18 @@ if [ "$nz_test" -gt 0 ] && [ "$nz_default" -eq 0 ]; then
 	pass "zlib and the PNG writer: $nz_test symbols in test (fb), none in default"
 else
 	fail "zlib/PNG symbols: $nz_test in test, $nz_default in default (wanted >0 and 0)"
+fi
+
+# The PCI bus only where a PCI device is (pcitest has one; default and
+# test have none): monitor/pci/'s symbols, counted by nm.
+psyms() { nm "$1" 2>/dev/null | grep -c ' [Tt] \(pcibus_\|pci_cfg_\|pci_msix_\)'; }
+np_pci=$(psyms build/pcitest/wisp)
+np_test=$(psyms "$WISP_TEST")
+np_default=$(psyms "$WISP_DEFAULT")
+if [ "$np_pci" -gt 0 ] && [ "$np_test" -eq 0 ] && [ "$np_default" -eq 0 ]; then
+	pass "PCI bus: $np_pci symbols in pcitest, none in test or default"
+else
+	fail "PCI symbols: $np_pci in pcitest, $np_test in test, $np_default in default (wanted >0, 0, 0)"
 fi
 
 profile_devices() {

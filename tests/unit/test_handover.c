@@ -180,6 +180,34 @@ static void test_mmio2(void **state)
 	assert_int_equal(check(), -EINVAL);
 }
 
+/* A PCI function: a slot on the bus, vectors inside FD_MSIX0's block;
+ * none: all zero. */
+static void test_pci(void **state)
+{
+	assert_int_equal(ho.pci_slot, 0); /* this instance registered none */
+	ho.msix_n = 1;
+	assert_int_equal(check(), -EINVAL);
+	ho.pci_slot = 1;
+	ho.msix_gsi0 = PCI_MSI_GSI0;
+	assert_int_equal(check(), 0);
+	ho.pci_slot = PCI_SLOTS;
+	assert_int_equal(check(), -EINVAL);
+	ho.pci_slot = 31;
+	ho.msix_gsi0 = PCI_MSI_GSI0 - 1;
+	assert_int_equal(check(), -EINVAL);
+	ho.msix_gsi0 = PCI_MSI_GSI0 + PCI_MAX_VECTORS;
+	assert_int_equal(check(), -EINVAL);
+	ho.msix_gsi0 = PCI_MSI_GSI0 + PCI_MAX_VECTORS - 1;
+	assert_int_equal(check(), 0);
+	ho.msix_n = 2;
+	assert_int_equal(check(), -EINVAL);
+	ho.msix_gsi0 = 0xffffffffu;
+	assert_int_equal(check(), -EINVAL);
+	ho.msix_gsi0 = PCI_MSI_GSI0;
+	ho.msix_n = DEV_PCI_MSIX_MAX + 1;
+	assert_int_equal(check(), -EINVAL);
+}
+
 /* An instance with more regions than a handover carries is refused in
  * wisp, before any process starts. */
 static void test_fill_too_many(void **state)
@@ -305,6 +333,7 @@ int main(void)
 		T(test_fds_and_lines), T(test_mmio2), T(test_fill_too_many),
 		T(test_files_filled), T(test_files_forged),
 		T(test_files_too_many), T(test_files_adopted),
+		T(test_pci),
 	};
 	return cmocka_run_group_tests_name("handover", tests, NULL, NULL);
 }

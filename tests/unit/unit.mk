@@ -16,7 +16,7 @@ UNIT_SRCS_test_log := monitor/core/log.c
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
 	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c \
-	chr.c) \
+	chr.c dpc_pci.c) monitor/pci/pci.c monitor/pci/pcibus.c \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
 	devices/framework.c $(POLICY_ROLES_C)
@@ -26,10 +26,11 @@ UNIT_SRCS_test_screenshot = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_handover = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_cli_virtio = monitor/cli/cli_virtio.c monitor/kvm/exit.c \
 	$(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_pci = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
 $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
-$(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio: \
+$(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio $(UNIT_DIR)/test_pci: \
 	UNIT_LIBS += -lcap-ng
 
 # Device-model tests drive the devices through the fuzz helper table
@@ -60,7 +61,8 @@ $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # UBSan findings fail a test instead of printing and passing.
-UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1
+UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1 \
+	-DWISP_PCI=1
 
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:

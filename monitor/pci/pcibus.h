@@ -1,0 +1,44 @@
+/*
+ * monitor/pci/pcibus.h - the VM's side of wisp's PCI bus (pci.h has the
+ * bus itself and its guest-physical layout): the host bridge's ports and
+ * ECAM, BAR decode in mem/'s map, doorbells (KVM_IOEVENTFD, moved with
+ * their BAR), MSI-X by irqfd and KVM GSI routing. Linked only into
+ * profiles with a PCI device (the Makefile's HAS_PCI, WISP_PCI=1).
+ *
+ * Locking: the bridge is an instance of its own (not in vm->devs) whose
+ * lock serialises config space, MSI-X tables and routing; a BAR's
+ * accesses take its device's lock, as any range does. msix_notify takes
+ * no lock: its state is atomic (pci_msix_notify).
+ */
+#ifndef WISP_PCIBUS_H
+#define WISP_PCIBUS_H
+
+#include "core/vm.h"
+#include "pci/pci.h"
+
+/* Create the bus: conf1 ports and the ECAM range, before devices are
+ * constructed. Dies (bad input, 64) when something holds them. */
+void pcibus_create(struct vm *vm);
+/* After the irqchip exists: bind each vector's irqfd, install the
+ * routing (KVM's default IRQCHIP routes and every vector's MSI route).
+ * Dies on a KVM failure. */
+void pcibus_start(struct vm *vm);
+/* At the end: close what the bus holds (vectors' and wisp's doorbell
+ * fds; the instances' doorbell fds are theirs) and free it. */
+void pcibus_destroy(struct vm *vm);
+/* The helper table's pci_register and msix_notify (dev.h). */
+int pcibus_register(struct dev_ins *ins, const struct dev_pci_func *f);
+int pcibus_notify(struct dev_ins *ins, unsigned vec);
+/* Whether t (a trapped MMIO access) is a PCI BAR of a device, and which:
+ * a device process is asked by BAR and offset, as its own map does not
+ * follow the guest's moves. */
+bool pcibus_bar_target(const struct io_target *t, unsigned *bar);
+/* A sandboxed function's mask and pending state moves to `shared` (in its
+ * request page) before its process starts. */
+void pcibus_share(struct dev_host *h, struct pci_msix_live *shared);
+/* What a device process needs of h's function: 0 and its slot, first GSI
+ * and vector count, or -ENOENT when h registered none. */
+int pcibus_fn_info(const struct dev_host *h, unsigned *slot, unsigned *gsi0,
+		   unsigned *nvec);
+
+#endif
