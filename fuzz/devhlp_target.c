@@ -778,9 +778,10 @@ static void pci_func(const uint8_t *m, struct dev_pci_func *f)
 	f->msix_bar = m[28] & 0x80 ? 1u << 31 : m[28] % 8;
 }
 
-/* dev.h's rules for a BAR: unused and bare, or a power-of-two size in
- * [DEV_PCI_BAR_MIN, DEV_PCI_BAR_MAX] with ops, not the MSI-X BAR, its
- * doorbell (if any) 1, 2, 4 or 8 bytes with a callback, aligned, inside. */
+/* dev.h's rules for a BAR: unused and bare (the MSI-X BAR is one: wisp
+ * fills it), or a power-of-two size in [DEV_PCI_BAR_MIN,
+ * DEV_PCI_BAR_MAX] with ops, not the MSI-X BAR, its doorbell (if any) 1,
+ * 2, 4 or 8 bytes with a callback, aligned, inside. */
 static bool pci_bar_ok(const struct dev_pci_func *f, unsigned i)
 {
 	const struct dev_pci_bar *b = &f->bar[i];
@@ -788,7 +789,7 @@ static bool pci_bar_ok(const struct dev_pci_func *f, unsigned i)
 	unsigned l = b->bell_len;
 
 	if (!b->size)
-		return !b->ops && !l && !msix;
+		return !b->ops && !l;
 	if (msix || !b->ops || b->size < DEV_PCI_BAR_MIN ||
 	    b->size > DEV_PCI_BAR_MAX || (b->size & (b->size - 1)))
 		return false;
