@@ -80,21 +80,25 @@ LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST
 # The CLI target: wisp's parser, the device-spec parser and every device's
 # options (the unit tests' registry); exit() wrapped so die() returns.
 LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \
+	monitor/cli/cli_virtio.c \
 	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c devices/framework.c \
 	$(DEV_TEST_DEVICES:%=devices/%.c) $(call FUZZ_VIRTIO,$(DEV_TEST_DEVICES)) \
 	$(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
 	-DWISP_PROFILE='"fuzz"'
 
+# A static pattern rule puts the stem in for every '%' of its
+# prerequisites, the filter's too: spelt $(PCT) there, it stays a pattern.
+PCT := %
 .SECONDEXPANSION:
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
 		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) \
-		$$(filter %.c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
+		$$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_target.c fuzz/replay.c \
 		$(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
-		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter %.c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
+		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS) \
 		$(LIB_FUZZ_EXTRA_$*) -lpthread
@@ -108,3 +112,15 @@ fuzz: $(addprefix $(FUZZ_DIR)/lf/,$(LIB_FUZZ_TARGETS))
 # CI run is short and nearly the same each time; a crash input is kept in
 # build/fuzz/crashes/<dev>/ to replay.
 fuzz-build: $(addprefix $(FUZZ_DIR)/lf/,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS))
+
+# The monitor-side targets: wisp's real helper tables, host-file layer and
+# device-process protocol, as test_devhlp links them, with mon_harness.c's
+# fake KVM (ioctl wrapped), log counter and futex hook (a device process's
+# late answer).
+MON_FUZZ_SRCS = fuzz/mon_harness.c monitor/kvm/exit.c \
+	$(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) -DWISP_DISPLAY=1 \
+	-lcap-ng -lz -Wl,--wrap=ioctl -Wl,--wrap=dp_futex_wait
+LIB_FUZZ_EXTRA_devproc = $(MON_FUZZ_SRCS)
+LIB_FUZZ_EXTRA_devhlp = $(MON_FUZZ_SRCS)
+$(foreach t,devproc devhlp,$(FUZZ_DIR)/replay/$(t) $(FUZZ_DIR)/lf/$(t)): \
+	fuzz/mon_harness.h $(wildcard monitor/*.h monitor/*/*.h)

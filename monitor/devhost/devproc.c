@@ -297,7 +297,7 @@ void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
 }
 
 /* The console hands input to a sandboxed device through this. */
-static size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len)
+size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len)
 {
 	struct dev_host *h = ins->host;
 	struct dp_shm *s = h->proc->shm;

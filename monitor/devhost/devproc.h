@@ -196,6 +196,10 @@ void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
  * the instance lock. */
 int devproc_display(struct dev_host *h, struct dev_display *out);
 
+/* Console input for a sandboxed instance: its chr rx once spawned. Not
+ * static so fuzz/devproc_target.c can feed it the process's answers. */
+size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len);
+
 /* Event loop hooks: an up-call was posted; a device process ended. */
 void devproc_serve_up(struct dev_host *h);
 void devproc_reap(struct dev_host *h);
