@@ -271,7 +271,7 @@ static void test_dev_virtio_net(void **state)
 		DEVPROC_CALLS,
 		{ "read a frame", SYS_read, { FD_FILE0, (long)buf, 0 }, true },
 		{ "write a frame", SYS_write, { FD_FILE0, (long)buf, 0 }, true },
-		{ "write past the file block", SYS_write, { FD_FILE0 + FD_FILE_MAX, (long)buf, 0 }, false },
+		{ "write below the file block", SYS_write, { FD_FILE0 - 1, (long)buf, 0 }, false },
 		{ "watch the tap", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_DEL, FD_FILE0, (long)&ev }, true },
 		{ "watch another fd", SYS_epoll_ctl, { FD_DPC_EPOLL, EPOLL_CTL_DEL, FD_MEM, (long)&ev }, false },
 		{ "signal an MSI-X vector", SYS_write, { FD_MSIX0 + 2, (long)buf, 0 }, true },
