@@ -207,5 +207,14 @@ void virtio_used_notify(struct virtio_dev *vd, unsigned q);
 /* A protocol violation: NEEDS_RESET, one log line, a config interrupt;
  * nothing is served until reset. */
 void virtio_broken(struct virtio_dev *vd, const char *why);
+/* Serve queue qi: pop each available chain (at most the queue's size per
+ * call, so a guest refilling the ring cannot keep the device here) into
+ * *c, hand it to fn, push it with the bytes fn says it wrote (< 0: the
+ * guest broke the protocol), then one used notification. A broken ring or
+ * request puts the device in NEEDS_RESET naming `what`. */
+typedef int64_t (*virtio_chain_fn)(struct virtio_dev *vd,
+				   const struct virtq_chain *c);
+void virtio_serve(struct virtio_dev *vd, unsigned qi, struct virtq_chain *c,
+		  virtio_chain_fn fn, const char *what);
 
 #endif

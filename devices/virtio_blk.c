@@ -167,8 +167,9 @@ static uint8_t blk_do(struct virtio_blk *b, const struct virtq_chain *c,
 
 /* One request: the used length (data written plus the status byte), or
  * VIRTQ_BROKEN when there is nowhere to put the status. */
-static int64_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
+static int64_t blk_request(struct virtio_dev *vd, const struct virtq_chain *c)
 {
+	struct virtio_blk *b = (struct virtio_blk *)vd;
 	uint64_t written = 0;
 	uint8_t st;
 
@@ -185,28 +186,8 @@ static int64_t blk_request(struct virtio_blk *b, const struct virtq_chain *c)
 
 static void blk_notify(struct virtio_dev *vd, unsigned qi)
 {
-	struct virtio_blk *b = (struct virtio_blk *)vd;
-	struct virtq *q = &vd->q[0];
-	bool used = false;
-	int rc = VIRTQ_EMPTY;
-
-	for (unsigned i = 0; i < q->size; i++) {
-		rc = virtq_pop(q, &b->chain);
-		if (rc != VIRTQ_CHAIN)
-			break;
-		int64_t n = blk_request(b, &b->chain);
-		/* in_len < 2^40: the used length is cut, never wrapped */
-		rc = n < 0 ? VIRTQ_BROKEN
-			   : virtq_push(q, b->chain.head,
-					n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
-		if (rc < 0)
-			break;
-		used = true;
-	}
-	if (rc == VIRTQ_BROKEN)
-		virtio_broken(vd, "request queue");
-	if (used)
-		virtio_used_notify(vd, 0);
+	virtio_serve(vd, 0, &((struct virtio_blk *)vd)->chain, blk_request,
+		     "request queue");
 }
 
 static const struct virtio_type virtio_blk_type = {

@@ -92,6 +92,32 @@ void virtio_broken(struct virtio_dev *vd, const char *why)
 	send_vector(vd, vd->msix_config);
 }
 
+void virtio_serve(struct virtio_dev *vd, unsigned qi, struct virtq_chain *c,
+		  virtio_chain_fn fn, const char *what)
+{
+	struct virtq *q = &vd->q[qi];
+	bool used = false;
+	int rc = VIRTQ_EMPTY;
+
+	for (unsigned i = 0; i < q->size; i++) {
+		rc = virtq_pop(q, c);
+		if (rc != VIRTQ_CHAIN)
+			break;
+		int64_t n = fn(vd, c);
+		/* a used length is cut at 4 GiB, never wrapped */
+		rc = n < 0 ? VIRTQ_BROKEN
+			   : virtq_push(q, c->head,
+					n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+		if (rc < 0)
+			break;
+		used = true;
+	}
+	if (rc == VIRTQ_BROKEN)
+		virtio_broken(vd, what);
+	if (used)
+		virtio_used_notify(vd, qi);
+}
+
 /* The doorbell carries no queue index (notify_off_multiplier 0, no
  * datamatch): every enabled queue is served; each finds its own work. */
 static void serve_queues(struct virtio_dev *vd)

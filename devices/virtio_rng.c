@@ -54,26 +54,15 @@ static uint32_t rng_fill(struct virtio_rng *r, const struct virtq_chain *c)
 	return (uint32_t)done;
 }
 
+static int64_t rng_request(struct virtio_dev *vd, const struct virtq_chain *c)
+{
+	return rng_fill((struct virtio_rng *)vd, c);
+}
+
 static void rng_notify(struct virtio_dev *vd, unsigned qi)
 {
-	struct virtio_rng *r = (struct virtio_rng *)vd;
-	struct virtq *q = &vd->q[0];
-	bool used = false;
-	int rc = VIRTQ_EMPTY;
-
-	for (unsigned i = 0; i < q->size; i++) {
-		rc = virtq_pop(q, &r->chain);
-		if (rc != VIRTQ_CHAIN)
-			break;
-		rc = virtq_push(q, r->chain.head, rng_fill(r, &r->chain));
-		if (rc < 0)
-			break;
-		used = true;
-	}
-	if (rc == VIRTQ_BROKEN)
-		virtio_broken(vd, "request queue");
-	if (used)
-		virtio_used_notify(vd, 0);
+	virtio_serve(vd, 0, &((struct virtio_rng *)vd)->chain, rng_request,
+		     "request queue");
 }
 
 static const struct virtio_type virtio_rng_type = {
