@@ -184,13 +184,20 @@ test-profiles:
 
 # The Linux guest of tests/integration/linux.sh: Debian's kernel (the
 # testbed's cached package: bzImage and PVH vmlinux) and a busybox
-# initramfs (tests/linux/).
+# initramfs (tests/linux/) holding that kernel's virtio modules, so the
+# testbed is prepared first: its .stamp is rewritten whenever prepare.sh
+# rebuilds the kernel tree (touched here when prepare.sh found it current).
 LINUX_GUEST := build/linux-guest/initramfs.cpio
-$(LINUX_GUEST): tests/linux/init tests/linux/mkinitramfs.sh | setup
-	@mkdir -p $(dir $@)
-	tests/linux/mkinitramfs.sh $@
-linux-guest: $(LINUX_GUEST)
+TESTBED_STAMP := build/testbed/.stamp
+$(TESTBED_STAMP): tests/testbed/prepare.sh tests/testbed/mods.sh \
+		tests/testbed/init | setup
 	tests/testbed/prepare.sh build/testbed
+	touch $@
+$(LINUX_GUEST): tests/linux/init tests/linux/mkinitramfs.sh \
+		tests/testbed/mods.sh $(TESTBED_STAMP) | setup
+	@mkdir -p $(dir $@)
+	tests/linux/mkinitramfs.sh $@ build/testbed
+linux-guest: $(TESTBED_STAMP) $(LINUX_GUEST)
 .PHONY: linux-guest
 
 run: $(B)/wisp $(GUEST_DIR)/hello.elf

@@ -24,7 +24,7 @@ need() { # command package
 		die "$1 is missing (Debian package $2; make setup installs it)"
 }
 
-stamp_of() { cat "$HERE/prepare.sh" "$HERE/init" | cksum | cut -d' ' -f1; }
+stamp_of() { cat "$HERE/prepare.sh" "$HERE/mods.sh" "$HERE/init" | cksum | cut -d' ' -f1; }
 
 # The version the linux-image-amd64 metapackage points at, or the cached one.
 kernel_pkg() {
@@ -59,27 +59,13 @@ extract_vmlinux() {
 	mv "$DIR/vmlinux.tmp" "$DIR/vmlinux"
 }
 
-modinfo_deps() { # file.ko -> its depends= names, one per line
-	objcopy -O binary --only-section=.modinfo "$1" /dev/stdout |
-		tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' '\n' | grep .
-}
-
-# Copy a module and, first, its dependencies; append to the load order.
-add_mod() { # name (- and _ are the same to the kernel)
-	local n f d
-	n=$(echo "$1" | tr '-' '_')
-	grep -qx "$n" "$IR/mods/all" 2>/dev/null && return 0
-	f=$(find "$MODDIR" -name "$n.ko" -o -name "$(echo "$n" | tr '_' '-').ko" | head -n1)
-	[ -n "$f" ] || die "module $1 is not in the kernel package"
-	for d in $(modinfo_deps "$f" || true); do add_mod "$d"; done
-	cp "$f" "$IR/mods/$n.ko"
-	echo "$n" >>"$IR/mods/all"
-	echo "$n: $(modinfo_deps "$f" | tr '-' '_' | tr '\n' ' ')" >>"$IR/mods/deps"
-}
+# modinfo_deps and add_mod, shared with tests/linux/mkinitramfs.sh.
+. "$HERE/mods.sh"
 
 build_initramfs() {
 	IR="$DIR/initramfs"
 	MODDIR=$(ls -d "$DIR"/root/lib/modules/*/kernel | head -n1)
+	MODS="$IR/mods"
 	rm -rf "$IR" && mkdir -p "$IR/bin" "$IR/mods" "$IR/proc" "$IR/sys" \
 		"$IR/dev" "$IR/lower" "$IR/newroot" "$IR/rw"
 	cp "$(command -v busybox)" "$IR/bin/busybox"
