@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: bench WISP BARE GUEST_DIR [EXITS]\n");
 		return 2;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each figure as soon as it exists */
 	if (access("/dev/kvm", R_OK | W_OK) < 0) {
 		printf("SKIP: /dev/kvm is not usable here; no benchmark\n");
 		return 0;
