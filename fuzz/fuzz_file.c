@@ -8,16 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fuzz_hlp.h"
-
-static struct fuzz_dev *dev_of(struct dev_ins *ins)
-{
-	struct fuzz_dev *d = ins ? fuzz_dev_of(ins->host, ins) : NULL;
-
-	if (!d)
-		fuzz_fail("file helper called with a foreign instance");
-	return d;
-}
+#include "fuzz_file.h"
 
 int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
 			 unsigned key, uint8_t *disk, size_t size, bool pollable)
@@ -52,7 +43,7 @@ struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
 int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
 		  size_t *len)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	if (!d->blob_key || !key || strcmp(d->blob_key, key))
 		return -ENOENT;
@@ -64,7 +55,7 @@ int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
 /* The caller's file for key, or NULL (-EPERM). */
 static struct fuzz_file *file(struct dev_ins *ins, unsigned key)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	return key < DEV_FILE_KEYS && d->files[key].used ? &d->files[key] : NULL;
 }
@@ -158,7 +149,7 @@ long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
  * passes on the fake clock. */
 int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
 
 	*ready = 0;
@@ -189,7 +180,7 @@ int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 			void *opaque)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_file *f = file(ins, key);
 
 	if (d->constructed || !fn)
@@ -238,7 +229,7 @@ int fuzz_file_ready(struct fuzz_host *h, struct dev_ins *ins, unsigned key)
 int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
 			     uint64_t addr, unsigned len)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
 	int rc = fuzz_doorbell_check(ins, space, addr, len);
 
@@ -256,7 +247,7 @@ int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
 
 int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	if (!d->doorbell || bell != 0)
 		return -EPERM;
@@ -266,7 +257,7 @@ int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
 
 int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
 {
-	struct fuzz_dev *d = dev_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	if (d->constructed || d->worker || !fn)
 		return -EINVAL;

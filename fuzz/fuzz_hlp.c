@@ -11,39 +11,9 @@
 
 #include "fuzz_hlp.h"
 
-void fuzz_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("fuzz invariant failed: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	abort();
-}
-
-struct fuzz_dev *fuzz_dev_of(struct fuzz_host *h, const struct dev_ins *ins)
-{
-	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++)
-		if (h->devs[i].used && &h->devs[i].ins == ins)
-			return &h->devs[i];
-	return NULL;
-}
-
-/* The caller's record; a device passing a foreign ins is a harness bug. */
-static struct fuzz_dev *caller(struct dev_ins *ins)
-{
-	struct fuzz_dev *d = ins ? fuzz_dev_of(ins->host, ins) : NULL;
-
-	if (!d)
-		fuzz_fail("helper called with an instance the host does not own");
-	return d;
-}
-
 static struct fuzz_host *host_of(struct dev_ins *ins)
 {
-	caller(ins);
+	fuzz_caller(ins);
 	return ins->host;
 }
 
@@ -63,7 +33,7 @@ static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
 	uint64_t end, limit = space == DEV_SPACE_PIO ? FUZZ_PIO_LIMIT : 0;
 
 	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
-	    caller(ins)->constructed)
+	    fuzz_caller(ins)->constructed)
 		return -EINVAL;
 	if (len == 0 || __builtin_add_overflow(base, len, &end) ||
 	    (limit && end > limit))
@@ -91,7 +61,7 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 	struct fuzz_host *h = host_of(ins);
 
 	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    caller(ins)->constructed)
+	    fuzz_caller(ins)->constructed)
 		return -EINVAL;
 	for (size_t i = 0; i < h->n_ranges; i++) {
 		struct fuzz_range *r = &h->ranges[i];
@@ -112,7 +82,7 @@ static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
 	struct fuzz_host *h = host_of(ins);
 
 	/* GSI 2 is the PIC cascade, as in the monitor. */
-	if (gsi >= FUZZ_NR_GSI || gsi == 2 || caller(ins)->constructed)
+	if (gsi >= FUZZ_NR_GSI || gsi == 2 || fuzz_caller(ins)->constructed)
 		return -EINVAL;
 	if (h->irqs[gsi].owner)
 		return -EBUSY;
@@ -213,29 +183,11 @@ static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 
 /* --- timers --- */
 
-static const struct fuzz_range *range_find(const struct fuzz_host *h,
-					   enum dev_space space, uint64_t addr,
-					   unsigned size);
-
-int fuzz_doorbell_check(struct dev_ins *ins, enum dev_space space,
-			uint64_t addr, unsigned len)
-{
-	const struct fuzz_range *r;
-
-	if (caller(ins)->constructed ||
-	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    (len != 1 && len != 2 && len != 4 && len != 8))
-		return -EINVAL;
-	if (!(r = range_find(host_of(ins), space, addr, len)) || r->owner != ins)
-		return -EPERM;
-	return 0;
-}
-
 static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 				uint64_t addr, unsigned len, dev_notify_fn fn,
 				void *opaque)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 	int rc = fn ? fuzz_doorbell_check(ins, space, addr, len) : -EINVAL;
 
 	if (rc < 0)
@@ -250,7 +202,7 @@ static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 
 static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	if (!fn || d->constructed || d->n_timers >= FUZZ_MAX_TIMERS)
 		return -EINVAL;
@@ -260,7 +212,7 @@ static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 
 static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
 
 	if (timer < 0 || (unsigned)timer >= d->n_timers)
@@ -278,7 +230,7 @@ static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
  * only to a device that set chr_set_tx; the refusal owes it a callback. */
 static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	if (len && !buf)
 		return -EFAULT;
@@ -300,7 +252,7 @@ static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 
 static int hlp_chr_set_tx(struct dev_ins *ins, dev_chr_tx_fn fn)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	if (!fn || d->constructed)
 		return -EINVAL;
@@ -324,13 +276,13 @@ void fuzz_chr_room(struct fuzz_host *h, struct dev_ins *ins, size_t room)
 
 static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)
 {
-	caller(ins)->rx = fn;
+	fuzz_caller(ins)->rx = fn;
 	return 0;
 }
 
 static void hlp_chr_rx_ready(struct dev_ins *ins)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 
 	d->rx_ready_calls++;
 	/* The monitor wakes its event loop only when input is held. */
@@ -354,7 +306,7 @@ static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
 {
 	char name[GMAP_NAME_LEN];
 
-	if (caller(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
+	if (fuzz_caller(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
 		return -EINVAL;
 	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
 	return mem_mmio2_create(pgm_of(ins), ins, name, size,
@@ -536,7 +488,7 @@ static int pci_map_bars(struct dev_ins *ins, struct fuzz_pci *p)
 
 static int hlp_pci_register(struct dev_ins *ins, const struct dev_pci_func *f)
 {
-	struct fuzz_dev *d = caller(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_pci p = { .used = true };
 	int rc;
 
@@ -567,7 +519,7 @@ static void msix_send(struct fuzz_pci *p, unsigned vec)
 
 static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
 {
-	struct fuzz_pci *p = &caller(ins)->pci;
+	struct fuzz_pci *p = &fuzz_caller(ins)->pci;
 
 	if (!p->used)
 		return -EPERM;
@@ -946,21 +898,6 @@ void fuzz_dev_reset(struct fuzz_host *h, struct dev_ins *ins)
 
 /* --- guest accesses --- */
 
-static const struct fuzz_range *range_find(const struct fuzz_host *h,
-					   enum dev_space space, uint64_t addr,
-					   unsigned size)
-{
-	for (size_t i = 0; i < h->n_ranges; i++) {
-		const struct fuzz_range *r = &h->ranges[i];
-		if (r->space != space || addr < r->base ||
-		    addr - r->base >= r->len)
-			continue;
-		/* The whole access in one range, as iobus_find demands. */
-		return addr - r->base + size > r->len ? NULL : r;
-	}
-	return NULL;
-}
-
 static uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
@@ -993,7 +930,7 @@ int fuzz_io(struct fuzz_host *h, enum dev_space space, uint64_t addr,
 		return -EINVAL;
 	if (is_write && doorbell(h, space, addr, size))
 		return 0;
-	const struct fuzz_range *r = range_find(h, space, addr, size);
+	const struct fuzz_range *r = fuzz_range_find(h, space, addr, size);
 	if (!r) {
 		h->unclaimed++;
 		if (!is_write)
@@ -1036,106 +973,6 @@ void fuzz_mmio_write(struct fuzz_host *h, uint64_t gpa, unsigned size,
 		     uint64_t val)
 {
 	fuzz_io(h, DEV_SPACE_MMIO, gpa, size, true, &val);
-}
-
-/* --- console input --- */
-
-static void chr_offer(struct fuzz_dev *d)
-{
-	size_t took = d->rx(&d->ins, d->pend, d->pend_len);
-
-	if (took > d->pend_len)
-		fuzz_fail("%s took %zu of %zu input bytes", d->ins.name, took,
-			  d->pend_len);
-	memmove(d->pend, d->pend + took, d->pend_len - took);
-	d->pend_len -= took;
-	d->rx_waiting = d->pend_len != 0;
-}
-
-void fuzz_chr_pump(struct fuzz_host *h)
-{
-	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++) {
-		struct fuzz_dev *d = &h->devs[i];
-		if (d->used && d->rx && d->pend_len && !d->rx_waiting)
-			chr_offer(d);
-	}
-}
-
-size_t fuzz_chr_input(struct fuzz_host *h, struct dev_ins *ins,
-		      const uint8_t *buf, size_t len)
-{
-	struct fuzz_dev *d = fuzz_dev_of(h, ins);
-
-	if (!d || !d->rx)
-		return 0; /* no input callback: nothing will ever arrive */
-	size_t n = FUZZ_PEND_MAX - d->pend_len;
-	n = len < n ? len : n;
-	memcpy(d->pend + d->pend_len, buf, n);
-	d->pend_len += n;
-	fuzz_chr_pump(h);
-	return n;
-}
-
-size_t fuzz_chr_held(struct fuzz_host *h, struct dev_ins *ins)
-{
-	struct fuzz_dev *d = fuzz_dev_of(h, ins);
-
-	return d ? d->pend_len : 0;
-}
-
-/* --- timers --- */
-
-static struct fuzz_timer *earliest_due(struct fuzz_host *h,
-				       struct fuzz_dev **owner)
-{
-	struct fuzz_timer *best = NULL;
-
-	for (unsigned i = 0; i < FUZZ_MAX_DEVS; i++) {
-		struct fuzz_dev *d = &h->devs[i];
-		for (unsigned t = 0; d->used && t < d->n_timers; t++) {
-			struct fuzz_timer *tm = &d->timers[t];
-			if (tm->armed && tm->deadline <= h->now_ns &&
-			    (!best || tm->deadline < best->deadline)) {
-				best = tm;
-				*owner = d;
-			}
-		}
-	}
-	return best;
-}
-
-static void timer_call(struct fuzz_host *h, struct fuzz_dev *d,
-		       struct fuzz_timer *tm)
-{
-	tm->armed = false; /* one-shot: the callback may arm it again */
-	tm->fired++;
-	tm->fn(&d->ins, tm->opaque);
-	fuzz_chr_pump(h);
-}
-
-/* A device re-arming with a tiny delay must not spin the harness forever. */
-#define FUZZ_MAX_FIRES_PER_ADVANCE 64
-
-void fuzz_advance(struct fuzz_host *h, uint64_t ns)
-{
-	struct fuzz_dev *d = NULL;
-	struct fuzz_timer *tm;
-
-	if (__builtin_add_overflow(h->now_ns, ns, &h->now_ns))
-		h->now_ns = UINT64_MAX;
-	for (int i = 0; i < FUZZ_MAX_FIRES_PER_ADVANCE &&
-			(tm = earliest_due(h, &d)) != NULL; i++)
-		timer_call(h, d, tm);
-}
-
-int fuzz_timer_fire(struct fuzz_host *h, struct dev_ins *ins, unsigned id)
-{
-	struct fuzz_dev *d = fuzz_dev_of(h, ins);
-
-	if (!d || id >= d->n_timers)
-		return -EINVAL;
-	timer_call(h, d, &d->timers[id]);
-	return 0;
 }
 
 /* --- the op interpreter --- */

@@ -38,7 +38,7 @@ $(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio $(UNIT_DIR)/test_pci: \
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm pvpanic,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c) \
 	$(if $(filter virtio_%,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
