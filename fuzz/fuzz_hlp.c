@@ -850,6 +850,25 @@ static int fill_ins(struct fuzz_host *h, struct fuzz_dev *d, bool trusted)
 	return 0;
 }
 
+static int probe_construct(struct dev_ins *ins)
+{
+	return 0;
+}
+
+static void probe_reset(struct dev_ins *ins)
+{
+}
+
+static const struct dev_ops probe_ops = {
+	.construct = probe_construct,
+	.reset = probe_reset,
+};
+
+const struct dev_reg fuzz_probe_reg = {
+	.name = "probe", .cls = DEV_CLASS_MISC, .max_instances = 1,
+	.ops = &probe_ops,
+};
+
 int fuzz_dev_create(struct fuzz_host *h, const struct dev_reg *reg,
 		    bool trusted, const char *spec, struct dev_ins **out)
 {

@@ -54,6 +54,9 @@ int fuzz_fixture_teardown(void **state);
  */
 int fuzz_dev_create(struct fuzz_host *h, const struct dev_reg *reg,
 		    bool trusted, const char *spec, struct dev_ins **out);
+/* A registration with no behaviour of its own ("probe"): an instance a
+ * test drives a library with (the virtqueue) through the table's RAM. */
+extern const struct dev_reg fuzz_probe_reg;
 /* Destruct, release its ranges/irqs/timers/console, free priv. */
 void fuzz_dev_destroy(struct fuzz_host *h, struct dev_ins *ins);
 /* The reset op, as the monitor would call it. */

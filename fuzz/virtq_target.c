@@ -14,28 +14,9 @@
 #include "fuzz_hlp.h"
 #include "virtio.h"
 
-/* No registrations: the probe below is created without a spec. */
+/* No registrations: fuzz_probe_reg is created without a spec. */
 const struct dev_entry dev_registry[1];
 const size_t dev_registry_len = 0;
-
-static int probe_construct(struct dev_ins *ins)
-{
-	return 0;
-}
-
-static void probe_reset(struct dev_ins *ins)
-{
-}
-
-static const struct dev_ops probe_ops = {
-	.construct = probe_construct,
-	.reset = probe_reset,
-};
-
-static const struct dev_reg probe_reg = {
-	.name = "virtq", .cls = DEV_CLASS_MISC, .max_instances = 1,
-	.ops = &probe_ops,
-};
 
 #define HDR 12
 
@@ -102,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HDR)
 		return 0;
 	fuzz_host_init(&h);
-	if (fuzz_dev_create(&h, &probe_reg, false, NULL, &ins) < 0)
+	if (fuzz_dev_create(&h, &fuzz_probe_reg, false, NULL, &ins) < 0)
 		fuzz_fail("virtq probe: %s", h.err);
 	setup(&q, ins, data);
 	size -= HDR;

@@ -18,25 +18,6 @@
 #include "fuzz_hlp.h"
 #include "virtio.h"
 
-static int probe_construct(struct dev_ins *ins)
-{
-	return 0;
-}
-
-static void probe_reset(struct dev_ins *ins)
-{
-}
-
-static const struct dev_ops probe_ops = {
-	.construct = probe_construct,
-	.reset = probe_reset,
-};
-
-static const struct dev_reg probe_reg = {
-	.name = "probe", .cls = DEV_CLASS_MISC, .max_instances = 1,
-	.ops = &probe_ops,
-};
-
 #define QSIZE 8
 #define DESC 0x1000ull
 #define AVAIL 0x2000ull
@@ -54,7 +35,7 @@ static int setup(void **state)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 
-	if (!x || !(x->f = fuzz_fixture_new(&probe_reg, false)))
+	if (!x || !(x->f = fuzz_fixture_new(&fuzz_probe_reg, false)))
 		return -1;
 	virtq_reset(&x->q, x->f->ins, QSIZE);
 	x->q.desc = DESC;
