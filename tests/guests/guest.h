@@ -101,4 +101,9 @@ bool cmdline_has(const char *cmdline, const char *word);
 uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt,
 		     bool *ok);
 
+/* idt.c (guests built with isr idt): every vector to isr.S's stubs, which
+ * call the guest's isr_dispatch(vector). */
+void idt_init(void);
+void isr_dispatch(uint64_t vec);
+
 #endif

@@ -10,8 +10,8 @@ GUESTS_C := hello pio mmio uart_irq smp flood status bench poke doorbell dirty f
 	platform slowcon pci
 GUESTS_ASM := triple hlt spin mark
 GUESTS_REAL := real16
-GUEST_EXTRA_uart_irq := isr
-GUEST_EXTRA_pci := isr
+GUEST_EXTRA_uart_irq := isr idt
+GUEST_EXTRA_pci := isr idt
 
 GUEST_CC := gcc
 GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \

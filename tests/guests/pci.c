@@ -17,18 +17,7 @@
 #define VEC 0x41
 #define SPIN 20000000u
 
-struct idt_entry {
-	uint16_t off0, sel;
-	uint8_t ist, type;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
-static struct idt_entry idt[256];
 static volatile uint32_t n_msi;
-extern char isr_stubs[];
-
-void isr_dispatch(uint64_t vec);
 void isr_dispatch(uint64_t vec)
 {
 	if (vec != VEC)
@@ -37,22 +26,8 @@ void isr_dispatch(uint64_t vec)
 	mmio_write32(LAPIC + 0xb0, 0); /* EOI */
 }
 
-static void idt_init(void)
+static void lapic_enable(void)
 {
-	uint16_t cs;
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) r;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	for (unsigned v = 0; v < 256; v++) {
-		uint64_t a = (uint64_t)(uintptr_t)(isr_stubs + 16 * v);
-		idt[v] = (struct idt_entry){
-			.off0 = (uint16_t)a, .sel = cs, .type = 0x8e,
-			.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
-		};
-	}
-	r.limit = sizeof(idt) - 1;
-	r.base = (uint64_t)(uintptr_t)idt;
-	__asm__ volatile("lidt %0" : : "m"(r));
 	mmio_write32(LAPIC + 0xf0, 0x1ff); /* software enable, spurious 0xff */
 }
 
@@ -174,6 +149,7 @@ static void msix(unsigned s, uint64_t bar0)
 int main(unsigned cpu, unsigned ncpus, const char *cmdline)
 {
 	idt_init();
+	lapic_enable();
 	unsigned s = scan();
 	uint64_t bar0 = bar0_setup(s);
 	doorbell(bar0);

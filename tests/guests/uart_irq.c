@@ -29,37 +29,9 @@
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_DR 0x01
 
-struct idt_entry {
-	uint16_t off0, sel;
-	uint8_t ist, type;
-	uint16_t off1;
-	uint32_t off2, zero;
-} __attribute__((packed));
-
-static struct idt_entry idt[256];
 static volatile uint32_t n_thre, n_rda, n_irq;
 static volatile uint8_t rx[256];
 static volatile uint8_t rx_head; /* written by the handler only */
-
-extern char isr_stubs[];
-
-static void idt_init(void)
-{
-	uint16_t cs;
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) r;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	for (unsigned v = 0; v < 256; v++) {
-		uint64_t a = (uint64_t)(uintptr_t)(isr_stubs + 16 * v);
-		idt[v] = (struct idt_entry){
-			.off0 = (uint16_t)a, .sel = cs, .type = 0x8e,
-			.off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32),
-		};
-	}
-	r.limit = sizeof(idt) - 1;
-	r.base = (uint64_t)(uintptr_t)idt;
-	__asm__ volatile("lidt %0" : : "m"(r));
-}
 
 static void pic_init(void)
 {
@@ -101,7 +73,6 @@ static void uart_service(void)
 	}
 }
 
-void isr_dispatch(uint64_t vec);
 void isr_dispatch(uint64_t vec)
 {
 	if (vec < 32)
