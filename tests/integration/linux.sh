@@ -3,7 +3,8 @@
 # profile: the PVH vmlinux with 2 vCPUs (ACPI's MADT: both seen) and the
 # bzImage, each reaching the test initramfs's /init (tests/linux/init),
 # which reads the RTC, lists the PCI functions it sees and powers off
-# through ACPI S5 (exit 0); the linuxpci profile's PCI bus as Linux sees it;
+# through ACPI S5 (exit 0), reboots (80) or panics (68) as wisp.end= says;
+# the linuxpci profile's PCI bus as Linux sees it;
 # the virtio devices (--disk, --rng, --net) under Linux's own drivers; bad Linux
 # input gets one line before anything runs.
 # shellcheck source=tests/integration/lib.sh
@@ -122,8 +123,22 @@ else
 	echo "(no virtio-net case: uid $(id -u) cannot make a network namespace)"
 fi
 
-# Not yet: with ACPI tables, a guest's reboot -f reaches no reset
-# register (it hangs after "Restarting system"; README, issue 13).
+# The guest's other ends (tests/linux/init's wisp.end=): Linux's default
+# reboot with 2 vCPUs (a hardware-reduced FADT sends it through the BIOS
+# reset vector, where wisp's code writes the FADT's reset register: pm,
+# exit 80) and a kernel panic (the pvpanic-mmio driver on the DSDT's
+# QEMU0001 node writes PANICKED: exit 68).
+run_wisp 600 "$W" --mem 256M --cpus 2 --kernel "$PVH" --initrd "$INITRD" \
+	--cmdline "$CMD wisp.end=reboot"
+expect "reboot -f, 2 vCPUs: exit 80 (the reset register)" 80 \
+	"wisp-linux: cpus 2" &&
+	stderr_matches "reboot: pm's reset register ended the VM" \
+		'^wisp: pm\.0: guest requested a reboot'
+run_wisp 600 "$W" --mem 256M --kernel "$PVH" --initrd "$INITRD" \
+	--cmdline "$CMD wisp.end=panic"
+expect "kernel panic: exit 68 (pvpanic)" 68 "wisp-linux: init reached" &&
+	stderr_matches "panic: pvpanic's one line" \
+		'^wisp: pvpanic\.0: the guest kernel panicked; stopping the VM$'
 
 cli_error "--initrd with a test image" 64 --kernel "$GUESTS/hello.elf" \
 	--initrd "$INITRD"

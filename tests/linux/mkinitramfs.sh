@@ -9,8 +9,10 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 # Debian's generic kernel builds these as modules (rng-core is built in):
 # virtio_pci pulls in virtio, virtio_ring and virtio_pci_modern_dev/
-# legacy_dev; virtio_net pulls in net_failover and failover.
-GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng"
+# legacy_dev; virtio_net pulls in net_failover and failover. pvpanic-mmio
+# is the driver of the DSDT's QEMU0001 node (ports too, despite its name;
+# pvpanic itself is built in): without it a panic never reaches wisp.
+GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng pvpanic-mmio"
 out=$1
 tb=${2:-$HERE/../../build/testbed}
 
