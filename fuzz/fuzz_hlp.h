@@ -86,6 +86,13 @@ struct fuzz_file {
 	size_t tx_len;
 	unsigned tx_frames;
 	int fail;                      /* -errno every call returns, or 0 */
+	/* file_sync: calls made, and whether a write came after the last */
+	unsigned syncs;
+	bool unsynced;
+	/* file_punch/file_zero: calls that zeroed a range; no_falloc makes
+	 * them -EOPNOTSUPP, as a file system without fallocate would */
+	unsigned punches, zeroes;
+	bool no_falloc;
 	/* a stream that never runs dry (/dev/urandom): reads fill the whole
 	 * buffer with fuzz_stream_byte(streamed + i) */
 	bool endless;
@@ -335,6 +342,11 @@ long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len);
 int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
 int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size);
+int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key);
+int fuzz_hlp_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+			uint64_t len);
+int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		       uint64_t len);
 int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 			void *opaque);
 int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on);
