@@ -106,6 +106,24 @@ host=$(dd if="$T/disk.img" bs=1M skip=2 count=4 2>/dev/null | md5sum | cut -d' '
 cmp -s "$T/ro.img" "$T/ro.orig" && pass "virtio: the ro=on image is unchanged" ||
 	fail "virtio: the ro=on image changed"
 
+# ext2 from the guest: busybox mke2fs on a 16 MiB --disk, written out and
+# flushed (FLUSH: fdatasync in the device process); the host's e2fsck -n
+# finds the image clean and dumpe2fs reads the guest's label and size.
+truncate -s 16M "$T/ext2.img"
+run_wisp 600 "$W" --mem 256M --kernel "$PVH" --initrd "$INITRD" \
+	--disk "$T/ext2.img" --cmdline "$CMD wisp.ext2=vda"
+if expect "ext2: the guest's busybox mke2fs on vda" 0 \
+	"wisp-linux: ext2 made on vda"; then
+	e2fsck -n "$T/ext2.img" >"$T/fsck" 2>&1 &&
+		pass "ext2: the host's e2fsck -n finds the image clean" ||
+		fail "ext2: e2fsck -n: $(tail -n 3 "$T/fsck" | tr '\n' ' ')"
+	dumpe2fs -h "$T/ext2.img" 2>/dev/null >"$T/dump"
+	grep -q '^Filesystem volume name: *wisp-ext2$' "$T/dump" &&
+		grep -q '^Block count: *16384$' "$T/dump" &&
+		pass "ext2: dumpe2fs reads the guest's label and 16384 1 KiB blocks" ||
+		fail "ext2: dumpe2fs: $(grep -e 'volume name' -e '^Block count' "$T/dump" | tr '\n' ' ')"
+fi
+
 # virtio-net under Linux, in a network namespace of the test's own: a tap
 # at 10.0.2.1/24 there, the guest's eth0 (the MAC from mac=) at 10.0.2.15
 # pings it. Needs root for the namespace and the tap (the testbed is).
