@@ -15,6 +15,10 @@ PVH=build/testbed/vmlinux
 need_built "$W" "$INITRD" "$PVH" build/linuxpci/wisp
 BZ=$(ls build/testbed/root/boot/vmlinuz-* 2>/dev/null | head -n1)
 need_built "$BZ"
+# The cloud kernel and the initramfs of its own modules (make linux-guest).
+CLOUD=$(ls build/linux-cloud/root/boot/vmlinuz-* 2>/dev/null | head -n1)
+CLOUD_INITRD=build/linux-cloud/initramfs.cpio
+need_built "$CLOUD" "$CLOUD_INITRD"
 need_kvm
 CMD="console=ttyS0 panic=-1 quiet"
 
@@ -22,10 +26,19 @@ run_wisp 600 "$W" --mem 256M --cpus 2 --kernel "$PVH" --initrd "$INITRD" \
 	--cmdline "$CMD"
 expect "PVH vmlinux, 2 vCPUs: /init reached, powered off (ACPI S5)" 0 \
 	"wisp-linux: init reached" "wisp-linux: cpus 2" "wisp-linux: rtc 20"
-run_wisp 900 "$W" --mem 256M --kernel "$BZ" --initrd "$INITRD" \
+run_wisp 900 "$W" --mem 256M --cpus 2 --kernel "$BZ" --initrd "$INITRD" \
 	--cmdline "$CMD"
-expect "bzImage: /init reached, powered off" 0 "wisp-linux: init reached" \
-	"wisp-linux: cpus 1"
+expect "generic bzImage, 2 vCPUs: /init reached, powered off" 0 \
+	"wisp-linux: init reached" "wisp-linux: cpus 2"
+# The cloud bzImage (LZ4) has no MP-table parser: 2 vCPUs only through
+# the MADT. Its virtio modules (the initramfs's, from its own package)
+# drive virtio-rng.
+run_wisp 900 "$W" --mem 256M --cpus 2 --kernel "$CLOUD" \
+	--initrd "$CLOUD_INITRD" --rng --cmdline "$CMD wisp.rng=1"
+expect "cloud bzImage, 2 vCPUs (MADT): /init reached, its virtio modules drive virtio-rng" 0 \
+	"wisp-linux: init reached" "wisp-linux: cpus 2" \
+	"wisp-linux: kernel ${CLOUD##*/vmlinuz-}" \
+	"wisp-linux: rng_current virtio_rng.0"
 # wisp's PCI bus as Linux sees it (the linuxpci profile: linux + the PCI
 # test function): the MCFG area reserved and used, the root bridge's
 # window, the host bridge and the function found by their IDs.
