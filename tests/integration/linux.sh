@@ -1,12 +1,16 @@
 #!/bin/sh
-# tests/integration/linux.sh - Debian's stock kernel boots under the linux
-# profile: the PVH vmlinux with 2 vCPUs (ACPI's MADT: both seen) and the
-# bzImage, each reaching the test initramfs's /init (tests/linux/init),
-# which reads the RTC, lists the PCI functions it sees and powers off
-# through ACPI S5 (exit 0), reboots (80) or panics (68) as wisp.end= says;
-# the linuxpci profile's PCI bus as Linux sees it;
-# the virtio devices (--disk, --rng, --net) under Linux's own drivers; bad Linux
-# input gets one line before anything runs.
+# tests/integration/linux.sh - Debian's stock 6.1 kernels boot under the
+# linux profile, each to the test initramfs's /init (tests/linux/init)
+# with 2 vCPUs seen through ACPI's MADT: the generic PVH vmlinux, the
+# generic bzImage and the cloud bzImage (no MP-table parser; its own
+# package's modules in a second initramfs). /init reads the RTC, lists the
+# PCI functions it sees and ends as wisp.end= says: poweroff through ACPI
+# S5 (exit 0), reboot (80: the reset vector writes pm's reset register)
+# or a panic (68: pvpanic). Then the linuxpci profile's PCI bus as Linux
+# sees it; the virtio devices (--disk, --rng, --net) under Linux's own
+# drivers, each in its own filtered process; an ext2 file system the guest
+# makes (busybox mke2fs, flushed) that the host's e2fsck -n finds clean;
+# bad Linux input gets one line before anything runs.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 W=build/linux/wisp
