@@ -9,8 +9,9 @@
 # or a panic (68: pvpanic). Then the linuxpci profile's PCI bus as Linux
 # sees it; the virtio devices (--disk, --rng, --net) under Linux's own
 # drivers, each in its own filtered process; an ext2 file system the guest
-# makes (busybox mke2fs, flushed) that the host's e2fsck -n finds clean;
-# bad Linux input gets one line before anything runs.
+# makes (busybox mke2fs, flushed) that the host's e2fsck -n finds clean,
+# and a guest discard that punches a hole in the host's image; bad Linux
+# input gets one line before anything runs.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 W=build/linux/wisp
@@ -126,9 +127,21 @@ cmp -s "$T/ro.img" "$T/ro.orig" && pass "virtio: the ro=on image is unchanged" |
 # ext2 from the guest: busybox mke2fs on a 16 MiB --disk, written out and
 # flushed (FLUSH: fdatasync in the device process); the host's e2fsck -n
 # finds the image clean and dumpe2fs reads the guest's label and size.
+# A second disk, all written, where the guest discards 1 MiB at 1 MiB
+# (DISCARD: a hole punched in the image, its blocks freed).
 truncate -s 16M "$T/ext2.img"
+head -c 4M /dev/urandom >"$T/discard.img"
+blocks=$(stat -c %b "$T/discard.img")
 run_wisp 600 "$W" --mem 256M --kernel "$PVH" --initrd "$INITRD" \
-	--disk "$T/ext2.img" --cmdline "$CMD wisp.ext2=vda"
+	--disk "$T/ext2.img" --disk "$T/discard.img" \
+	--cmdline "$CMD wisp.ext2=vda wisp.discard=vdb"
+zero1m=$(head -c 1M /dev/zero | md5sum | cut -d' ' -f1)
+grep -q "^wisp-linux: vdb discarded, reads $zero1m" "$T/out" &&
+	[ "$(dd if="$T/discard.img" bs=1M skip=1 count=1 2>/dev/null | md5sum | cut -d' ' -f1)" = "$zero1m" ] &&
+	[ "$(stat -c %b "$T/discard.img")" -le $((blocks - 2048)) ] &&
+	[ "$(stat -c %s "$T/discard.img")" = 4194304 ] &&
+	pass "discard: the guest's blkdiscard of 1 MiB reads zeroes and freed the image's blocks ($blocks -> $(stat -c %b "$T/discard.img") sectors)" ||
+	fail "discard: $(grep 'wisp-linux: vdb' "$T/out" | tr '\n' ' ') image blocks $blocks -> $(stat -c %b "$T/discard.img")"
 if expect "ext2: the guest's busybox mke2fs on vda" 0 \
 	"wisp-linux: ext2 made on vda"; then
 	e2fsck -n "$T/ext2.img" >"$T/fsck" 2>&1 &&
