@@ -197,7 +197,18 @@ $(LINUX_GUEST): tests/linux/init tests/linux/mkinitramfs.sh \
 		tests/testbed/mods.sh $(TESTBED_STAMP) | setup
 	@mkdir -p $(dir $@)
 	tests/linux/mkinitramfs.sh $@ build/testbed
-linux-guest: $(TESTBED_STAMP) $(LINUX_GUEST)
+# Debian's cloud kernel (tests/linux/cloud-kernel.sh: the
+# linux-image-cloud-amd64 package, cached in build/linux-cloud/pkg) and an
+# initramfs of that package's own modules.
+LINUX_CLOUD := build/linux-cloud
+LINUX_CLOUD_GUEST := $(LINUX_CLOUD)/initramfs.cpio
+$(LINUX_CLOUD)/.stamp: tests/linux/cloud-kernel.sh | setup
+	tests/linux/cloud-kernel.sh $(LINUX_CLOUD)
+	touch $@
+$(LINUX_CLOUD_GUEST): tests/linux/init tests/linux/mkinitramfs.sh \
+		tests/testbed/mods.sh $(LINUX_CLOUD)/.stamp | setup
+	tests/linux/mkinitramfs.sh $@ $(LINUX_CLOUD)
+linux-guest: $(TESTBED_STAMP) $(LINUX_GUEST) $(LINUX_CLOUD_GUEST)
 .PHONY: linux-guest
 
 run: $(B)/wisp $(GUEST_DIR)/hello.elf

@@ -328,6 +328,21 @@ struct dev_hlp {
 	/* The size in bytes of host file `key` (a disk image), as the monitor
 	 * found it when it opened the file: 0, or -EPERM (no such key). */
 	int (*file_size)(struct dev_ins *ins, unsigned key, uint64_t *size);
+	/* Make what was written to host file `key` durable (fdatasync): once
+	 * it returns 0 the data survives a host crash. 0 or -errno; -EPERM
+	 * (no such key). Allowed on a read-only file (nothing to write). */
+	int (*file_sync)(struct dev_ins *ins, unsigned key);
+	/* [off, off + len) of host file `key` reads as zeroes afterwards, its
+	 * size unchanged: file_punch frees the blocks (a discard), file_zero
+	 * may keep them allocated (fallocate PUNCH_HOLE / ZERO_RANGE with
+	 * KEEP_SIZE). 0 or -errno: -EPERM, -EBADF (read-only), -EINVAL (the
+	 * range passes INT64_MAX), -EOPNOTSUPP (the host's file system cannot,
+	 * or the caller runs inside wisp, whose main filter has no fallocate):
+	 * the device then writes zeroes, or skips a discard. */
+	int (*file_punch)(struct dev_ins *ins, unsigned key, uint64_t off,
+			  uint64_t len);
+	int (*file_zero)(struct dev_ins *ins, unsigned key, uint64_t off,
+			 uint64_t len);
 	/* Input readiness without a thread: during construct, watch pollable
 	 * file `key`; while the watch is on and the file is readable, fn(ins,
 	 * opaque, key) is called with the instance lock held, from the loop

@@ -9,7 +9,8 @@
  * inside the space, no overlap, during construction; lines: free, not the
  * cascade; guest memory: wholly inside RAM; MMIO2: the caller's own handle,
  * spans inside the region; files: keys the caller was given, writes
- * refused to a read-only one, the size each had when attached, watches
+ * refused to a read-only one, the size each had when attached, sync on
+ * any key given, no fallocate in wisp's tables, watches
  * on pollable ones during construction, one per key; the console's input and output callbacks: one owner
  * each; PCI: a function description is refused as malformed exactly when
  * it breaks dev.h's rules, and, with no bus yet, every function and
@@ -576,15 +577,34 @@ static void do_file_watch_set(struct call *c, unsigned key)
 			  "a watch's state does not follow file_watch_set");
 }
 
+/* file_sync on any key given (a pipe may refuse it, never -EPERM);
+ * file_punch/file_zero: wisp's own tables have no fallocate, so a given
+ * writable key is -EOPNOTSUPP, a read-only one -EBADF. */
+static void do_file_sync_falloc(struct call *c, unsigned key, unsigned op)
+{
+	int rc = op == 0 ? c->t->file_sync(c->ins, key)
+		 : op == 1 ? c->t->file_punch(c->ins, key, c->a, c->b)
+			   : c->t->file_zero(c->ins, key, c->a, c->b);
+
+	if (!given(c, key))
+		mon_check(rc == -EPERM, "a sync/fallocate reached a key not given");
+	else if (op == 0)
+		mon_check(rc != -EPERM, "file_sync refused a key given");
+	else
+		mon_check(rc == (key == U_RO_KEY ? -EBADF : -EOPNOTSUPP),
+			  "fallocate inside wisp, or on a read-only file");
+}
+
 static void do_file_meta(struct call *c)
 {
 	unsigned key = (unsigned)key_of(c);
 
-	switch (c->p[2] % 3) {
+	switch (c->p[2] % 6) {
 	case 0: do_file_size(c, key); return;
 	case 1: do_file_watch(c, key); return;
+	case 2: do_file_watch_set(c, key); return;
 	}
-	do_file_watch_set(c, key);
+	do_file_sync_falloc(c, key, c->p[2] % 6 - 3);
 }
 
 static int pipe_bytes(void)

@@ -73,6 +73,13 @@ struct fuzz_file {
 	size_t tx_len;
 	unsigned tx_frames;
 	int fail;                      /* -errno every call returns, or 0 */
+	/* file_sync: calls made, and whether a write came after the last */
+	unsigned syncs;
+	bool unsynced;
+	/* file_punch/file_zero: calls that zeroed a range; no_falloc makes
+	 * them -EOPNOTSUPP, as a file system without fallocate would */
+	unsigned punches, zeroes;
+	bool no_falloc;
 	/* a stream that never runs dry (/dev/urandom): reads fill the whole
 	 * buffer with fuzz_stream_byte(streamed + i) */
 	bool endless;

@@ -94,6 +94,7 @@ static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
 		memcpy(rbuf, f->disk + off, (size_t)n);
 	else if (n > 0)
 		memcpy(f->disk + off, wbuf, (size_t)n);
+	f->unsynced |= n > 0 && !rbuf;
 	return n;
 }
 
@@ -173,6 +174,55 @@ int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 		return -EPERM;
 	*size = f->disk_size;
 	return 0;
+}
+
+int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key)
+{
+	long rc;
+	struct fuzz_file *f = file_io(ins, key, NULL, 0, &rc);
+
+	if (!f)
+		return (int)rc;
+	f->syncs++;
+	f->unsynced = false;
+	return 0;
+}
+
+/* Both fallocate calls: the range zeroed up to the disk's end (the file
+ * never grows), checked as devfile.c checks it. */
+static int disk_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		     uint64_t len, unsigned *count)
+{
+	long rc;
+	struct fuzz_file *f = file_io(ins, key, NULL, 0, &rc);
+
+	if (!f)
+		return (int)rc;
+	if (off > INT64_MAX || len > INT64_MAX - off)
+		return -EINVAL;
+	if (f->no_falloc)
+		return -EOPNOTSUPP;
+	if (off < f->disk_size && f->disk)
+		memset(f->disk + off, 0, (size_t)(len < f->disk_size - off ?
+						  len : f->disk_size - off));
+	(*count)++;
+	return 0;
+}
+
+int fuzz_hlp_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+			uint64_t len)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	return disk_zero(ins, key, off, len, f ? &f->punches : NULL);
+}
+
+int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		       uint64_t len)
+{
+	struct fuzz_file *f = file(ins, key);
+
+	return disk_zero(ins, key, off, len, f ? &f->zeroes : NULL);
 }
 
 /* As wisp's: construct only, a pollable file given to the caller, one

@@ -33,6 +33,11 @@ long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len);
 int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
 int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size);
+int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key);
+int fuzz_hlp_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+			uint64_t len);
+int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		       uint64_t len);
 int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 			void *opaque);
 int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on);

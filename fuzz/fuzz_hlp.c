@@ -664,7 +664,9 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.worker_start = fuzz_hlp_worker_start,                                 \
 	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify,      \
 	.file_size = fuzz_hlp_file_size, .file_watch = fuzz_hlp_file_watch,    \
-	.file_watch_set = fuzz_hlp_file_watch_set
+	.file_watch_set = fuzz_hlp_file_watch_set,                             \
+	.file_sync = fuzz_hlp_file_sync, .file_punch = fuzz_hlp_file_punch,    \
+	.file_zero = fuzz_hlp_file_zero
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };

@@ -342,6 +342,20 @@ def virtio_blk_seeds():
     virtio_setup(q, 1, feats | 1 << 5, 16)
     vq_avail(q, 0, 1, [blk_req(q, 0, 1, 0, 512, False)])
     s["ro_write"] = q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(0x2014, 4).b
+    # DISCARD (two ranges), WRITE_ZEROES with UNMAP, one past the end, a
+    # FLUSH; the first byte's bit 1 takes fallocate away (the fallbacks)
+    for name, first in (("discard_zeroes", b"\x00"),
+                        ("zeroes_nofalloc", b"\x02")):
+        q = Seq(0, 0)
+        q.b = first
+        virtio_setup(q, 1, feats | 1 << 13 | 1 << 14, 16)
+        q.mem(0x9000, struct.pack("<QII", 1, 2, 0) + struct.pack("<QII", 6, 1, 0))
+        q.mem(0x9400, struct.pack("<QII", 3, 4, 1))
+        q.mem(0x9800, struct.pack("<QII", 7, 2, 0))
+        heads = [blk_req(q, 0, 11, 0, 32, False), blk_req(q, 1, 13, 0, 16, False),
+                 blk_req(q, 2, 13, 0, 16, False), blk_req(q, 3, 4, 0, 0, False)]
+        vq_avail(q, 0, 4, heads)
+        s[name] = q.mmio_w(VQ_NOTIFY, 0, 2).mmio_r(0x2024, 4).b
     return s
 
 

@@ -2,9 +2,11 @@
  * fuzz/virtio_blk_fuzz.c - libFuzzer target for virtio_blk over the
  * virtio-pci transport: MMIO over BAR0 and guest-memory writes planting
  * rings, descriptors and request headers; the image is an 8-sector buffer
- * with a guard after it. Invariants: fuzz/virtio_check.h; the image's
- * guard is never touched (every request stayed inside the capacity); a
- * read-only disk is never written; the error count only grows.
+ * with a guard after it. The first input byte chooses a read-only disk
+ * (bit 0) and a host without fallocate (bit 1: the written-zeroes
+ * fallback). Invariants: fuzz/virtio_check.h; the image's guard is never
+ * touched (every request stayed inside the capacity); a read-only disk is
+ * never written; the error count only grows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fuzz_dev_create(&h, &dev_reg_virtio_blk, false,
 			    m.ro ? "virtio_blk,ro=1" : NULL, &ins) < 0)
 		fuzz_fail("virtio_blk: %s", h.err);
+	fuzz_file_of(&h, ins, BLK_KEY)->no_falloc = size && (data[0] & 2);
 	fuzz_msix_enable(&h, ins, true);
 	if (size)
 		fuzz_run(&h, ins, &t, data + 1, size - 1);

@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/audit.h>
+#include <linux/falloc.h>
 #include <linux/futex.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
@@ -123,6 +124,7 @@ static const struct name names[] = {
 	N(F_GETFL), N(F_SETFL), N(F_GETFD), N(F_SETFD), N(F_DUPFD),
 	N(F_DUPFD_CLOEXEC), N(FD_CLOEXEC), N(F_ADD_SEALS), N(F_GET_SEALS),
 	N(SEEK_SET), N(SEEK_CUR), N(SEEK_END),
+	N(FALLOC_FL_KEEP_SIZE), N(FALLOC_FL_PUNCH_HOLE), N(FALLOC_FL_ZERO_RANGE),
 	/* eventfd, signalfd, timerfd, epoll */
 	N(EFD_CLOEXEC), N(EFD_NONBLOCK), N(EFD_SEMAPHORE),
 	N(SFD_CLOEXEC), N(SFD_NONBLOCK),

@@ -6,7 +6,8 @@
  * KVM's IOAPIC, the DSDT compiled from monitor/dsdt.asl by iasl at
  * build time and, with a PCI bus (WISP_PCI), an MCFG naming its ECAM
  * (bus 0 only; the DSDT's PCI0 is the root bridge). Built once per VM in the BIOS area below 1 MiB, which the
- * e820 map reserves.
+ * e820 map reserves, with the firmware's one duty left, the reset vector
+ * (reset_vector below).
  */
 #include <string.h>
 
@@ -17,7 +18,8 @@
 #endif
 
 #define ACPI_BASE 0xe0000ull
-#define ACPI_END 0x100000ull
+#define ACPI_END 0xffff0ull      /* the reset vector's 16 bytes follow */
+#define RESET_VECTOR 0xffff0ull  /* F000:FFF0, where a CPU reset starts */
 #define ACPI_OEM "WISP  "
 
 #define FADT_LEN 276
@@ -198,6 +200,31 @@ static int dsdt(struct acpi_alloc *a, uint64_t *gpa)
 	return 0;
 }
 
+/*
+ * What a BIOS does when entered at its reset vector: reset the platform,
+ * here through the FADT's reset register (the pm device ends the VM,
+ * exit 80). Linux needs it: a hardware-reduced FADT makes its reboot_init
+ * choose EFI's ResetSystem (efi_reboot_required), which without EFI falls
+ * through to BOOT_BIOS, machine_real_restart's far jump to F000:FFF0;
+ * the ACPI and i8042 resets it would have tried are never reached, and
+ * with nothing there the guest hung. Real-mode code:
+ *   mov al, RESET_VALUE; mov dx, RESET_PORT; out dx, al; 1: hlt; jmp 1b
+ */
+static int reset_vector(const struct mem *m)
+{
+	static const uint8_t code[16] = {
+		0xb0, ACPI_PM_RESET_VALUE,
+		0xba, ACPI_PM_RESET_PORT & 0xff, ACPI_PM_RESET_PORT >> 8,
+		0xee, 0xf4, 0xeb, 0xfd,
+	};
+	uint8_t *p = mem_gpa_ptr(m, RESET_VECTOR, sizeof(code));
+
+	if (!p)
+		return -1;
+	memcpy(p, code, sizeof(code));
+	return 0;
+}
+
 int acpi_build(const struct mem *m, unsigned ncpus, uint64_t *rsdp_gpa)
 {
 	struct acpi_alloc a = { m, ACPI_BASE };
@@ -209,7 +236,7 @@ int acpi_build(const struct mem *m, unsigned ncpus, uint64_t *rsdp_gpa)
 	    dsdt(&a, &dsdt_gpa) < 0 || fadt(&a, dsdt_gpa, &tables[0]) < 0 ||
 	    madt(&a, ncpus, &tables[1]) < 0 ||
 	    (WISP_PCI && mcfg(&a, &tables[2]) < 0) ||
-	    xsdt(&a, tables, n, &xsdt_gpa) < 0)
+	    xsdt(&a, tables, n, &xsdt_gpa) < 0 || reset_vector(m) < 0)
 		return -1;
 	return rsdp(&(struct acpi_alloc){ m, *rsdp_gpa }, xsdt_gpa, rsdp_gpa);
 }

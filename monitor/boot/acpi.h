@@ -23,7 +23,8 @@ extern const unsigned char *const acpi_dsdt_aml;
 extern const size_t acpi_dsdt_len;
 
 /* Write RSDP, XSDT, FADT, MADT (ncpus local APICs) and DSDT into guest RAM
- * at 0xe0000; *rsdp gets the RSDP's address. 0, or -1 when that area is
+ * at 0xe0000, and at the reset vector (0xffff0) code that writes the reset
+ * register; *rsdp gets the RSDP's address. 0, or -1 when that area is
  * not RAM or ncpus is not 1-255. */
 int acpi_build(const struct mem *m, unsigned ncpus, uint64_t *rsdp);
 

@@ -195,6 +195,57 @@ int devfile_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 	return 0;
 }
 
+int devfile_sync(struct dev_ins *ins, unsigned key)
+{
+	int fd = file_fd(ins, key, false);
+
+	if (fd < 0)
+		return fd;
+	return fdatasync(fd) < 0 ? -errno : 0;
+}
+
+#ifndef FALLOC_FL_ZERO_RANGE
+#define FALLOC_FL_ZERO_RANGE 0x10 /* linux/falloc.h; musl's fcntl.h lacks it */
+#endif
+
+/* fallocate over [off, off + len) with KEEP_SIZE: the file never grows. */
+static int file_falloc(struct dev_ins *ins, unsigned key, int mode,
+		       uint64_t off, uint64_t len)
+{
+	int fd = file_fd(ins, key, true);
+
+	if (fd < 0)
+		return fd;
+	if (off > INT64_MAX || len > INT64_MAX - off)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	return fallocate(fd, mode | FALLOC_FL_KEEP_SIZE, (off_t)off,
+			 (off_t)len) < 0 ? -errno : 0;
+}
+
+int devfile_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+		  uint64_t len)
+{
+	return file_falloc(ins, key, FALLOC_FL_PUNCH_HOLE, off, len);
+}
+
+int devfile_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		 uint64_t len)
+{
+	return file_falloc(ins, key, FALLOC_FL_ZERO_RANGE, off, len);
+}
+
+/* Inside wisp: main's filter is at its syscall budget without fallocate,
+ * so the device takes the path a file system without it would (dev.h). */
+int devfile_nofalloc(struct dev_ins *ins, unsigned key, uint64_t off,
+		     uint64_t len)
+{
+	int fd = file_fd(ins, key, true);
+
+	return fd < 0 ? fd : -EOPNOTSUPP;
+}
+
 /* --- watches: a pollable file in the epoll set of the loop that serves
  * the instance, level-triggered, while the device has room for input --- */
 

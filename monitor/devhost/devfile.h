@@ -22,6 +22,14 @@ long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
 long devfile_write(struct dev_ins *ins, unsigned key, const void *buf,
 		   size_t len);
 int devfile_size(struct dev_ins *ins, unsigned key, uint64_t *size);
+int devfile_sync(struct dev_ins *ins, unsigned key);
+/* fallocate in a device process; devfile_nofalloc in wisp's own tables. */
+int devfile_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+		  uint64_t len);
+int devfile_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		 uint64_t len);
+int devfile_nofalloc(struct dev_ins *ins, unsigned key, uint64_t off,
+		     uint64_t len);
 int devfile_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 		  void *opaque);
 int devfile_watch_set(struct dev_ins *ins, unsigned key, bool on);

@@ -471,21 +471,23 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
 	.uptime_ns = hlp_uptime_ns, .pci_register = hlp_pci_register,         \
 	.file_size = devfile_size, .file_watch = devfile_watch,                 \
-	.file_watch_set = devfile_watch_set,                                   \
+	.file_watch_set = devfile_watch_set, .file_sync = devfile_sync,         \
 	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
 	.file_read = devfile_read, .file_write = devfile_write
 
 /* Inside wisp: MMIO2 regions act on the guest-physical map (a device
  * process asks by up-call, devproc.h); wait sets, doorbells and workers
  * are wisp's (devfile.c). Devices that use the latter are
- * DEV_F_NO_SANDBOX: a device process has none of them. */
+ * DEV_F_NO_SANDBOX: a device process has none of them. fallocate is a
+ * device process's alone (devfile_nofalloc). */
 #define HLP_MMIO2                                                              \
 	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
 	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \
 	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write,          \
 	.file_poll = devfile_poll, .doorbell_create = devfile_doorbell_create, \
 	.doorbell_wait = devfile_doorbell_wait,                                \
-	.worker_start = devfile_worker_start
+	.worker_start = devfile_worker_start,                                  \
+	.file_punch = devfile_nofalloc, .file_zero = devfile_nofalloc
 
 static const struct dev_hlp hlp_untrusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
@@ -524,7 +526,8 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.file_poll = devproc_child_file_poll,                                  \
 	.doorbell_create = devproc_child_doorbell_create,                      \
 	.doorbell_wait = devproc_child_doorbell_wait,                          \
-	.worker_start = devproc_child_worker_start
+	.worker_start = devproc_child_worker_start,                            \
+	.file_punch = devfile_punch, .file_zero = devfile_zero
 static const struct dev_hlp hlp_sandboxed = { HLP_SANDBOXED, .trusted = NULL };
 static const struct dev_hlp hlp_sandboxed_trusted = {
 	HLP_SANDBOXED, .trusted = &hlp_sandboxed_powers,

@@ -1,10 +1,16 @@
 #!/bin/sh
-# tests/integration/linux.sh - Debian's stock kernel boots under the linux
-# profile: the PVH vmlinux with 2 vCPUs (ACPI's MADT: both seen) and the
-# bzImage, each reaching the test initramfs's /init (tests/linux/init),
-# which reads the RTC, lists the PCI functions it sees and powers off
-# through ACPI S5 (exit 0); the linuxpci profile's PCI bus as Linux sees it;
-# the virtio devices (--disk, --rng, --net) under Linux's own drivers; bad Linux
+# tests/integration/linux.sh - Debian's stock 6.1 kernels boot under the
+# linux profile, each to the test initramfs's /init (tests/linux/init)
+# with 2 vCPUs seen through ACPI's MADT: the generic PVH vmlinux, the
+# generic bzImage and the cloud bzImage (no MP-table parser; its own
+# package's modules in a second initramfs). /init reads the RTC, lists the
+# PCI functions it sees and ends as wisp.end= says: poweroff through ACPI
+# S5 (exit 0), reboot (80: the reset vector writes pm's reset register)
+# or a panic (68: pvpanic). Then the linuxpci profile's PCI bus as Linux
+# sees it; the virtio devices (--disk, --rng, --net) under Linux's own
+# drivers, each in its own filtered process; an ext2 file system the guest
+# makes (busybox mke2fs, flushed) that the host's e2fsck -n finds clean,
+# and a guest discard that punches a hole in the host's image; bad Linux
 # input gets one line before anything runs.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,6 +20,10 @@ PVH=build/testbed/vmlinux
 need_built "$W" "$INITRD" "$PVH" build/linuxpci/wisp
 BZ=$(ls build/testbed/root/boot/vmlinuz-* 2>/dev/null | head -n1)
 need_built "$BZ"
+# The cloud kernel and the initramfs of its own modules (make linux-guest).
+CLOUD=$(ls build/linux-cloud/root/boot/vmlinuz-* 2>/dev/null | head -n1)
+CLOUD_INITRD=build/linux-cloud/initramfs.cpio
+need_built "$CLOUD" "$CLOUD_INITRD"
 need_kvm
 CMD="console=ttyS0 panic=-1 quiet"
 
@@ -21,10 +31,19 @@ run_wisp 600 "$W" --mem 256M --cpus 2 --kernel "$PVH" --initrd "$INITRD" \
 	--cmdline "$CMD"
 expect "PVH vmlinux, 2 vCPUs: /init reached, powered off (ACPI S5)" 0 \
 	"wisp-linux: init reached" "wisp-linux: cpus 2" "wisp-linux: rtc 20"
-run_wisp 900 "$W" --mem 256M --kernel "$BZ" --initrd "$INITRD" \
+run_wisp 900 "$W" --mem 256M --cpus 2 --kernel "$BZ" --initrd "$INITRD" \
 	--cmdline "$CMD"
-expect "bzImage: /init reached, powered off" 0 "wisp-linux: init reached" \
-	"wisp-linux: cpus 1"
+expect "generic bzImage, 2 vCPUs: /init reached, powered off" 0 \
+	"wisp-linux: init reached" "wisp-linux: cpus 2"
+# The cloud bzImage (LZ4) has no MP-table parser: 2 vCPUs only through
+# the MADT. Its virtio modules (the initramfs's, from its own package)
+# drive virtio-rng.
+run_wisp 900 "$W" --mem 256M --cpus 2 --kernel "$CLOUD" \
+	--initrd "$CLOUD_INITRD" --rng --cmdline "$CMD wisp.rng=1"
+expect "cloud bzImage, 2 vCPUs (MADT): /init reached, its virtio modules drive virtio-rng" 0 \
+	"wisp-linux: init reached" "wisp-linux: cpus 2" \
+	"wisp-linux: kernel ${CLOUD##*/vmlinuz-}" \
+	"wisp-linux: rng_current virtio_rng.0"
 # wisp's PCI bus as Linux sees it (the linuxpci profile: linux + the PCI
 # test function): the MCFG area reserved and used, the root bridge's
 # window, the host bridge and the function found by their IDs.
@@ -105,6 +124,36 @@ host=$(dd if="$T/disk.img" bs=1M skip=2 count=4 2>/dev/null | md5sum | cut -d' '
 cmp -s "$T/ro.img" "$T/ro.orig" && pass "virtio: the ro=on image is unchanged" ||
 	fail "virtio: the ro=on image changed"
 
+# ext2 from the guest: busybox mke2fs on a 16 MiB --disk, written out and
+# flushed (FLUSH: fdatasync in the device process); the host's e2fsck -n
+# finds the image clean and dumpe2fs reads the guest's label and size.
+# A second disk, all written, where the guest discards 1 MiB at 1 MiB
+# (DISCARD: a hole punched in the image, its blocks freed).
+truncate -s 16M "$T/ext2.img"
+head -c 4M /dev/urandom >"$T/discard.img"
+blocks=$(stat -c %b "$T/discard.img")
+run_wisp 600 "$W" --mem 256M --kernel "$PVH" --initrd "$INITRD" \
+	--disk "$T/ext2.img" --disk "$T/discard.img" \
+	--cmdline "$CMD wisp.ext2=vda wisp.discard=vdb"
+zero1m=$(head -c 1M /dev/zero | md5sum | cut -d' ' -f1)
+grep -q "^wisp-linux: vdb discarded, reads $zero1m" "$T/out" &&
+	[ "$(dd if="$T/discard.img" bs=1M skip=1 count=1 2>/dev/null | md5sum | cut -d' ' -f1)" = "$zero1m" ] &&
+	[ "$(stat -c %b "$T/discard.img")" -le $((blocks - 2048)) ] &&
+	[ "$(stat -c %s "$T/discard.img")" = 4194304 ] &&
+	pass "discard: the guest's blkdiscard of 1 MiB reads zeroes and freed the image's blocks ($blocks -> $(stat -c %b "$T/discard.img") sectors)" ||
+	fail "discard: $(grep 'wisp-linux: vdb' "$T/out" | tr '\n' ' ') image blocks $blocks -> $(stat -c %b "$T/discard.img")"
+if expect "ext2: the guest's busybox mke2fs on vda" 0 \
+	"wisp-linux: ext2 made on vda"; then
+	e2fsck -n "$T/ext2.img" >"$T/fsck" 2>&1 &&
+		pass "ext2: the host's e2fsck -n finds the image clean" ||
+		fail "ext2: e2fsck -n: $(tail -n 3 "$T/fsck" | tr '\n' ' ')"
+	dumpe2fs -h "$T/ext2.img" 2>/dev/null >"$T/dump"
+	grep -q '^Filesystem volume name: *wisp-ext2$' "$T/dump" &&
+		grep -q '^Block count: *16384$' "$T/dump" &&
+		pass "ext2: dumpe2fs reads the guest's label and 16384 1 KiB blocks" ||
+		fail "ext2: dumpe2fs: $(grep -e 'volume name' -e '^Block count' "$T/dump" | tr '\n' ' ')"
+fi
+
 # virtio-net under Linux, in a network namespace of the test's own: a tap
 # at 10.0.2.1/24 there, the guest's eth0 (the MAC from mac=) at 10.0.2.15
 # pings it. Needs root for the namespace and the tap (the testbed is).
@@ -122,8 +171,22 @@ else
 	echo "(no virtio-net case: uid $(id -u) cannot make a network namespace)"
 fi
 
-# Not yet: with ACPI tables, a guest's reboot -f reaches no reset
-# register (it hangs after "Restarting system"; README, issue 13).
+# The guest's other ends (tests/linux/init's wisp.end=): Linux's default
+# reboot with 2 vCPUs (a hardware-reduced FADT sends it through the BIOS
+# reset vector, where wisp's code writes the FADT's reset register: pm,
+# exit 80) and a kernel panic (the pvpanic-mmio driver on the DSDT's
+# QEMU0001 node writes PANICKED: exit 68).
+run_wisp 600 "$W" --mem 256M --cpus 2 --kernel "$PVH" --initrd "$INITRD" \
+	--cmdline "$CMD wisp.end=reboot"
+expect "reboot -f, 2 vCPUs: exit 80 (the reset register)" 80 \
+	"wisp-linux: cpus 2" &&
+	stderr_matches "reboot: pm's reset register ended the VM" \
+		'^wisp: pm\.0: guest requested a reboot'
+run_wisp 600 "$W" --mem 256M --kernel "$PVH" --initrd "$INITRD" \
+	--cmdline "$CMD wisp.end=panic"
+expect "kernel panic: exit 68 (pvpanic)" 68 "wisp-linux: init reached" &&
+	stderr_matches "panic: pvpanic's one line" \
+		'^wisp: pvpanic\.0: the guest kernel panicked; stopping the VM$'
 
 cli_error "--initrd with a test image" 64 --kernel "$GUESTS/hello.elf" \
 	--initrd "$INITRD"

@@ -1,16 +1,21 @@
 #!/bin/sh
-# tests/linux/mkinitramfs.sh OUT [TESTBED] - the Linux test guest's
-# initramfs: busybox-static, tests/linux/init and the virtio modules of the
-# testbed's Debian kernel (TESTBED, default build/testbed, made by
-# tests/testbed/prepare.sh: that kernel is the one the tests boot), with
-# their dependencies, in /mods (/mods/all: the load order), as an
-# uncompressed cpio (the guest kernel unpacks it without a decompressor).
+# tests/linux/mkinitramfs.sh OUT [TREE] - the Linux test guest's
+# initramfs: busybox-static, tests/linux/init and the virtio modules of a
+# Debian kernel package unpacked in TREE/root (default build/testbed, made
+# by tests/testbed/prepare.sh: the generic kernel; build/linux-cloud, made
+# by tests/linux/cloud-kernel.sh: the cloud kernel), with their
+# dependencies, in /mods (/mods/all: the load order), as an uncompressed
+# cpio (the guest kernel unpacks it without a decompressor). Modules must
+# come from the kernel that boots: each initramfs serves one package. A
+# module that package builds in (modules.builtin) is skipped.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 # Debian's generic kernel builds these as modules (rng-core is built in):
 # virtio_pci pulls in virtio, virtio_ring and virtio_pci_modern_dev/
-# legacy_dev; virtio_net pulls in net_failover and failover.
-GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng"
+# legacy_dev; virtio_net pulls in net_failover and failover. pvpanic-mmio
+# is the driver of the DSDT's QEMU0001 node (ports too, despite its name;
+# pvpanic itself is built in): without it a panic never reaches wisp.
+GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng pvpanic-mmio"
 out=$1
 tb=${2:-$HERE/../../build/testbed}
 
@@ -20,7 +25,7 @@ die() { echo "mkinitramfs: $*" >&2; exit 69; }
 . "$HERE/../testbed/mods.sh"
 MODDIR=$(ls -d "$tb"/root/lib/modules/*/kernel 2>/dev/null | head -n1)
 [ -n "$MODDIR" ] ||
-	die "no kernel modules in $tb/root (run tests/testbed/prepare.sh $tb)"
+	die "no kernel modules in $tb/root (tests/testbed/prepare.sh or tests/linux/cloud-kernel.sh makes it)"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 MODS="$d/mods"
@@ -28,6 +33,11 @@ mkdir -p "$d/bin" "$MODS"
 cp "$(command -v busybox)" "$d/bin/busybox"
 cp "$HERE/init" "$d/init"
 chmod +x "$d/init"
-for m in $GUEST_MODS; do add_mod "$m"; done
+# built in: listed in modules.builtin (- and _ are the same to the kernel)
+builtin_mod() {
+	grep -q "/$(echo "$1" | tr '_' '-')\.ko\$" "$MODDIR/../modules.builtin" ||
+		grep -q "/$(echo "$1" | tr '-' '_')\.ko\$" "$MODDIR/../modules.builtin"
+}
+for m in $GUEST_MODS; do builtin_mod "$m" || add_mod "$m"; done
 (cd "$d" && find . | cpio -o -H newc --quiet) >"$out.tmp"
 mv "$out.tmp" "$out"

@@ -645,6 +645,40 @@ static void test_file_readonly(void **state)
 	assert_int_equal(a->hlp->file_pread(a, 2, buf, 8, 0), -EPERM);
 }
 
+/* file_sync on the caller's own keys only (read-only too); fallocate
+ * only in a device process's table, never on a read-only file, never
+ * growing the file: wisp's own tables say -EOPNOTSUPP (main's filter has
+ * no fallocate). */
+static void test_file_sync_falloc(void **state)
+{
+	struct dev_ins *a = &vm.devs[0], *b = &vm.devs[1];
+	const struct dev_hlp *t = devhlp_table(false, true);
+	char buf[8];
+	int rc;
+
+	dev_attach_file(&vm, "a", 0, 0, temp_file(8, O_RDWR), 0);
+	dev_attach_file(&vm, "a", 0, 1, temp_file(8, O_RDONLY), DEVFILE_RO);
+	assert_int_equal(a->hlp->file_sync(a, 0), 0);
+	assert_int_equal(a->hlp->file_sync(a, 1), 0);
+	assert_int_equal(b->hlp->file_sync(b, 0), -EPERM);
+	assert_int_equal(a->hlp->file_sync(a, 2), -EPERM);
+	assert_int_equal(a->hlp->file_punch(a, 0, 0, 4), -EOPNOTSUPP);
+	assert_int_equal(a->hlp->file_zero(a, 0, 0, 4), -EOPNOTSUPP);
+	assert_int_equal(a->hlp->file_punch(a, 1, 0, 4), -EBADF);
+	assert_int_equal(t->file_punch(a, 1, 0, 4), -EBADF);
+	assert_int_equal(t->file_punch(b, 0, 0, 4), -EPERM);
+	assert_int_equal(t->file_zero(a, 0, INT64_MAX, 2), -EINVAL);
+	assert_int_equal(t->file_punch(a, 0, 2, 4), 0);
+	assert_int_equal(t->file_punch(a, 0, 6, 100), 0); /* past the end */
+	assert_int_equal(t->file_pread(a, 0, buf, 8, 0), 8);
+	assert_memory_equal(buf, "dd\0\0\0\0\0\0", 8);
+	assert_int_equal(t->file_pread(a, 0, buf, 8, 8), 0); /* no growth */
+	rc = t->file_zero(a, 0, 0, 1); /* tmpfs has no ZERO_RANGE */
+	assert_true(rc == 0 || rc == -EOPNOTSUPP);
+	assert_int_equal(t->file_pread(a, 0, buf, 1, 0), 1);
+	assert_int_equal(buf[0], rc ? 'd' : 0);
+}
+
 static unsigned fired;
 static uint64_t fired_key;
 
@@ -764,6 +798,7 @@ int main(void)
 		TP(test_up_log_limited),
 		T(test_tables_complete), T(test_sandboxed_refusals),
 		T(test_mem_ram_only), T(test_file_size), T(test_file_readonly),
+		T(test_file_sync_falloc),
 		T(test_file_watch_refused), T(test_file_watch_loop),
 		T(test_file_sandboxed_table),
 	};

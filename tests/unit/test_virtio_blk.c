@@ -1,9 +1,11 @@
 /*
  * tests/unit/test_virtio_blk.c - virtio_blk through its guest-facing
  * interface (tests/unit/virtio_drv.h) over a buffer image: config space,
- * IN/OUT/FLUSH/GET_ID, the error statuses (range, length, read-only, short
- * header, unsupported type, bad data buffer, failed host I/O) and the
- * protocol violations (no status byte, status byte outside RAM).
+ * IN/OUT/FLUSH (a host sync)/GET_ID, DISCARD and WRITE_ZEROES (their
+ * ranges, flags and the fallbacks of a host without fallocate), the error
+ * statuses (range, length, read-only, short header, unsupported type, bad
+ * data buffer, failed host I/O and sync) and the protocol violations (no
+ * status byte, status byte outside RAM).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -47,7 +49,7 @@ static int make(void **state, const char *spec)
 	*state = x;
 	return vdrv_init(&x->d, x->h, x->ins, 1ull << VIRTIO_F_INDIRECT_DESC |
 			 1ull << 9 | 1ull << 6 | 1ull << 2 |
-			 (spec ? 1ull << 5 : 0), 16);
+			 (spec ? 1ull << 5 : 1ull << 13 | 1ull << 14), 16);
 }
 
 static int setup(void **state)
@@ -110,12 +112,21 @@ static void test_config(void **state)
 	assert_true(f & 1ull << 6);
 	assert_true(f & 1ull << 2);
 	assert_false(f & 1ull << 5);
+	assert_true(f & 1ull << 13); /* DISCARD */
+	assert_true(f & 1ull << 14); /* WRITE_ZEROES */
 	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF, 8), 64);
 	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 4, 4), 0);
 	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 12, 4), 126);
 	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 20, 4), 512);
-	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 36, 4), 0);
-	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 34, 4), 0);
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 32, 4), 0);
+	/* discard: max sectors, segments, alignment; write-zeroes: max
+	 * sectors, segments, may unmap; nothing past them */
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 36, 4), 65536);
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 40, 4), 8);
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 44, 4), 8);
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 48, 4), 65536);
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 52, 4), 8);
+	assert_int_equal(vdrv_r(&x->d, VIRTIO_DEVCFG_OFF + 56, 4), 1);
 }
 
 static void test_read(void **state)
@@ -142,8 +153,101 @@ static void test_write_flush(void **state)
 	assert_int_equal(x->h->mem[ST], 0);
 	assert_int_equal(x->disk[10 * 512], 0x77);
 	assert_int_equal(x->disk[11 * 512], 12);
+	assert_true(fuzz_file_of(x->h, x->ins, 0)->unsynced);
+	assert_int_equal(fuzz_file_of(x->h, x->ins, 0)->syncs, 0);
+	/* FLUSH is a host sync: the write is durable when it completes */
 	assert_int_equal(req(x, 4, 0, 0, false), 1);
 	assert_int_equal(x->h->mem[ST], 0);
+	assert_int_equal(fuzz_file_of(x->h, x->ins, 0)->syncs, 1);
+	assert_false(fuzz_file_of(x->h, x->ins, 0)->unsynced);
+}
+
+/* n ranges {sector, num, flags} at BUF, sent as a DISCARD (11) or
+ * WRITE_ZEROES (13) request; the status back. */
+static uint8_t ranges(struct fx *x, uint32_t type, const uint64_t (*r)[3],
+		      unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t num = (uint32_t)r[i][1], fl = (uint32_t)r[i][2];
+		memcpy(x->h->mem + BUF + 16 * i, &r[i][0], 8);
+		memcpy(x->h->mem + BUF + 16 * i + 8, &num, 4);
+		memcpy(x->h->mem + BUF + 16 * i + 12, &fl, 4);
+	}
+	assert_int_equal(req(x, type, 0, 16 * n, false), 1);
+	return x->h->mem[ST];
+}
+
+static uint8_t range1(struct fx *x, uint32_t type, uint64_t sector,
+		      uint64_t num, uint64_t flags)
+{
+	const uint64_t r[1][3] = { { sector, num, flags } };
+
+	return ranges(x, type, r, 1);
+}
+
+static void test_discard_write_zeroes(void **state)
+{
+	struct fx *x = *state;
+	struct fuzz_file *f = fuzz_file_of(x->h, x->ins, 0);
+	const uint64_t two[2][3] = { { 2, 3, 0 }, { 40, 1, 0 } };
+
+	assert_int_equal(ranges(x, 11, two, 2), 0);
+	assert_int_equal(f->punches, 2);
+	assert_int_equal(x->disk[2 * 512 - 1], 2);
+	assert_int_equal(x->disk[2 * 512], 0);
+	assert_int_equal(x->disk[5 * 512 - 1], 0);
+	assert_int_equal(x->disk[5 * 512], 6);
+	assert_int_equal(x->disk[40 * 512 + 511], 0);
+	assert_int_equal(x->disk[41 * 512], 42);
+	/* write-zeroes, with and without UNMAP, the last sector exactly */
+	assert_int_equal(range1(x, 13, 63, 1, 1), 0);
+	assert_int_equal(range1(x, 13, 10, 1, 0), 0);
+	assert_int_equal(f->zeroes, 2);
+	assert_int_equal(x->disk[63 * 512], 0);
+	assert_int_equal(x->disk[10 * 512 + 511], 0);
+	assert_int_equal(x->disk[DISK - 1], 65); /* the unseen tail */
+}
+
+/* Flags, ranges and lengths that are refused, and nothing done. */
+static void test_ranges_refused(void **state)
+{
+	struct fx *x = *state;
+	struct fuzz_file *f = fuzz_file_of(x->h, x->ins, 0);
+	uint64_t nine[9][3] = { { 0 } };
+
+	for (unsigned i = 0; i < 9; i++)
+		nine[i][1] = 1;
+	/* UNMAP on a discard, an unknown flag: UNSUPP */
+	assert_int_equal(range1(x, 11, 0, 1, 1), 2);
+	assert_int_equal(range1(x, 13, 0, 1, 2), 2);
+	/* past the capacity, wrapping, over the range limit: IOERR */
+	assert_int_equal(range1(x, 11, 63, 2, 0), 1);
+	assert_int_equal(range1(x, 13, UINT64_MAX / 512, 1, 0), 1);
+	assert_int_equal(range1(x, 13, 0, 65537, 0), 1);
+	/* no range, more than 8, a partial one */
+	assert_int_equal(ranges(x, 11, (const uint64_t(*)[3])nine, 0), 1);
+	assert_int_equal(ranges(x, 11, (const uint64_t(*)[3])nine, 9), 1);
+	assert_int_equal(req(x, 13, 0, 20, false), 1);
+	assert_int_equal(x->h->mem[ST], 1);
+	assert_int_equal(f->punches + f->zeroes, 0);
+	assert_int_equal(x->disk[0], 1);
+}
+
+/* A host without fallocate (or a device inside wisp): write-zeroes writes
+ * zeroes, a discard does nothing and succeeds. */
+static void test_ranges_no_fallocate(void **state)
+{
+	struct fx *x = *state;
+	struct fuzz_file *f = fuzz_file_of(x->h, x->ins, 0);
+
+	f->no_falloc = true;
+	assert_int_equal(range1(x, 13, 1, 2, 1), 0);
+	assert_int_equal(x->disk[512], 0);
+	assert_int_equal(x->disk[3 * 512 - 1], 0);
+	assert_int_equal(x->disk[3 * 512], 4);
+	assert_true(f->unsynced);
+	assert_int_equal(range1(x, 11, 5, 1, 0), 0);
+	assert_int_equal(x->disk[5 * 512], 6);
 }
 
 static void test_get_id(void **state)
@@ -188,7 +292,7 @@ static void test_unsupported_and_short(void **state)
 	struct vdrv_seg s[2] = { { HDR, 15, false }, { ST, 1, true } };
 	uint32_t id, len;
 
-	assert_int_equal(req(x, 11, 0, 512, true), 1); /* DISCARD: not offered */
+	assert_int_equal(req(x, 99, 0, 512, true), 1); /* no such type */
 	assert_int_equal(x->h->mem[ST], 2);
 	hdr(x, 0, 0);
 	vdrv_chain(&x->d, 0, s, 2); /* a 15-byte header */
@@ -223,6 +327,9 @@ static void test_host_error(void **state)
 	assert_int_equal(x->h->mem[ST], 1);
 	assert_int_equal(req(x, 1, 0, 512, false), 1);
 	assert_int_equal(x->h->mem[ST], 1);
+	assert_int_equal(req(x, 4, 0, 0, false), 1); /* a failed sync */
+	assert_int_equal(x->h->mem[ST], 1);
+	assert_int_equal(range1(x, 11, 0, 1, 0), 1);
 }
 
 static void test_no_status(void **state)
@@ -288,6 +395,11 @@ static void test_ro(void **state)
 	assert_int_equal(x->disk[0], 1);
 	assert_int_equal(req(x, 0, 0, 512, true), 513);
 	assert_int_equal(x->h->mem[ST], 0);
+	/* no DISCARD/WRITE_ZEROES offered, and refused if sent anyway */
+	assert_false(vdrv_dev_features(&x->d) & 1ull << 13);
+	assert_false(vdrv_dev_features(&x->d) & 1ull << 14);
+	assert_int_equal(range1(x, 13, 0, 1, 0), 1);
+	assert_int_equal(x->disk[0], 1);
 }
 
 static void test_options(void **state)
@@ -319,6 +431,9 @@ int main(void)
 		T(test_config),
 		T(test_read),
 		T(test_write_flush),
+		T(test_discard_write_zeroes),
+		T(test_ranges_refused),
+		T(test_ranges_no_fallocate),
 		T(test_get_id),
 		T(test_out_of_range),
 		T(test_unsupported_and_short),
