@@ -20,7 +20,7 @@ MUSL_INC := $(CAPNG)/musl-include
 SETUP := $(DEPS)/.packages
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -D_GNU_SOURCE
+CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -Ipassthru -D_GNU_SOURCE
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -I$(ZLIB)/include \
 	-fstack-protector-strong
@@ -40,6 +40,16 @@ CLI ?= cli cli_memopt cli_rom cli_virtio
 PCI_DEVICES := virtio_rng virtio_blk virtio_net pcitest
 HAS_PCI := $(if $(filter $(PCI_DEVICES),$(DEVICES)),1,0)
 MON_ROOMS := core jail kvm devhost $(if $(filter 1,$(HAS_PCI)),pci)
+# VFIO raw-PCI passthrough (passthru/, --vfio): a profile sets PASSTHRU=1
+# (it needs the PCI bus, so HAS_PCI is forced on); WISP_PASSTHRU=1. The
+# others link none of it (nm finds no vfio_ symbol).
+PASSTHRU ?= 0
+HAS_PASSTHRU := $(if $(filter 1,$(PASSTHRU)),1,0)
+ifeq ($(HAS_PASSTHRU),1)
+HAS_PCI := 1
+MON_ROOMS := core jail kvm devhost pci
+endif
+PASSTHRU_SRCS := $(if $(filter 1,$(HAS_PASSTHRU)),$(wildcard passthru/*.c))
 LOADER_EXTRA_linux := monitor/boot/acpi.c
 DISPLAY_DEVICES := fb
 HAS_DISPLAY := $(if $(filter $(DISPLAY_DEVICES),$(DEVICES)),1,0)
@@ -49,7 +59,8 @@ MON_SRCS := $(wildcard monitor/*.c) \
 	$(foreach r,$(MON_ROOMS),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
 	monitor/boot/cpu_x86.c $(CLI:%=monitor/cli/%.c) \
 	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
-CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
+CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c \
+	$(PASSTHRU_SRCS)
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
 # The virtio transport and virtqueue (devices/virtio.h): a library, not a
@@ -88,8 +99,8 @@ $(ZLIB)/lib/libz.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -127,7 +138,7 @@ $(B)/obj/%.o: %.c $(B)/.profile | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
 		-DWISP_LOADERS='"$(LOADERS)"' $(LOADERS:%=-DWISP_LOADER_%) \
 		-DWISP_DISPLAY=$(HAS_DISPLAY) -DWISP_PCI=$(HAS_PCI) \
-		-MMD -MP -c $< -o $@
+		-DWISP_PASSTHRU=$(HAS_PASSTHRU) -MMD -MP -c $< -o $@
 
 WISP_LIBS := $(CAPNG)/lib/libcap-ng.a $(if $(filter 1,$(HAS_DISPLAY)),$(ZLIB)/lib/libz.a)
 $(B)/wisp: $(WISP_OBJS) $(WISP_LIBS)

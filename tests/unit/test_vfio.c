@@ -1,0 +1,585 @@
+/*
+ * Unit tests: passthru/ against a fake VFIO (struct vfio_sys) and a
+ * sysfs tree in a temporary folder: --vfio's address, the host checks
+ * with their one-line messages, the container/group/device setup, the
+ * virtualised config space (BAR sizing, the command register forwarded,
+ * capabilities hidden and relinked, MSI/MSI-X in wisp's copy, forbidden
+ * writes dropped and counted, a hostile capability list), and the DMA
+ * map bookkeeping (IOVA = GPA, overlaps, RLIMIT_MEMLOCK, mem/'s
+ * listener).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mem.h"
+#include "vfio.h"
+
+#define FD_CONT 100
+#define FD_GROUP 101
+#define FD_DEV 102
+#define CFG_OFF 0x70000000000ull /* where the fake puts config space */
+
+/* --- the fake VFIO: one container, group 7, one device --- */
+struct fake {
+	uint8_t cfg[256];
+	uint64_t bar_size[6];
+	bool viable, in_container;
+	int set_iommu_rc;
+	unsigned open_fds, resets, maps, unmaps;
+	uint16_t last_cmd;
+	uint64_t mapped_bytes;
+};
+
+static int f_open(void *ctx, const char *path, int flags)
+{
+	struct fake *f = ctx;
+	const char *base = strrchr(path, '/');
+
+	if (!base)
+		return -ENOENT;
+	f->open_fds++;
+	if (!strcmp(base, "/vfio"))
+		return FD_CONT;
+	if (!strcmp(base, "/7"))
+		return FD_GROUP;
+	f->open_fds--;
+	return -ENOENT;
+}
+
+static int f_close(void *ctx, int fd)
+{
+	((struct fake *)ctx)->open_fds--;
+	return 0;
+}
+
+static int f_region(struct fake *f, struct vfio_region_info *ri)
+{
+	if (ri->index == VFIO_PCI_CONFIG_REGION_INDEX) {
+		ri->size = 256;
+		ri->offset = CFG_OFF;
+		ri->flags = VFIO_REGION_INFO_FLAG_READ |
+			    VFIO_REGION_INFO_FLAG_WRITE;
+		return 0;
+	}
+	if (ri->index >= 6)
+		return -EINVAL;
+	ri->size = f->bar_size[ri->index];
+	ri->offset = (uint64_t)ri->index << 40;
+	ri->flags = VFIO_REGION_INFO_FLAG_MMAP;
+	return 0;
+}
+
+static int f_dev_ioctl(struct fake *f, unsigned long req, void *arg)
+{
+	struct vfio_device_info *di = arg;
+
+	switch (req) {
+	case VFIO_DEVICE_GET_INFO:
+		di->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+		di->num_regions = VFIO_PCI_NUM_REGIONS;
+		di->num_irqs = VFIO_PCI_NUM_IRQS;
+		return 0;
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return f_region(f, arg);
+	case VFIO_DEVICE_RESET:
+		f->resets++;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+static int f_dma(struct fake *f, unsigned long req, void *arg)
+{
+	if (req == VFIO_IOMMU_MAP_DMA) {
+		f->maps++;
+		f->mapped_bytes += ((struct vfio_iommu_type1_dma_map *)arg)->size;
+	} else {
+		f->unmaps++;
+		f->mapped_bytes -= ((struct vfio_iommu_type1_dma_unmap *)arg)->size;
+	}
+	return 0;
+}
+
+static int f_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	struct fake *f = ctx;
+
+	if (fd == FD_DEV)
+		return f_dev_ioctl(f, req, arg);
+	switch (req) {
+	case VFIO_GET_API_VERSION:
+		return VFIO_API_VERSION;
+	case VFIO_CHECK_EXTENSION:
+		return (uintptr_t)arg == VFIO_TYPE1v2_IOMMU;
+	case VFIO_GROUP_GET_STATUS:
+		((struct vfio_group_status *)arg)->flags =
+			f->viable ? VFIO_GROUP_FLAGS_VIABLE : 0;
+		return 0;
+	case VFIO_GROUP_SET_CONTAINER:
+		f->in_container = *(int *)arg == FD_CONT;
+		return f->in_container ? 0 : -EINVAL;
+	case VFIO_SET_IOMMU:
+		return f->in_container ? f->set_iommu_rc : -EINVAL;
+	case VFIO_GROUP_GET_DEVICE_FD:
+		if (strcmp(arg, "0000:01:00.0"))
+			return -ENODEV;
+		f->open_fds++;
+		return FD_DEV;
+	case VFIO_IOMMU_MAP_DMA:
+	case VFIO_IOMMU_UNMAP_DMA:
+		return f_dma(f, req, arg);
+	}
+	return -ENOTTY;
+}
+
+static ssize_t f_pread(void *ctx, int fd, void *buf, size_t n, uint64_t off)
+{
+	struct fake *f = ctx;
+
+	if (fd != FD_DEV || off < CFG_OFF || off - CFG_OFF + n > 256)
+		return -EINVAL;
+	memcpy(buf, f->cfg + (off - CFG_OFF), n);
+	return (ssize_t)n;
+}
+
+static ssize_t f_pwrite(void *ctx, int fd, const void *buf, size_t n,
+			uint64_t off)
+{
+	struct fake *f = ctx;
+
+	if (fd != FD_DEV || off != CFG_OFF + 4 || n != 2)
+		return -EINVAL;
+	memcpy(&f->last_cmd, buf, 2);
+	return 2;
+}
+
+static struct fake fk;
+static struct vfio_sys fsys = {f_open, f_close, f_ioctl, f_pread, f_pwrite,
+			       &fk};
+
+static void put16(uint8_t *c, unsigned off, uint16_t v)
+{
+	c[off] = v;
+	c[off + 1] = v >> 8;
+}
+
+static void put32(uint8_t *c, unsigned off, uint32_t v)
+{
+	put16(c, off, v);
+	put16(c, off + 2, v >> 16);
+}
+
+/* edu-like: 1234:11e8, BAR0 1 MiB, BAR2 64-bit prefetchable 16 MiB; caps
+ * PM (hidden) -> MSI 64-bit maskable -> MSI-X -> vendor (hidden). */
+static void fake_reset(void)
+{
+	memset(&fk, 0, sizeof(fk));
+	fk.viable = true;
+	put16(fk.cfg, 0, 0x1234);
+	put16(fk.cfg, 2, 0x11e8);
+	put16(fk.cfg, 4, 0x0006);
+	put16(fk.cfg, 6, 0x0010);
+	put32(fk.cfg, 8, 0x00ff0010);
+	put32(fk.cfg, 0x10, 0xfea00000);
+	put32(fk.cfg, 0x18, 0x0000000c);
+	put32(fk.cfg, 0x1c, 0x00000080);
+	fk.cfg[0x34] = 0x40;
+	fk.cfg[0x3d] = 1;
+	fk.cfg[0x40] = 0x01, fk.cfg[0x41] = 0x50;            /* PM */
+	fk.cfg[0x50] = 0x05, fk.cfg[0x51] = 0x70;            /* MSI */
+	put16(fk.cfg, 0x52, 0x0180 | 0x0e);                  /* 64-bit, mask, 128 vectors */
+	fk.cfg[0x70] = 0x11, fk.cfg[0x71] = 0x80;            /* MSI-X */
+	put16(fk.cfg, 0x72, 0x0007);                         /* 8 vectors */
+	put32(fk.cfg, 0x74, 0x00000002), put32(fk.cfg, 0x78, 0x00000802);
+	fk.cfg[0x80] = 0x09, fk.cfg[0x81] = 0x00, fk.cfg[0x82] = 0x10;
+	fk.bar_size[0] = 1 << 20;
+	fk.bar_size[2] = 16 << 20;
+}
+
+/* --- a sysfs tree --- */
+static char root[64];
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* fn in group g bound to drv ("" for none). */
+static void sysfs_fn(const char *fn, int g, const char *drv)
+{
+	sh("cd %s && mkdir -p bus/pci/devices/%s kernel/iommu_groups/%d/devices "
+	   "bus/pci/drivers/%s && ln -sfn ../../../kernel/iommu_groups/%d "
+	   "bus/pci/devices/%s/iommu_group && ln -sfn "
+	   "../../../../bus/pci/devices/%s kernel/iommu_groups/%d/devices/%s",
+	   root, fn, g, *drv ? drv : "none", g, fn, fn, g, fn);
+	if (*drv)
+		sh("ln -sfn ../../../bus/pci/drivers/%s %s/bus/pci/devices/%s/driver",
+		   drv, root, fn);
+}
+
+static int setup_tree(void **state)
+{
+	snprintf(root, sizeof(root), "/tmp/wisp-vfio-XXXXXX");
+	assert_non_null(mkdtemp(root));
+	sysfs_fn("0000:01:00.0", 7, "vfio-pci");
+	fake_reset();
+	return 0;
+}
+
+static int teardown_tree(void **state)
+{
+	sh("rm -rf %s", root);
+	return 0;
+}
+
+static struct vfio_host host(void)
+{
+	return (struct vfio_host){root, "/dev/vfio", &fsys, 64 << 20};
+}
+
+static void test_parse_addr(void **state)
+{
+	char out[VFIO_ADDR_LEN], err[200];
+
+	assert_int_equal(vfio_parse_addr("0000:01:00.0", out, err, 200), 0);
+	assert_string_equal(out, "0000:01:00.0");
+	assert_int_equal(vfio_parse_addr("/sys/bus/pci/devices/0000:0A:1f.7",
+					 out, err, 200), 0);
+	assert_string_equal(out, "0000:0a:1f.7");
+	const char *bad[] = {"", "01:00.0", "0000:01:20.0", "0000:01:00.8",
+			     "0000:0g:00.0", "0000:01:00.0 ", "0000-01:00.0",
+			     "/sys/bus/pci/devices/../../0000:01:00.0",
+			     "/sys/devices/0000:01:00.0"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(vfio_parse_addr(bad[i], out, err, 200),
+				 -EINVAL);
+		assert_non_null(strstr(err, "--vfio"));
+	}
+}
+
+static void test_sysfs_checks(void **state)
+{
+	char err[300];
+
+	assert_int_equal(vfio_sysfs_group(root, "0000:01:00.0", err, 300), 7);
+	assert_int_equal(vfio_sysfs_group(root, "0000:02:00.0", err, 300),
+			 -ENOENT);
+	assert_non_null(strstr(err, "no such PCI function"));
+	sysfs_fn("0000:03:00.0", 9, "e1000e");
+	assert_int_equal(vfio_sysfs_group(root, "0000:03:00.0", err, 300),
+			 -EINVAL);
+	assert_non_null(strstr(err, "bound to e1000e, not vfio-pci"));
+	/* a second member of group 7, bound to nvme: not viable */
+	sysfs_fn("0000:01:00.1", 7, "nvme");
+	assert_int_equal(vfio_sysfs_group(root, "0000:01:00.0", err, 300),
+			 -EBUSY);
+	assert_non_null(strstr(err, "0000:01:00.1 is bound to nvme"));
+	/* unbound, or a bridge's pcieport, is fine */
+	sysfs_fn("0000:01:00.1", 7, "");
+	sh("rm -f %s/bus/pci/devices/0000:01:00.1/driver", root);
+	sysfs_fn("0000:00:1c.0", 7, "pcieport");
+	assert_int_equal(vfio_sysfs_group(root, "0000:01:00.0", err, 300), 7);
+	/* no IOMMU group */
+	sh("rm %s/bus/pci/devices/0000:01:00.0/iommu_group", root);
+	assert_int_equal(vfio_sysfs_group(root, "0000:01:00.0", err, 300),
+			 -ENODEV);
+	assert_non_null(strstr(err, "no IOMMU group"));
+	sysfs_fn("0000:01:00.0", 7, "vfio-pci");
+}
+
+static void test_open_close(void **state)
+{
+	struct vfio_host h = host();
+	struct vfio_dev d;
+	char err[300] = "";
+
+	fake_reset();
+	assert_int_equal(vfio_dev_open(&d, &h, "0000:01:00.0", err, 300), 0);
+	assert_int_equal(d.group_id, 7);
+	assert_int_equal(fk.open_fds, 3);
+	assert_int_equal(fk.resets, 1);
+	assert_int_equal(fk.last_cmd, 0); /* quiet until the guest asks */
+	assert_int_equal(d.reg[0].size, 1 << 20);
+	assert_int_equal(vfio_cfg_read(&d.cfg, 0, 4), 0x11e81234);
+	assert_true(d.cfg.bar[2].is64);
+	vfio_dev_close(&d);
+	assert_int_equal(fk.open_fds, 0);
+	assert_int_equal(fk.resets, 2);
+	vfio_dev_close(&d); /* twice is harmless */
+}
+
+static void test_open_errors(void **state)
+{
+	struct vfio_host h = host();
+	struct vfio_dev d;
+	char err[300];
+
+	fake_reset();
+	fk.set_iommu_rc = -EPERM;
+	assert_int_equal(vfio_dev_open(&d, &h, "0000:01:00.0", err, 300),
+			 -EPERM);
+	assert_non_null(strstr(err, "interrupt remapping"));
+	assert_int_equal(fk.open_fds, 0);
+	fake_reset();
+	fk.viable = false;
+	assert_int_equal(vfio_dev_open(&d, &h, "0000:01:00.0", err, 300),
+			 -EBUSY);
+	assert_non_null(strstr(err, "not viable"));
+	assert_int_equal(fk.open_fds, 0);
+}
+
+static struct vfio_dev *open_fake(void)
+{
+	static struct vfio_dev d;
+	struct vfio_host h = host();
+	char err[300];
+
+	fake_reset();
+	assert_int_equal(vfio_dev_open(&d, &h, "0000:01:00.0", err, 300), 0);
+	return &d;
+}
+
+static void test_cfg_bars(void **state)
+{
+	struct vfio_dev *d = open_fake();
+	struct vfio_cfg *c = &d->cfg;
+
+	assert_int_equal(vfio_cfg_read(c, 0x10, 4), 0); /* no host address */
+	assert_int_equal(vfio_cfg_write(c, 0x10, 4, 0xffffffff),
+			 VFIO_CFG_EV_BAR0);
+	assert_int_equal(vfio_cfg_read(c, 0x10, 4), 0xfff00000);
+	vfio_cfg_write(c, 0x18, 4, 0xffffffff);
+	assert_int_equal(vfio_cfg_read(c, 0x18, 4), 0xff00000c);
+	assert_int_equal(vfio_cfg_write(c, 0x1c, 4, 0xffffffff),
+			 VFIO_CFG_EV_BAR0 << 2); /* the upper half moves BAR2 */
+	assert_int_equal(vfio_cfg_read(c, 0x1c, 4), 0xffffffff);
+	vfio_cfg_write(c, 0x18, 4, 0xc1000000);
+	vfio_cfg_write(c, 0x1c, 4, 0x1);
+	assert_int_equal(vfio_cfg_bar_addr(c, 2), 0x1c1000000ull);
+	vfio_cfg_write(c, 0x10, 4, 0xc0012345);
+	assert_int_equal(vfio_cfg_bar_addr(c, 0), 0xc0000000);
+	/* unused BARs and the ROM stay 0; sizing them is not forbidden */
+	vfio_cfg_write(c, 0x14, 4, 0xffffffff);
+	vfio_cfg_write(c, 0x30, 4, 0xfffff800);
+	assert_int_equal(vfio_cfg_read(c, 0x14, 4), 0);
+	assert_int_equal(vfio_cfg_read(c, 0x30, 4), 0);
+	assert_int_equal(c->dropped, 0);
+	vfio_dev_close(d);
+}
+
+static void test_cfg_header(void **state)
+{
+	struct vfio_dev *d = open_fake();
+	struct vfio_cfg *c = &d->cfg;
+
+	/* IDs are read-only: dropped and counted, once per access */
+	vfio_cfg_write(c, 0, 4, 0xdeadbeef);
+	assert_int_equal(vfio_cfg_read(c, 0, 4), 0x11e81234);
+	assert_int_equal(c->dropped, 1);
+	/* the same value again changes nothing: not counted */
+	vfio_cfg_write(c, 0, 2, 0x1234);
+	assert_int_equal(c->dropped, 1);
+	/* command: memory, master, INTx-off kept and forwarded; I/O (no I/O
+	 * BAR), SERR and the rest dropped */
+	assert_int_equal(vfio_dev_cfg_write(d, 4, 2, 0xffff), 0);
+	assert_int_equal(fk.last_cmd, 0x0406);
+	assert_int_equal(vfio_cfg_command(c), 0x0406);
+	assert_int_equal(c->dropped, 2);
+	/* status: RW1C writes ignored, not counted; caps bit set */
+	vfio_cfg_write(c, 6, 2, 0xffff);
+	assert_int_equal(vfio_cfg_read(c, 6, 2) & 0x10, 0x10);
+	assert_int_equal(c->dropped, 2);
+	/* interrupt pin 0 (no INTx yet), line writable */
+	assert_int_equal(vfio_cfg_read(c, 0x3d, 1), 0);
+	vfio_cfg_write(c, 0x3c, 1, 11);
+	assert_int_equal(vfio_cfg_read(c, 0x3c, 1), 11);
+	/* bad accesses: all ones, nothing written; extended space is 0 */
+	assert_int_equal(vfio_cfg_read(c, 1, 2), 0xffffffff);
+	assert_int_equal(vfio_cfg_read(c, 0, 3), 0xffffffff);
+	assert_int_equal(vfio_cfg_read(c, 0x100, 4), 0);
+	assert_int_equal(vfio_cfg_read(c, 4096, 4), 0xffffffff);
+	assert_int_equal(vfio_cfg_write(c, 2, 4, 0), 0);
+	vfio_dev_close(d);
+}
+
+static void test_cfg_caps(void **state)
+{
+	struct vfio_dev *d = open_fake();
+	struct vfio_cfg *c = &d->cfg;
+
+	/* PM and the vendor cap are unlinked: MSI first, then MSI-X, end */
+	assert_int_equal(vfio_cfg_read(c, 0x34, 1), 0x50);
+	assert_int_equal(vfio_cfg_read(c, 0x51, 1), 0x70);
+	assert_int_equal(vfio_cfg_read(c, 0x71, 1), 0);
+	assert_int_equal(vfio_cfg_read(c, 0x40, 4), 0);
+	assert_int_equal(vfio_cfg_read(c, 0x80, 4), 0);
+	vfio_cfg_write(c, 0x40, 4, 0x3); /* hidden: dropped, counted */
+	assert_int_equal(c->dropped, 1);
+	/* MSI: enable + vectors, address, data, mask in wisp's copy */
+	assert_int_equal(c->msi_off, 0x50);
+	assert_int_equal(vfio_cfg_read(c, 0x52, 2), 0x018e);
+	assert_int_equal(vfio_cfg_write(c, 0x52, 2, 0x0011), VFIO_CFG_EV_MSI);
+	assert_int_equal(vfio_cfg_read(c, 0x52, 2), 0x019f);
+	vfio_cfg_write(c, 0x54, 4, 0xfee00003);
+	assert_int_equal(vfio_cfg_read(c, 0x54, 4), 0xfee00000);
+	vfio_cfg_write(c, 0x58, 4, 0x1);
+	vfio_cfg_write(c, 0x5c, 2, 0x4041);
+	assert_int_equal(vfio_cfg_read(c, 0x5c, 2), 0x4041);
+	vfio_cfg_write(c, 0x60, 4, 0x1); /* mask bits */
+	assert_int_equal(vfio_cfg_read(c, 0x60, 4), 1);
+	unsigned before = c->dropped;
+	vfio_cfg_write(c, 0x64, 4, 0x1); /* pending bits: read-only */
+	assert_int_equal(vfio_cfg_read(c, 0x64, 4), 0);
+	assert_int_equal(c->dropped, before + 1);
+	/* MSI-X: enable and function mask; table size and BIR read-only */
+	assert_int_equal(c->msix_off, 0x70);
+	assert_int_equal(vfio_cfg_write(c, 0x72, 2, 0xc007), VFIO_CFG_EV_MSIX);
+	assert_int_equal(vfio_cfg_read(c, 0x72, 2), 0xc007);
+	assert_int_equal(vfio_cfg_read(c, 0x74, 4), 2);
+	vfio_cfg_write(c, 0x74, 4, 0x1000);
+	assert_int_equal(vfio_cfg_read(c, 0x74, 4), 2);
+	vfio_dev_close(d);
+}
+
+/* A device's capability list is hostile input too. */
+static void test_cfg_hostile_caps(void **state)
+{
+	uint8_t real[256] = {0};
+	struct vfio_bar bar[VFIO_BARS] = {0};
+	struct vfio_cfg c;
+
+	real[6] = 0x10;
+	real[0x34] = 0x40;
+	real[0x40] = 0x05, real[0x41] = 0x40; /* MSI pointing at itself */
+	vfio_cfg_init(&c, real, bar);
+	assert_int_equal(vfio_cfg_read(&c, 0x34, 1), 0x40);
+	assert_int_equal(vfio_cfg_read(&c, 0x41, 1), 0);
+	/* MSI at 0xf8 would run past 256: dropped, no caps left */
+	real[0x34] = 0xf8;
+	real[0xf8] = 0x05;
+	put16(real, 0xfa, 0x0180);
+	vfio_cfg_init(&c, real, bar);
+	assert_int_equal(vfio_cfg_read(&c, 0x34, 1), 0);
+	assert_int_equal(vfio_cfg_read(&c, 6, 2) & 0x10, 0);
+	/* overlapping caps: a PCIe cap at 0x78 over the MSI-X cap at 0x80
+	 * would copy 0x80's real link (to the hidden PM cap at 0x90) over
+	 * wisp's: the later one is dropped, PM stays hidden */
+	memset(real, 0, sizeof(real));
+	real[6] = 0x10;
+	real[0x34] = 0x80;
+	real[0x80] = 0x11, real[0x81] = 0x90; /* MSI-X */
+	real[0x90] = 0x01, real[0x91] = 0x40; /* PM: hidden */
+	real[0x40] = 0x11, real[0x41] = 0x78; /* MSI-X */
+	real[0x78] = 0x10, real[0x79] = 0x00; /* PCIe over 0x80 */
+	vfio_cfg_init(&c, real, bar);
+	assert_int_equal(vfio_cfg_read(&c, 0x34, 1), 0x80);
+	assert_int_equal(vfio_cfg_read(&c, 0x81, 1), 0x40);
+	assert_int_equal(vfio_cfg_read(&c, 0x41, 1), 0);
+	assert_int_equal(vfio_cfg_read(&c, 0x90, 4), 0);
+	/* pointers below the header end the walk; random lists terminate */
+	real[0x34] = 0x20;
+	vfio_cfg_init(&c, real, bar);
+	assert_int_equal(vfio_cfg_read(&c, 0x34, 1), 0);
+	srand(14);
+	for (int i = 0; i < 2000; i++) {
+		for (unsigned j = 0; j < 256; j++)
+			real[j] = rand();
+		real[6] |= 0x10;
+		vfio_cfg_init(&c, real, bar);
+		unsigned n = 0;
+		for (unsigned off = c.v[0x34]; off; off = c.v[off + 1], n++)
+			assert_true(off >= 0x40 && off < 256 && !(off & 3) &&
+				    n < 48);
+	}
+}
+
+static void test_dma(void **state)
+{
+	struct vfio_dma d;
+	static uint8_t ram[3 * 4096];
+
+	fake_reset();
+	vfio_dma_init(&d, &fsys, FD_CONT, 16 * 4096);
+	assert_int_equal(vfio_dma_map(&d, 0, 8192, ram), 0);
+	assert_int_equal(vfio_dma_map(&d, 0x10000, 4096, ram + 8192), 0);
+	assert_int_equal(vfio_dma_map(&d, 4096, 4096, ram), -EEXIST);
+	assert_int_equal(vfio_dma_map(&d, 0x20001, 4096, ram), -EINVAL);
+	assert_int_equal(vfio_dma_map(&d, 0x20000, 0, ram), -EINVAL);
+	assert_int_equal(vfio_dma_map(&d, -4096ull, 8192, ram), -EINVAL);
+	assert_int_equal(d.locked, 3 * 4096);
+	assert_int_equal(vfio_dma_map(&d, 0x100000, 14 * 4096, ram), -ENOMEM);
+	assert_non_null(strstr(d.msg, "needs 68 KiB"));
+	assert_int_equal(vfio_dma_unmap(&d, 0, 4096), -ENOENT);
+	assert_int_equal(vfio_dma_unmap(&d, 0, 8192), 0);
+	assert_int_equal(fk.mapped_bytes, 4096);
+	vfio_dma_clear(&d);
+	assert_int_equal(fk.mapped_bytes, 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(d.locked, 0);
+	for (unsigned i = 0; i < VFIO_DMA_MAX; i++)
+		assert_int_equal(vfio_dma_map(&d, i * 4096ull, 4096, ram), 0);
+	assert_int_equal(vfio_dma_map(&d, 0x100000, 4096, ram), -ENOSPC);
+	vfio_dma_clear(&d);
+}
+
+/* mem/'s listener: RAM mapped at IOVA = GPA, MMIO never. */
+static void test_dma_listener(void **state)
+{
+	struct mem m;
+	struct vfio_dma d;
+
+	fake_reset();
+	assert_int_equal(mem_init(&m, 4 << 20), 0);
+	vfio_dma_init(&d, &fsys, FD_CONT, 64 << 20);
+	assert_int_equal(gmap_listen(&m.map, vfio_dma_listener, &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.ent[0].iova, 0);
+	assert_int_equal(d.ent[0].size, 4 << 20);
+	assert_ptr_equal(d.ent[0].host, m.base);
+	struct gmap_range mmio = {.gpa = 0xc0000000, .size = 4096,
+				  .kind = GMAP_MMIO};
+	vfio_dma_listener(&d, &mmio, true);
+	assert_int_equal(d.n, 1);
+	/* a failure is kept for the caller, with its line */
+	struct vfio_dma small;
+	vfio_dma_init(&small, &fsys, FD_CONT, 1 << 20);
+	assert_int_equal(gmap_listen(&m.map, vfio_dma_listener, &small), 0);
+	assert_int_equal(small.err, -ENOMEM);
+	assert_non_null(strstr(small.msg, "needs 4096 KiB"));
+	vfio_dma_clear(&d);
+	mem_destroy(&m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_sysfs_checks),
+		cmocka_unit_test(test_open_close),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_cfg_bars),
+		cmocka_unit_test(test_cfg_header),
+		cmocka_unit_test(test_cfg_caps),
+		cmocka_unit_test(test_cfg_hostile_caps),
+		cmocka_unit_test(test_dma),
+		cmocka_unit_test(test_dma_listener),
+	};
+	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
+}
