@@ -154,6 +154,7 @@ include tests/hvt/hvt.mk
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include tests/bench/bench.mk
+include tests/vfio/vfio.mk
 include policy/policy.mk
 
 # make hvt: build/hvt/wisp, a solo5-hvt drop-in with block and net.
