@@ -25,6 +25,11 @@
 #if WISP_PCI
 #include "pci/pcibus.h"
 #endif
+#if WISP_PASSTHRU
+#include <sys/resource.h>
+
+#include "vfio.h"
+#endif
 
 static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 {
@@ -49,6 +54,35 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	screenshot_open(vm);
 	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
+
+#if WISP_PASSTHRU
+/* --vfio: each function opened and checked while wisp still has its
+ * privileges, so the host's preparation (vfio-pci, a viable group, an
+ * IOMMU with interrupt remapping) gets its one line before anything
+ * starts. Attaching it to the VM (BARs as memslots, MSI routes, the DMA
+ * map) is issue 14's next step: until then wisp refuses to start rather
+ * than run the guest without the function it was given. */
+static void vm_open_vfio(const struct vm_config *cfg)
+{
+	static struct vfio_dev d;
+	struct rlimit rl;
+	char err[300];
+
+	if (!cfg->n_vfio)
+		return;
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	struct vfio_host h = {"/sys", "/dev/vfio", &vfio_sys_host, rl.rlim_cur};
+	for (unsigned i = 0; i < cfg->n_vfio; i++) {
+		int rc = vfio_dev_open(&d, &h, cfg->vfio[i], err, sizeof(err));
+		if (rc < 0)
+			die(rc == -ENOENT ? WISP_EXIT_NOINPUT : WISP_EXIT_USAGE,
+			    "%s", err);
+		vfio_dev_close(&d);
+	}
+	die(WISP_EXIT_USAGE, "--vfio %s: opened and checked, but this build "
+	    "cannot attach it to a VM yet", cfg->vfio[0]);
+}
+#endif
 
 static void vm_build(struct vm *vm)
 {
@@ -130,6 +164,9 @@ int main(int argc, char **argv)
 		devproc_exec_main();
 	cli_parse(argc, argv, &cfg);
 	block_signals();
+#if WISP_PASSTHRU
+	vm_open_vfio(&cfg);
+#endif
 	vm_prepare(&vm, &cfg);
 	cfg.load_guest(&vm);
 	vm_build(&vm);

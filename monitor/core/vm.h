@@ -22,6 +22,7 @@
 #include "mem.h"
 
 #define VM_MAX_DEVICES 32
+#define VM_MAX_VFIO 4 /* passed-through functions */
 #define VM_MAX_CPUS 255
 #define DEV_MAX_TIMERS 4
 #define DEV_MAX_WATCHES 2 /* file_watch keys per instance (a NIC's tap) */
@@ -197,6 +198,10 @@ struct vm_config {
 	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
 	void (*map_late)(struct vm *vm); /* NULL or after the devices: --rom,
 					  * so a clash names the device */
+	/* --vfio ADDR (profiles with PASSTHRU=1): canonical PCI addresses,
+	 * checked for form only; the host's side is checked at setup. */
+	unsigned n_vfio;
+	char vfio[VM_MAX_VFIO][16];
 	int guest_status_max; /* highest status a guest may report (63) */
 	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
 };

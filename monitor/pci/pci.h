@@ -98,6 +98,17 @@ struct pci_backend {
 	void (*msix_fire)(void *ctx, struct pci_fn *fn, unsigned vec);
 };
 
+/* A function whose config space is not the bus's type 0 emulation but
+ * its own: a passed-through host function (passthru/, which keeps the
+ * guest's view of the real device). The bus checks size, alignment and
+ * range, then hands the access over; it places the function's BARs at
+ * start like any other and decodes none of them (the owner maps its BARs
+ * as memslots and follows the guest's moves itself). */
+struct pci_cfg_ops {
+	uint32_t (*read)(void *opaque, unsigned reg, unsigned size);
+	void (*write)(void *opaque, unsigned reg, unsigned size, uint32_t val);
+};
+
 struct pci_msix_entry {
 	uint32_t addr_lo, addr_hi, data, ctrl; /* ctrl bit 0: masked */
 };
@@ -119,6 +130,8 @@ struct pci_fn {
 	struct pci_msix_live *live; /* &own, or a device process's page */
 	unsigned gsi0;              /* GSI of vector 0 */
 	void *bk_data;              /* the backend's */
+	const struct pci_cfg_ops *cfg; /* NULL: the bus's emulation */
+	void *cfg_opaque;
 };
 
 struct pci_bus {
@@ -139,6 +152,16 @@ void pci_bus_init(struct pci_bus *b, const struct pci_backend *bk, void *ctx);
  * -ENOSPC (bus, window or vectors full). fn is the caller's, zeroed. */
 int pci_bus_add(struct pci_bus *b, struct pci_fn *fn,
 		const struct dev_pci_func *f, void *owner);
+
+/* (WISP_PASSTHRU profiles only.) Add a function with its own config
+ * space (struct pci_cfg_ops): a
+ * slot, and a start address in the window for each memory BAR whose
+ * size is given (a power of two >= 4 KiB; 0: none), left in
+ * fn->bar_reg for the owner to show. No MSI-X of the bus's. The device
+ * number, or -EINVAL (a bad size), -ENOSPC (bus or window full). */
+int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
+		    const uint64_t bar_size[DEV_PCI_BARS],
+		    const struct pci_cfg_ops *ops, void *opaque, void *owner);
 
 /* Guest-facing accesses; `size` is the access width in bytes. A bad
  * size, alignment or offset is dropped (read: all ones). */
