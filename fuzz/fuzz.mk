@@ -71,6 +71,8 @@ LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c
 	monitor/boot/cpu_x86.c
 # The PCI bus's config space and MSI-X (monitor/pci/pci.c) over mem/'s map.
 LIB_FUZZ_EXTRA_pci := monitor/pci/pci.c devices/framework.c
+# A passed-through function's virtualised config space (passthru/).
+LIB_FUZZ_EXTRA_vfio_cfg := passthru/vfio_cfg.c
 # The split virtqueue alone, over the fake helper table's RAM.
 LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c fuzz/fuzz_hlp.c \
 	fuzz/fuzz_file.c
