@@ -203,9 +203,10 @@ int vfio_dev_open(struct vfio_dev *d, const struct vfio_host *h,
  * device left quiet for the next VM. Safe on a closed d. */
 void vfio_dev_close(struct vfio_dev *d);
 /* A guest write to config space: the virtual copy, then what must reach
- * the device (the command register). The VFIO_CFG_EV_* bits left for
- * the bus (BAR moves, MSI/MSI-X changes), or -errno when the device
- * refused the forwarded write. */
+ * the device (the command register). The VFIO_CFG_EV_* bits of what
+ * changed, for the VM side (EV_CMD too: memory space on or off decodes
+ * or drops every BAR), or -errno when the device refused the forwarded
+ * write. */
 int vfio_dev_cfg_write(struct vfio_dev *d, unsigned reg, unsigned size,
 		       uint32_t val);
 

@@ -231,5 +231,5 @@ int vfio_dev_cfg_write(struct vfio_dev *d, unsigned reg, unsigned size,
 	const struct vfio_region *r = &d->reg[VFIO_CONFIG_REGION];
 	ssize_t n = d->sys->pwrite(d->sys->ctx, d->device, &cmd, 2,
 				   r->offset + PCI_COMMAND);
-	return n == 2 ? (int)(ev & ~VFIO_CFG_EV_CMD) : -EIO;
+	return n == 2 ? (int)ev : -EIO;
 }

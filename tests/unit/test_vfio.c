@@ -399,8 +399,11 @@ static void test_cfg_header(void **state)
 	assert_int_equal(c->dropped, 1);
 	/* command: memory, master, INTx-off kept and forwarded; I/O (no I/O
 	 * BAR), SERR and the rest dropped */
-	assert_int_equal(vfio_dev_cfg_write(d, 4, 2, 0xffff), 0);
+	assert_int_equal(vfio_dev_cfg_write(d, 4, 2, 0xffff), VFIO_CFG_EV_CMD);
 	assert_int_equal(fk.last_cmd, 0x0406);
+	assert_int_equal(c->dropped, 2);
+	/* the guest's own value again: no change, nothing counted */
+	assert_int_equal(vfio_dev_cfg_write(d, 4, 2, 0x0406), 0);
 	assert_int_equal(vfio_cfg_command(c), 0x0406);
 	assert_int_equal(c->dropped, 2);
 	/* status: RW1C writes ignored, not counted; caps bit set */
@@ -592,8 +595,9 @@ static void test_on_bus(void **state)
 	assert_int_equal(p.pending, 0);
 	pci_cfg_write(&bus, 1, 4, 2, 0x0006);
 	assert_int_equal(fk.last_cmd, 0x0006);
+	assert_int_equal(p.pending, VFIO_CFG_EV_CMD);
 	pci_cfg_write(&bus, 1, 0x10, 4, 0xc0200000);
-	assert_int_equal(p.pending, VFIO_CFG_EV_BAR0);
+	assert_int_equal(p.pending, VFIO_CFG_EV_CMD | VFIO_CFG_EV_BAR0);
 	assert_int_equal(vfio_cfg_bar_addr(&d->cfg, 0), 0xc0200000);
 	pci_cfg_write(&bus, 1, 0, 4, 0);
 	assert_int_equal(d->cfg.dropped, 1);

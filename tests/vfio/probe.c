@@ -97,7 +97,8 @@ static void check_cfg(struct vfio_dev *d)
 	check(vfio_cfg_read(&d->cfg, 0x10, 4) == 0xfff00000,
 	      "BAR0 sizing reads back 1 MiB");
 	int rc = vfio_dev_cfg_write(d, 4, 2, 0x0006);
-	check(rc == 0, "memory space and bus master forwarded to the device");
+	check(rc == VFIO_CFG_EV_CMD,
+	      "memory space and bus master forwarded to the device");
 }
 
 static uint8_t *map_bar0(struct vfio_dev *d)
