@@ -26,6 +26,7 @@
 #include "pci/pcibus.h"
 #endif
 #if WISP_PASSTHRU
+#include <cap-ng.h>
 #include <sys/resource.h>
 
 #include "vfio.h"
@@ -62,16 +63,28 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
  * starts. Attaching it to the VM (BARs as memslots, MSI routes, the DMA
  * map) is issue 14's next step: until then wisp refuses to start rather
  * than run the guest without the function it was given. */
+/* What VFIO may pin: the kernel counts mapped pages against
+ * RLIMIT_MEMLOCK unless the mapper has CAP_IPC_LOCK, and wisp maps guest
+ * RAM before it drops its capabilities. */
+static uint64_t vfio_memlock(void)
+{
+	struct rlimit rl;
+
+	if (capng_get_caps_process() == 0 &&
+	    capng_have_capability(CAPNG_EFFECTIVE, CAP_IPC_LOCK))
+		return UINT64_MAX;
+	return getrlimit(RLIMIT_MEMLOCK, &rl) < 0 ? 0 : rl.rlim_cur;
+}
+
 static void vm_open_vfio(const struct vm_config *cfg)
 {
 	static struct vfio_dev d;
-	struct rlimit rl;
 	char err[300];
 
 	if (!cfg->n_vfio)
 		return;
-	getrlimit(RLIMIT_MEMLOCK, &rl);
-	struct vfio_host h = {"/sys", "/dev/vfio", &vfio_sys_host, rl.rlim_cur};
+	struct vfio_host h = {"/sys", "/dev/vfio", &vfio_sys_host,
+			      vfio_memlock()};
 	for (unsigned i = 0; i < cfg->n_vfio; i++) {
 		int rc = vfio_dev_open(&d, &h, cfg->vfio[i], err, sizeof(err));
 		if (rc < 0)
