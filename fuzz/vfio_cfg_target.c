@@ -9,7 +9,9 @@
  * PCI Express; IDs, class and header type are the device's; a BAR keeps
  * its type bits and its size bits read 0; the command register holds
  * only the bits a guest may set; extended space reads 0 and a bad access
- * all ones; the dropped count grows by at most one per write.
+ * all ones; the dropped count grows by at most one per write; MSI never
+ * enables more vectors than the device offers; no BAR is decoded while
+ * its space is off.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +85,13 @@ static void check(const struct vfio_cfg *c, const uint8_t *real)
 		fail("extended space", 0, 0);
 	check_caps(c);
 	check_bars(c);
+	struct vfio_msi m;
+	if (!vfio_cfg_msi(c, &m) &&
+	    (m.nvec > 1u << ((c->v[c->msi_off + 2] >> 1) & 7) || !m.nvec))
+		fail("MSI vectors past what the device offers", m.nvec, 0);
+	for (unsigned i = 0; i < VFIO_BARS; i++)
+		if (vfio_cfg_bar_want(c, i) && !(vfio_cfg_command(c) & 0x3))
+			fail("BAR decoded with its space off", i, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -130,6 +130,32 @@ unsigned vfio_cfg_write(struct vfio_cfg *c, unsigned reg, unsigned size,
 /* BAR n's guest address (64-bit BARs joined), 0 when unset. */
 uint64_t vfio_cfg_bar_addr(const struct vfio_cfg *c, unsigned n);
 uint16_t vfio_cfg_command(const struct vfio_cfg *c);
+/* Where BAR n should be decoded: its address while its space (memory, or
+ * I/O for an I/O BAR) is on in the command register, else 0. */
+uint64_t vfio_cfg_bar_want(const struct vfio_cfg *c, unsigned n);
+
+/* The guest's MSI programming, as the VM side routes it. nvec is what
+ * the guest enabled, never more than the device offers (a guest may
+ * write any multiple-message-enable value). */
+struct vfio_msi {
+	bool on;
+	unsigned nvec;
+	uint64_t addr;
+	uint32_t data;
+	uint32_t mask; /* per-vector mask bits (0 without the capability) */
+};
+/* 0, or -ENOENT when the device has no MSI capability. */
+int vfio_cfg_msi(const struct vfio_cfg *c, struct vfio_msi *m);
+
+/* The MSI-X capability: where the table and PBA are (the VM side traps
+ * them inside their BARs) and the guest's enable and function mask. */
+struct vfio_msix {
+	bool on, fmask;
+	unsigned nvec;
+	unsigned table_bar, pba_bar;
+	uint32_t table_off, pba_off;
+};
+int vfio_cfg_msix(const struct vfio_cfg *c, struct vfio_msix *x);
 
 /* --- vfio_dma.c: DMA map bookkeeping --- */
 #define VFIO_DMA_MAX 16

@@ -8,6 +8,7 @@
  * capability list that loops, points below the header or runs past 256
  * bytes is cut where it goes wrong.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "vfio.h"
@@ -254,4 +255,55 @@ uint64_t vfio_cfg_bar_addr(const struct vfio_cfg *c, unsigned n)
 uint16_t vfio_cfg_command(const struct vfio_cfg *c)
 {
 	return c->v[REG_CMD] | c->v[REG_CMD + 1] << 8;
+}
+
+uint64_t vfio_cfg_bar_want(const struct vfio_cfg *c, unsigned n)
+{
+	if (n >= VFIO_BARS || !c->bar[n].size)
+		return 0;
+	uint16_t space = c->bar[n].io ? 0x1 : 0x2;
+	return vfio_cfg_command(c) & space ? vfio_cfg_bar_addr(c, n) : 0;
+}
+
+static uint32_t cfg32(const struct vfio_cfg *c, unsigned reg)
+{
+	return vfio_cfg_read(c, reg, 4);
+}
+
+int vfio_cfg_msi(const struct vfio_cfg *c, struct vfio_msi *m)
+{
+	unsigned off = c->msi_off;
+
+	if (!off)
+		return -ENOENT;
+	uint16_t ctrl = (uint16_t)vfio_cfg_read(c, off + 2, 2);
+	unsigned mmc = (ctrl >> 1) & 7, mme = (ctrl >> 4) & 7;
+	bool is64 = ctrl & 0x80;
+	unsigned data = off + (is64 ? 12 : 8);
+	*m = (struct vfio_msi){
+		.on = ctrl & 1,
+		.nvec = 1u << (mme < mmc ? mme : mmc),
+		.addr = cfg32(c, off + 4) |
+			(is64 ? (uint64_t)cfg32(c, off + 8) << 32 : 0),
+		.data = vfio_cfg_read(c, data, 2),
+		.mask = ctrl & 0x100 ? cfg32(c, data + 4) : 0,
+	};
+	return 0;
+}
+
+int vfio_cfg_msix(const struct vfio_cfg *c, struct vfio_msix *x)
+{
+	unsigned off = c->msix_off;
+
+	if (!off)
+		return -ENOENT;
+	uint16_t ctrl = (uint16_t)vfio_cfg_read(c, off + 2, 2);
+	uint32_t t = cfg32(c, off + 4), p = cfg32(c, off + 8);
+	*x = (struct vfio_msix){
+		.on = ctrl & 0x8000, .fmask = ctrl & 0x4000,
+		.nvec = (ctrl & 0x7ff) + 1,
+		.table_bar = t & 7, .table_off = t & ~7u,
+		.pba_bar = p & 7, .pba_off = p & ~7u,
+	};
+	return 0;
 }

@@ -462,6 +462,59 @@ static void test_cfg_caps(void **state)
 	vfio_dev_close(d);
 }
 
+/* What the VM side reads back: BAR decode wishes, MSI and MSI-X state. */
+static void test_cfg_decode(void **state)
+{
+	struct vfio_dev *d = open_fake();
+	struct vfio_cfg *c = &d->cfg;
+	struct vfio_msi m;
+	struct vfio_msix x;
+
+	vfio_cfg_write(c, 0x10, 4, 0xc0000000);
+	assert_int_equal(vfio_cfg_bar_want(c, 0), 0); /* memory space off */
+	vfio_cfg_write(c, 4, 2, 0x0002);
+	assert_int_equal(vfio_cfg_bar_want(c, 0), 0xc0000000);
+	assert_int_equal(vfio_cfg_bar_want(c, 1), 0);
+	assert_int_equal(vfio_cfg_bar_want(c, 9), 0);
+	/* MSI: 64-bit, maskable, 128 offered; the guest enables 4 */
+	assert_int_equal(vfio_cfg_msi(c, &m), 0);
+	assert_false(m.on);
+	vfio_cfg_write(c, 0x54, 4, 0xfee01000);
+	vfio_cfg_write(c, 0x58, 4, 0x2);
+	vfio_cfg_write(c, 0x5c, 2, 0x4045);
+	vfio_cfg_write(c, 0x60, 4, 0x5);
+	vfio_cfg_write(c, 0x52, 2, 0x01af);
+	assert_int_equal(vfio_cfg_msi(c, &m), 0);
+	assert_true(m.on);
+	assert_int_equal(m.nvec, 4);
+	assert_int_equal(m.addr, 0x2fee01000ull);
+	assert_int_equal(m.data, 0x4045);
+	assert_int_equal(m.mask, 5);
+	/* MSI-X: 8 vectors, table in BAR2 at 0, PBA in BAR2 at 0x800 */
+	assert_int_equal(vfio_cfg_msix(c, &x), 0);
+	assert_false(x.on);
+	assert_int_equal(x.nvec, 8);
+	assert_int_equal(x.table_bar, 2);
+	assert_int_equal(x.table_off, 0);
+	assert_int_equal(x.pba_bar, 2);
+	assert_int_equal(x.pba_off, 0x800);
+	vfio_cfg_write(c, 0x72, 2, 0xc007);
+	assert_int_equal(vfio_cfg_msix(c, &x), 0);
+	assert_true(x.on && x.fmask);
+	vfio_dev_close(d);
+	/* a guest asking more vectors than offered gets what is offered */
+	uint8_t real[256] = {0};
+	struct vfio_bar bar[VFIO_BARS] = {0};
+	struct vfio_cfg h;
+	real[6] = 0x10, real[0x34] = 0x40, real[0x40] = 0x05;
+	put16(real, 0x42, 0x0002); /* 2 vectors, 32-bit */
+	vfio_cfg_init(&h, real, bar);
+	vfio_cfg_write(&h, 0x42, 2, 0x0073);
+	assert_int_equal(vfio_cfg_msi(&h, &m), 0);
+	assert_int_equal(m.nvec, 2);
+	assert_int_equal(vfio_cfg_msix(&h, &x), -ENOENT);
+}
+
 /* A device's capability list is hostile input too. */
 static void test_cfg_hostile_caps(void **state)
 {
@@ -624,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_cfg_bars),
 		cmocka_unit_test(test_cfg_header),
 		cmocka_unit_test(test_cfg_caps),
+		cmocka_unit_test(test_cfg_decode),
 		cmocka_unit_test(test_cfg_hostile_caps),
 		cmocka_unit_test(test_dma),
 		cmocka_unit_test(test_dma_listener),
