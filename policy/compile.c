@@ -35,6 +35,7 @@
 #include <linux/futex.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <linux/vfio.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -103,7 +104,15 @@ static const struct name names[] = {
 	N(KVM_SET_XSAVE), N(KVM_GET_XCRS), N(KVM_SET_XCRS),
 	N(KVM_GET_DEBUGREGS), N(KVM_SET_DEBUGREGS), N(KVM_SET_SIGNAL_MASK),
 	N(KVM_INTERRUPT), N(KVM_NMI), N(KVM_KVMCLOCK_CTRL),
-	N(KVM_SET_GUEST_DEBUG), N(KVM_TRANSLATE),
+	N(KVM_SET_GUEST_DEBUG), N(KVM_TRANSLATE), N(KVM_CREATE_DEVICE),
+	N(KVM_SET_DEVICE_ATTR),
+	/* VFIO (passthru/): the container, group and device fds */
+	N(VFIO_GET_API_VERSION), N(VFIO_CHECK_EXTENSION), N(VFIO_SET_IOMMU),
+	N(VFIO_GROUP_GET_STATUS), N(VFIO_GROUP_SET_CONTAINER),
+	N(VFIO_GROUP_GET_DEVICE_FD), N(VFIO_DEVICE_GET_INFO),
+	N(VFIO_DEVICE_GET_REGION_INFO), N(VFIO_DEVICE_GET_IRQ_INFO),
+	N(VFIO_DEVICE_SET_IRQS), N(VFIO_DEVICE_RESET),
+	N(VFIO_IOMMU_MAP_DMA), N(VFIO_IOMMU_UNMAP_DMA),
 	/* terminal and generic ioctls */
 	N(TCGETS), N(TCSETS), N(TCSETSW), N(TCSETSF), N(TIOCGWINSZ),
 	N(TIOCSWINSZ), N(FIONBIO), N(FIONREAD), N(FIOCLEX), N(FIONCLEX),
