@@ -159,6 +159,23 @@ static int quiet(struct vfio_dev *d)
 	return n == 2 ? 0 : -EIO;
 }
 
+/* Every interrupt index torn down (count 0 disables it): the eventfds
+ * wired at run time go, the device's MSI/MSI-X enables with them. */
+static void irqs_off(struct vfio_dev *d)
+{
+	static const unsigned idx[] = {VFIO_PCI_INTX_IRQ_INDEX,
+				       VFIO_PCI_MSI_IRQ_INDEX,
+				       VFIO_PCI_MSIX_IRQ_INDEX};
+	for (unsigned i = 0; i < 3 && idx[i] < d->num_irqs; i++) {
+		struct vfio_irq_set s = {
+			.argsz = sizeof(s), .index = idx[i],
+			.flags = VFIO_IRQ_SET_DATA_NONE |
+				 VFIO_IRQ_SET_ACTION_TRIGGER,
+		};
+		dev_ioctl(d, d->device, VFIO_DEVICE_SET_IRQS, &s);
+	}
+}
+
 static void reset(struct vfio_dev *d)
 {
 	if (d->dev_flags & VFIO_DEVICE_FLAGS_RESET)
@@ -208,6 +225,7 @@ void vfio_dev_close(struct vfio_dev *d)
 {
 	if (d->device >= 0) {
 		quiet(d);
+		irqs_off(d);
 		reset(d);
 	}
 	if (d->container >= 0 && d->dma.sys)

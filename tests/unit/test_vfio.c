@@ -37,7 +37,7 @@ struct fake {
 	uint64_t bar_size[6];
 	bool viable, in_container;
 	int set_iommu_rc;
-	unsigned open_fds, resets, maps, unmaps;
+	unsigned open_fds, resets, maps, unmaps, irqs_off;
 	uint16_t last_cmd;
 	uint64_t mapped_bytes;
 };
@@ -96,6 +96,11 @@ static int f_dev_ioctl(struct fake *f, unsigned long req, void *arg)
 	case VFIO_DEVICE_RESET:
 		f->resets++;
 		return 0;
+	case VFIO_DEVICE_SET_IRQS: {
+		struct vfio_irq_set *s = arg;
+		f->irqs_off += !s->count && (s->flags & VFIO_IRQ_SET_DATA_NONE);
+		return 0;
+	}
 	}
 	return -ENOTTY;
 }
@@ -323,6 +328,7 @@ static void test_open_close(void **state)
 	vfio_dev_close(&d);
 	assert_int_equal(fk.open_fds, 0);
 	assert_int_equal(fk.resets, 2);
+	assert_int_equal(fk.irqs_off, 3); /* INTx, MSI, MSI-X */
 	vfio_dev_close(&d); /* twice is harmless */
 }
 
