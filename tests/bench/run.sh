@@ -29,12 +29,13 @@ export BENCH_ECHO_ROUNDS
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 rc=0
-# measure CMD... : run it, then print its lines, bench lines tagged.
+# measure CMD... : its lines as they come (a figure is not lost to a later
+# step's time limit), bench lines tagged; a failure is remembered in $out.
 measure() {
-	"$@" >"$out" || rc=1
-	sed "s/^bench .*/& [$WHERE]/" "$out"
+	{ "$@" || echo "$1 failed" >>"$out"; } | sed -u "s/^bench .*/& [$WHERE]/"
 }
 measure "$B/bench" build/test/wisp "$B/bare" "$G" "$N" build/hvt/wisp "$HG" \
 	tests/bench/hvt_echo.sh
 measure "$B/pgm" "$G"
+[ -s "$out" ] && { cat "$out" >&2; rc=1; }
 exit $rc
