@@ -25,12 +25,6 @@
 #if WISP_PCI
 #include "pci/pcibus.h"
 #endif
-#if WISP_PASSTHRU
-#include <cap-ng.h>
-#include <sys/resource.h>
-
-#include "vfio.h"
-#endif
 
 static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 {
@@ -56,46 +50,6 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
 
-#if WISP_PASSTHRU
-/* --vfio: each function opened and checked while wisp still has its
- * privileges, so the host's preparation (vfio-pci, a viable group, an
- * IOMMU with interrupt remapping) gets its one line before anything
- * starts. Attaching it to the VM (BARs as memslots, MSI routes, the DMA
- * map) is issue 14's next step: until then wisp refuses to start rather
- * than run the guest without the function it was given. */
-/* What VFIO may pin: the kernel counts mapped pages against
- * RLIMIT_MEMLOCK unless the mapper has CAP_IPC_LOCK, and wisp maps guest
- * RAM before it drops its capabilities. */
-static uint64_t vfio_memlock(void)
-{
-	struct rlimit rl;
-
-	if (capng_get_caps_process() == 0 &&
-	    capng_have_capability(CAPNG_EFFECTIVE, CAP_IPC_LOCK))
-		return UINT64_MAX;
-	return getrlimit(RLIMIT_MEMLOCK, &rl) < 0 ? 0 : rl.rlim_cur;
-}
-
-static void vm_open_vfio(const struct vm_config *cfg)
-{
-	static struct vfio_dev d;
-	char err[300];
-
-	if (!cfg->n_vfio)
-		return;
-	struct vfio_host h = {"/sys", "/dev/vfio", &vfio_sys_host,
-			      vfio_memlock()};
-	for (unsigned i = 0; i < cfg->n_vfio; i++) {
-		int rc = vfio_dev_open(&d, &h, cfg->vfio[i], err, sizeof(err));
-		if (rc < 0)
-			die(rc == -ENOENT ? WISP_EXIT_NOINPUT : WISP_EXIT_USAGE,
-			    "%s", err);
-		vfio_dev_close(&d);
-	}
-	die(WISP_EXIT_USAGE, "--vfio %s: opened and checked, but this build "
-	    "cannot attach it to a VM yet", cfg->vfio[0]);
-}
-#endif
 
 static void vm_build(struct vm *vm)
 {
@@ -106,11 +60,17 @@ static void vm_build(struct vm *vm)
 	pcibus_create(vm); /* before the devices that register functions */
 #endif
 	devmgr_construct(vm);
+#if WISP_PASSTHRU
+	pcibus_vfio_attach(vm); /* after the devices: theirs keep their slots */
+#endif
 	if (vm->cfg->map_late)
 		vm->cfg->map_late(vm);
 	kvm_create_irqchip(vm);
 #if WISP_PCI
 	pcibus_start(vm); /* irqfds and routes need the irqchip */
+#endif
+#if WISP_PASSTHRU
+	pcibus_vfio_start(vm); /* after RAM, irqchip and routes exist */
 #endif
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)
@@ -157,6 +117,9 @@ static void vm_teardown(struct vm *vm)
 	uint64_t n = atomic_load(&vm->unclaimed);
 
 	screenshot_take(vm, "exit");
+#if WISP_PASSTHRU
+	pcibus_vfio_stop(vm); /* the device quiet before anything else goes */
+#endif
 	devmgr_destruct(vm);
 	devproc_reap_all(vm);
 	chr_close(&vm->console);
@@ -177,10 +140,13 @@ int main(int argc, char **argv)
 		devproc_exec_main();
 	cli_parse(argc, argv, &cfg);
 	block_signals();
-#if WISP_PASSTHRU
-	vm_open_vfio(&cfg);
-#endif
 	vm_prepare(&vm, &cfg);
+#if WISP_PASSTHRU
+	/* --vfio first: the host's preparation (vfio-pci, a viable group, an
+	 * IOMMU with interrupt remapping) gets its one line before anything
+	 * starts, and its fds take their fixed numbers while those are free */
+	pcibus_vfio_open(&vm);
+#endif
 	cfg.load_guest(&vm);
 	vm_build(&vm);
 	devproc_open_exe(&vm);

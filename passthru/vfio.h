@@ -15,6 +15,9 @@
  *   vfio_cfg.c    the virtualised config space the guest sees
  *   vfio_dma.c    guest RAM mapped for the device at IOVA = GPA, following
  *                 mem/'s RAM listeners, within RLIMIT_MEMLOCK
+ *   vfio_pci.c    the function on wisp's PCI bus (vfio_pci.h)
+ *   vfio_vm.c     its VM side: KVM's VFIO device, BAR memslots and traps,
+ *                 MSI by VFIO eventfd and KVM irqfd (vfio_pci.h)
  * Every system call goes through struct vfio_sys, so the unit tests drive
  * the same code against a fake VFIO (tests/unit/test_vfio.c).
  *
@@ -225,6 +228,9 @@ struct vfio_host {
  * with err one line naming the problem and the fix; d is closed again. */
 int vfio_dev_open(struct vfio_dev *d, const struct vfio_host *h,
 		  const char *addr, char *err, size_t errlen);
+/* The monitor moved d's fds to these numbers (its fixed fd block, which
+ * the seccomp policies name): d and its DMA map use them from now on. */
+void vfio_dev_fds(struct vfio_dev *d, int container, int group, int device);
 /* Bus master and memory space off, reset, DMA unmapped, fds closed: the
  * device left quiet for the next VM. Safe on a closed d. */
 void vfio_dev_close(struct vfio_dev *d);

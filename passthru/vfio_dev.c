@@ -221,6 +221,13 @@ int vfio_dev_open(struct vfio_dev *d, const struct vfio_host *h,
 	return 0;
 }
 
+void vfio_dev_fds(struct vfio_dev *d, int container, int group, int device)
+{
+	d->container = d->dma.container = container;
+	d->group = group;
+	d->device = device;
+}
+
 void vfio_dev_close(struct vfio_dev *d)
 {
 	if (d->device >= 0) {

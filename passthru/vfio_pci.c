@@ -4,11 +4,12 @@
  * device model behind the helper table (vfio.h says why). The bus places
  * its memory BARs in the window like any other function's; the guest's
  * config accesses come here and go through vfio_cfg. What a write changes
- * (BAR moves, MSI/MSI-X) is left in `pending` for the VM side to apply
- * (memslots, routes), which is the next step of issue 14.
+ * (BAR moves, MSI) is left in `pending`, and once the VM runs the VM side
+ * (vfio_vm.c) applies it at once: memslots, routes, VFIO's interrupts.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "pci/pci.h"
 #include "vfio_pci.h"
@@ -30,12 +31,31 @@ static void cfg_write(void *opaque, unsigned reg, unsigned size,
 		p->cmd_errors++; /* the device refused: counted, VM goes on */
 	else
 		p->pending |= (unsigned)ev;
+	if (p->started && p->pending)
+		vfio_vm_apply(p);
+}
+
+static unsigned cfg_routes(void *opaque, struct pci_msi_route *out,
+			   unsigned max)
+{
+	return vfio_vm_routes(opaque, out, max);
 }
 
 static const struct pci_cfg_ops vfio_cfg_ops = {
 	.read = cfg_read,
 	.write = cfg_write,
+	.routes = cfg_routes,
 };
+
+/* The MSI vectors the device offers (its multiple-message capable
+ * field; the reserved values 6 and 7 capped at MSI's 32), 0 without. */
+static unsigned msi_offered(const struct vfio_cfg *c)
+{
+	if (!c->msi_off)
+		return 0;
+	unsigned mmc = (vfio_cfg_read(c, c->msi_off + 2, 2) >> 1) & 7;
+	return mmc > 5 ? VFIO_MSI_MAX : 1u << mmc;
+}
 
 /* The BAR sizes the bus places: memory BARs only, 32-bit in the window
  * (a 64-bit BAR is placed there too, its upper half 0). */
@@ -53,6 +73,11 @@ static int bar_sizes(const struct vfio_dev *d, uint64_t size[DEV_PCI_BARS],
 		}
 		if (b->size && b->size < DEV_PCI_BAR_MIN)
 			size[i] = DEV_PCI_BAR_MIN; /* a page: memslots need one */
+	}
+	if (d->cfg.msix_off) {
+		snprintf(err, errlen, "--vfio %s: the function has MSI-X, "
+			 "which wisp does not pass through yet", d->addr);
+		return -ENOTSUP;
 	}
 	return 0;
 }
@@ -75,14 +100,20 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 
 	if (rc)
 		return rc;
+	memset(p, 0, sizeof(*p));
 	p->dev = d;
-	p->pending = 0;
-	p->cmd_errors = 0;
-	rc = pci_bus_add_raw(bus, &p->fn, size, &vfio_cfg_ops, p, p);
+	p->bus = bus;
+	p->vm.vm_fd = p->kvm_dev = -1;
+	p->nvec = msi_offered(&d->cfg);
+	for (unsigned i = 0; i < VFIO_MSI_MAX; i++)
+		p->efd[i] = -1;
+	for (unsigned i = 0; i < VFIO_BARS; i++)
+		p->bar[i] = (struct vfio_pci_bar){p, i, -1, 0};
+	rc = pci_bus_add_raw(bus, &p->fn, size, p->nvec, &vfio_cfg_ops, p, p);
 	if (rc < 0) {
 		snprintf(err, errlen, "--vfio %s: %s", d->addr,
-			 rc == -ENOSPC ? "no room on the PCI bus or in its "
-					 "BAR window (256 MiB)"
+			 rc == -ENOSPC ? "no room on the PCI bus, in its "
+					 "BAR window (256 MiB) or its GSIs"
 				       : "a BAR wisp cannot place");
 		return rc;
 	}

@@ -1,25 +1,88 @@
 /*
  * passthru/vfio_pci.h - a passed-through function as a bus-level function
- * of wisp's PCI bus (monitor/pci's pci_bus_add_raw). Includes the bus's
+ * of wisp's PCI bus (monitor/pci's pci_bus_add_raw), and its VM side
+ * (vfio_vm.c): KVM told about the group, guest RAM mapped for DMA, BARs
+ * as memslots over the device's mmap (or trapped and forwarded), MSI
+ * vectors as VFIO eventfds that KVM injects (irqfd). Includes the bus's
  * header, so only profiles with PASSTHRU=1 (which forces HAS_PCI) see it.
  */
 #ifndef WISP_VFIO_PCI_H
 #define WISP_VFIO_PCI_H
 
+#include "dev.h"
+#include "mem.h"
 #include "pci/pci.h"
 #include "vfio.h"
+
+#define VFIO_MSI_MAX 32 /* MSI's multiple-message limit */
+
+struct vfio_pci;
+
+/* One BAR's decode: a memslot over the device's mmap (mmio2 >= 0), or a
+ * trapped range whose accesses are forwarded (pread/pwrite). */
+struct vfio_pci_bar {
+	struct vfio_pci *p; /* the trapped range's opaque */
+	unsigned idx;
+	int mmio2;   /* mem_mmio2_wrap's handle, -1: trapped */
+	uint64_t at; /* decoded at (GPA), 0: not decoded */
+};
+
+/* What the VM side is given by the monitor. */
+struct vfio_vm {
+	int vm_fd;            /* KVM's VM fd, through dev->sys (-1: none) */
+	struct mem *mem;      /* the guest-physical map */
+	struct dev_ins *owner; /* owns the trapped ranges (its lock) */
+	/* One line about the guest's doing (rate-limited by the caller). */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+};
 
 struct vfio_pci {
 	struct pci_fn fn;     /* its slot on the bus */
 	struct vfio_dev *dev;
+	struct pci_bus *bus;
 	unsigned pending;     /* VFIO_CFG_EV_* not yet applied by the VM side */
 	uint64_t cmd_errors;  /* command writes the device refused */
+	/* the VM side (vfio_vm.c); vm.vm_fd < 0 until vfio_vm_start */
+	struct vfio_vm vm;
+	bool started;
+	int kvm_dev;          /* KVM_DEV_TYPE_VFIO's fd, -1: none */
+	struct vfio_pci_bar bar[VFIO_BARS];
+	unsigned nvec;        /* GSIs reserved: the MSI vectors offered */
+	int efd[VFIO_MSI_MAX]; /* VFIO signals them, KVM injects (irqfd) */
+	struct vfio_msi msi;  /* the guest's MSI as last applied */
+	unsigned msi_live;    /* vectors handed to VFIO, 0: MSI off */
+	uint32_t irqfd_on;    /* bit v: vector v's irqfd assigned */
+	uint64_t traps;       /* trapped BAR accesses forwarded */
+	uint64_t refused;     /* BAR placements refused (clashes) */
+	uint64_t irq_errors;  /* VFIO or KVM refused an interrupt change */
 };
 
-/* Put d on bus: a slot and its memory BARs placed in the window and shown
- * in its config space. The device number, or -errno with err one line
- * (an I/O BAR: -ENOTSUP; bus or window full: -ENOSPC). */
+/* Put d on bus: a slot, its memory BARs placed in the window and shown
+ * in its config space, GSIs for its MSI vectors. The device number, or
+ * -errno with err one line (an I/O BAR, MSI-X: -ENOTSUP; bus, window or
+ * GSIs full: -ENOSPC). */
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 		    struct vfio_dev *d, char *err, size_t errlen);
+
+/* --- vfio_vm.c --- */
+/* After guest RAM, the irqchip and the bus's routes exist, before the
+ * guest runs: KVM_DEV_TYPE_VFIO with the group, all RAM mapped for DMA
+ * at IOVA = GPA (mem/'s listener: RAM only), each mmappable BAR mmapped
+ * for its memslot, an eventfd per MSI vector, the device reset. 0, or
+ * -errno with err one line (the memlock line names the size needed). */
+int vfio_vm_start(struct vfio_pci *p, const struct vfio_vm *vm, char *err,
+		  size_t errlen);
+/* Apply what config writes left pending: BARs decoded, moved or dropped
+ * as the guest placed them (a clash with the map: one line, the BAR
+ * stays undecoded), MSI on/off, vectors and masks. The bus's lock held
+ * (config writes come here). */
+void vfio_vm_apply(struct vfio_pci *p);
+/* The live MSI routes (pci_cfg_ops.routes). */
+unsigned vfio_vm_routes(const struct vfio_pci *p, struct pci_msi_route *out,
+			unsigned max);
+/* Interrupts off, BARs undecoded and unmapped, the KVM device and
+ * eventfds closed; then vfio_dev_close leaves the device quiet. */
+void vfio_vm_stop(struct vfio_pci *p);
 
 #endif

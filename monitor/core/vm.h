@@ -35,6 +35,7 @@ struct kvm_run;
 struct dp_shm;
 struct pcibus;
 struct pcibus_fn;
+struct pcibus_vfio;
 
 #define DEVPROC_MAX_IRQFD 4 /* interrupt lines per sandboxed device */
 #define DEVPROC_MAX_MMIO2 4 /* MMIO2 regions per sandboxed device */
@@ -233,6 +234,8 @@ struct vm {
 	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
 	unsigned n_files;    /* host files, each at FD_FILE0 + n */
 	struct pcibus *pci;  /* the PCI bus (pci/pcibus.h), NULL: none */
+	struct pcibus_vfio *vfio; /* --vfio's functions (pci/pcibus_vfio.c) */
+	unsigned n_vfio;
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;

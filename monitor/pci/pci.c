@@ -153,7 +153,7 @@ static bool raw_bar_ok(uint64_t sz)
 }
 
 int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
-		    const uint64_t bar_size[DEV_PCI_BARS],
+		    const uint64_t bar_size[DEV_PCI_BARS], unsigned nvec,
 		    const struct pci_cfg_ops *ops, void *opaque, void *owner)
 {
 	unsigned slot = pci_free_slot(b);
@@ -161,7 +161,7 @@ int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
 	for (unsigned i = 0; i < DEV_PCI_BARS; i++)
 		if (!raw_bar_ok(bar_size[i]))
 			return -EINVAL;
-	if (!slot)
+	if (!slot || nvec > PCI_MAX_VECTORS - b->n_vectors)
 		return -ENOSPC;
 	memset(fn, 0, sizeof(*fn));
 	memcpy(fn->bar_size, bar_size, sizeof(fn->bar_size));
@@ -175,10 +175,16 @@ int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
 	fn->cfg_opaque = opaque;
 	fn->live = &fn->own;
 	fn->gsi0 = PCI_MSI_GSI0 + b->n_vectors;
+	b->n_vectors += nvec;
 	fn->slot = slot;
 	b->fn[slot] = fn;
 	b->n_fn++;
 	return (int)slot;
+}
+
+int pci_bus_push_routes(struct pci_bus *b)
+{
+	return b->bk && b->bk->routes_push ? b->bk->routes_push(b->ctx) : 0;
 }
 #endif
 

@@ -96,6 +96,16 @@ struct pci_backend {
 	void (*msix_route)(void *ctx, struct pci_fn *fn, unsigned vec);
 	/* Send vector vec now (a pending one being unmasked). */
 	void (*msix_fire)(void *ctx, struct pci_fn *fn, unsigned vec);
+	/* (WISP_PASSTHRU) A raw function's routes changed: replace KVM's
+	 * table. 0 or -errno. */
+	int (*routes_push)(void *ctx);
+};
+
+/* One MSI route a raw function asks for: its GSI and the guest's
+ * message (what KVM_IRQ_ROUTING_MSI carries). */
+struct pci_msi_route {
+	unsigned gsi;
+	uint32_t addr_lo, addr_hi, data;
 };
 
 /* A function whose config space is not the bus's type 0 emulation but
@@ -107,6 +117,11 @@ struct pci_backend {
 struct pci_cfg_ops {
 	uint32_t (*read)(void *opaque, unsigned reg, unsigned size);
 	void (*write)(void *opaque, unsigned reg, unsigned size, uint32_t val);
+	/* Its live MSI routes (GSIs from its gsi0, at most its nvec) into
+	 * out, at most max: how many. Every route push asks, because KVM's
+	 * table is replaced whole. */
+	unsigned (*routes)(void *opaque, struct pci_msi_route *out,
+			   unsigned max);
 };
 
 struct pci_msix_entry {
@@ -157,11 +172,16 @@ int pci_bus_add(struct pci_bus *b, struct pci_fn *fn,
  * space (struct pci_cfg_ops): a
  * slot, and a start address in the window for each memory BAR whose
  * size is given (a power of two >= 4 KiB; 0: none), left in
- * fn->bar_reg for the owner to show. No MSI-X of the bus's. The device
- * number, or -EINVAL (a bad size), -ENOSPC (bus or window full). */
+ * fn->bar_reg for the owner to show, and nvec GSIs from fn->gsi0 for its
+ * MSI vectors (the owner binds their irqfds and gives their routes by
+ * ops->routes). No MSI-X of the bus's. The device number, or -EINVAL (a
+ * bad size), -ENOSPC (bus, window or GSIs full). */
 int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
-		    const uint64_t bar_size[DEV_PCI_BARS],
+		    const uint64_t bar_size[DEV_PCI_BARS], unsigned nvec,
 		    const struct pci_cfg_ops *ops, void *opaque, void *owner);
+/* A raw function's routes changed: the backend replaces KVM's table
+ * (every function's routes). 0 or -errno. */
+int pci_bus_push_routes(struct pci_bus *b);
 
 /* Guest-facing accesses; `size` is the access width in bytes. A bad
  * size, alignment or offset is dropped (read: all ones). */

@@ -5,6 +5,6 @@ VFIO_PROBE := build/host/vfio-probe
 $(VFIO_PROBE): tests/vfio/probe.c $(wildcard passthru/*.c passthru/*.h) mem/map.h | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -o $@ tests/vfio/probe.c \
-		$(filter-out passthru/vfio_pci.c,$(wildcard passthru/*.c))
+		$(filter-out passthru/vfio_pci.c passthru/vfio_vm.c,$(wildcard passthru/*.c))
 vfio-probe: $(VFIO_PROBE)
 .PHONY: vfio-probe

@@ -1,0 +1,385 @@
+/*
+ * passthru/vfio_vm.c - a passed-through function's VM side: what the
+ * guest's config writes mean once the VM runs. BARs become memslots over
+ * the device's own mmap where the guest puts them (accesses never exit),
+ * or trapped ranges forwarded to the device with pread/pwrite of the
+ * access size where VFIO will not mmap; MSI vectors are eventfds VFIO
+ * signals and KVM injects (irqfd), so an interrupt never enters wisp; all
+ * guest RAM is mapped for the device's DMA at IOVA = GPA. Every guest
+ * value is hostile: a BAR address is checked by the guest-physical map
+ * (a clash is one line and the BAR stays undecoded), a vector count is
+ * capped at what the device offers, a message goes only into KVM's route.
+ * Every system call on VFIO or KVM goes through dev->sys (unit-tested
+ * against a fake); eventfds and the BAR mmap are the host's own.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <linux/vfio.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vfio_pci.h"
+
+#define EV_BARS (VFIO_CFG_EV_BAR0 * ((1u << VFIO_BARS) - 1))
+
+static int sys_ioctl(struct vfio_pci *p, int fd, unsigned long req, void *a)
+{
+	return p->dev->sys->ioctl(p->dev->sys->ctx, fd, req, a);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void say(struct vfio_pci *p, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!p->vm.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	p->vm.log(p->vm.log_ctx, line);
+}
+
+/* ---- trapped BARs: forwarded with the access's own size ------------------ */
+
+/* Inside the device's region and the direction it allows: the region may
+ * be smaller than the page the bus placed. */
+static const struct vfio_region *trap_region(struct vfio_pci_bar *b,
+					      uint64_t off, unsigned size,
+					      uint32_t flag)
+{
+	const struct vfio_region *r = &b->p->dev->reg[b->idx];
+
+	if (off >= r->size || size > r->size - off || !(r->flags & flag))
+		return NULL;
+	return r;
+}
+
+static uint64_t trap_read(struct dev_ins *ins, void *o, uint64_t off,
+			  unsigned size)
+{
+	struct vfio_pci_bar *b = o;
+	const struct vfio_region *r =
+		trap_region(b, off, size, VFIO_REGION_INFO_FLAG_READ);
+	const struct vfio_sys *s = b->p->dev->sys;
+	uint64_t v = 0;
+
+	if (!r)
+		return ~0ull;
+	b->p->traps++;
+	if (s->pread(s->ctx, b->p->dev->device, &v, size, r->offset + off) !=
+	    (ssize_t)size)
+		return ~0ull;
+	return v;
+}
+
+static void trap_write(struct dev_ins *ins, void *o, uint64_t off,
+		       unsigned size, uint64_t val)
+{
+	struct vfio_pci_bar *b = o;
+	const struct vfio_region *r =
+		trap_region(b, off, size, VFIO_REGION_INFO_FLAG_WRITE);
+	const struct vfio_sys *s = b->p->dev->sys;
+
+	if (!r)
+		return;
+	b->p->traps++;
+	(void)s->pwrite(s->ctx, b->p->dev->device, &val, size, r->offset + off);
+}
+
+static const struct dev_io_ops vfio_trap_ops = {
+	.read = trap_read,
+	.write = trap_write,
+};
+
+/* ---- BAR decode ---------------------------------------------------------- */
+
+static void bar_name(const struct vfio_pci *p, unsigned n, char *name,
+		     size_t len)
+{
+	snprintf(name, len, "vfio %s BAR%u", p->dev->addr, n);
+}
+
+static void bar_undecode(struct vfio_pci *p, unsigned n)
+{
+	struct vfio_pci_bar *b = &p->bar[n];
+
+	if (!b->at)
+		return;
+	if (b->mmio2 >= 0)
+		mem_mmio2_unmap(p->vm.mem, p->vm.owner, b->mmio2);
+	else
+		mem_mmio_del(p->vm.mem, b->at, p->vm.owner);
+	b->at = 0;
+}
+
+/* At gpa, if the map has room: a memslot over the mmap, or a trap. */
+static void bar_decode(struct vfio_pci *p, unsigned n, uint64_t gpa)
+{
+	struct vfio_pci_bar *b = &p->bar[n];
+	char name[GMAP_NAME_LEN], err[200] = "";
+	int rc;
+
+	bar_name(p, n, name, sizeof(name));
+	if (b->mmio2 >= 0)
+		rc = mem_mmio2_map(p->vm.mem, p->vm.owner, b->mmio2, gpa, err,
+				   sizeof(err));
+	else
+		rc = mem_mmio_add(p->vm.mem, gpa, p->dev->cfg.bar[n].size,
+				  p->vm.owner, name, &vfio_trap_ops, b, err,
+				  sizeof(err));
+	if (rc < 0) {
+		p->refused++;
+		say(p, "vfio %s: BAR%u at 0x%" PRIx64 " not decoded (the "
+		    "guest's placement): %s", p->dev->addr, n, gpa,
+		    err[0] ? err : strerror(-rc));
+		return;
+	}
+	b->at = gpa;
+}
+
+/* Each BAR where the guest wants it: memory space on and an address. */
+static void bars_apply(struct vfio_pci *p)
+{
+	for (unsigned n = 0; n < VFIO_BARS; n++) {
+		uint64_t want = vfio_cfg_bar_want(&p->dev->cfg, n);
+		if (p->dev->cfg.bar[n].io || want == p->bar[n].at)
+			continue;
+		bar_undecode(p, n);
+		if (want)
+			bar_decode(p, n, want);
+	}
+}
+
+/* ---- MSI: VFIO's eventfds straight into KVM ------------------------------ */
+
+/* Hand vectors 0..n-1's eventfds to VFIO (n == 0 turns MSI off). */
+static int set_msi(struct vfio_pci *p, unsigned n)
+{
+	uint8_t buf[sizeof(struct vfio_irq_set) + 4 * VFIO_MSI_MAX]
+		__attribute__((aligned(8))) = {0};
+	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
+
+	s->argsz = sizeof(*s) + 4 * n;
+	s->index = VFIO_PCI_MSI_IRQ_INDEX;
+	s->count = n;
+	s->flags = VFIO_IRQ_SET_ACTION_TRIGGER |
+		   (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
+	memcpy(s->data, p->efd, 4 * n);
+	return sys_ioctl(p, p->dev->device, VFIO_DEVICE_SET_IRQS, s);
+}
+
+static int irqfd(struct vfio_pci *p, unsigned v, bool on)
+{
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)p->efd[v], .gsi = p->fn.gsi0 + v,
+		.flags = on ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+	};
+	return sys_ioctl(p, p->vm.vm_fd, KVM_IRQFD, &f);
+}
+
+/* A vector's irqfd is assigned while MSI hands it out and the guest has
+ * it unmasked. A masked vector's eventfd keeps counting; KVM injects a
+ * signalled one when it is assigned again, so unmasking delivers what
+ * arrived meanwhile (the pending bit hardware would keep). */
+static void irqfds_apply(struct vfio_pci *p)
+{
+	for (unsigned v = 0; v < p->nvec; v++) {
+		bool want = v < p->msi_live && !(p->msi.mask >> v & 1);
+		if (want == (bool)(p->irqfd_on >> v & 1))
+			continue;
+		if (irqfd(p, v, want) < 0) {
+			p->irq_errors++;
+			continue;
+		}
+		p->irqfd_on ^= 1u << v;
+	}
+}
+
+/* VFIO takes a new vector count only from off: off first. */
+static void msi_vectors(struct vfio_pci *p, unsigned want)
+{
+	if (p->msi_live && set_msi(p, 0) < 0)
+		p->irq_errors++;
+	p->msi_live = 0;
+	if (!want)
+		return;
+	int rc = set_msi(p, want);
+	if (rc < 0) {
+		p->irq_errors++;
+		say(p, "vfio %s: MSI with %u vectors refused: %s", p->dev->addr,
+		    want, strerror(-rc));
+		return;
+	}
+	p->msi_live = want;
+}
+
+static void msi_apply(struct vfio_pci *p)
+{
+	struct vfio_msi m;
+
+	if (vfio_cfg_msi(&p->dev->cfg, &m) < 0)
+		return;
+	unsigned want = m.on ? (m.nvec < p->nvec ? m.nvec : p->nvec) : 0;
+	p->msi = m;
+	if (want != p->msi_live)
+		msi_vectors(p, want);
+	/* routes before irqfds: an irqfd injects through its GSI's route */
+	int rc = pci_bus_push_routes(p->bus);
+	if (rc < 0) {
+		p->irq_errors++;
+		say(p, "vfio %s: KVM_SET_GSI_ROUTING: %s", p->dev->addr,
+		    strerror(-rc));
+	}
+	irqfds_apply(p);
+}
+
+unsigned vfio_vm_routes(const struct vfio_pci *p, struct pci_msi_route *out,
+			unsigned max)
+{
+	unsigned n = 0;
+	/* multiple messages: the device puts the vector in data's low bits */
+	uint32_t data = p->msi.data & ~(p->msi_live ? p->msi_live - 1 : 0);
+
+	for (unsigned v = 0; v < p->msi_live && n < max; v++)
+		out[n++] = (struct pci_msi_route){
+			.gsi = p->fn.gsi0 + v,
+			.addr_lo = (uint32_t)p->msi.addr,
+			.addr_hi = (uint32_t)(p->msi.addr >> 32),
+			.data = data | v,
+		};
+	return n;
+}
+
+void vfio_vm_apply(struct vfio_pci *p)
+{
+	unsigned ev = p->pending;
+
+	p->pending = 0;
+	if (ev & (VFIO_CFG_EV_CMD | EV_BARS))
+		bars_apply(p);
+	if (ev & VFIO_CFG_EV_MSI)
+		msi_apply(p);
+}
+
+/* ---- start and stop ------------------------------------------------------ */
+
+static int fail(struct vfio_pci *p, char *err, size_t errlen, int rc,
+		const char *what)
+{
+	snprintf(err, errlen, "--vfio %s: %s: %s", p->dev->addr, what,
+		 strerror(-rc));
+	return rc;
+}
+
+/* KVM_DEV_TYPE_VFIO with the group: KVM learns the VM has a device doing
+ * DMA of its own (cache coherency, the IRQ bypass of its interrupts). */
+static int kvm_device(struct vfio_pci *p, char *err, size_t errlen)
+{
+	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_VFIO};
+	int rc = sys_ioctl(p, p->vm.vm_fd, KVM_CREATE_DEVICE, &cd);
+
+	if (rc < 0)
+		return fail(p, err, errlen, rc, "KVM_CREATE_DEVICE(VFIO)");
+	p->kvm_dev = (int)cd.fd;
+	int32_t group = p->dev->group;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_VFIO_GROUP, .attr = KVM_DEV_VFIO_GROUP_ADD,
+		.addr = (uintptr_t)&group,
+	};
+	rc = sys_ioctl(p, p->kvm_dev, KVM_SET_DEVICE_ATTR, &a);
+	return rc < 0 ? fail(p, err, errlen, rc, "KVM_DEV_VFIO_GROUP_ADD") : 0;
+}
+
+/* All guest RAM at IOVA = GPA: mem/'s listener replays the RAM ranges now
+ * and would follow any later change; ROM, MMIO and MMIO2 never reach it. */
+static int dma_map(struct vfio_pci *p, char *err, size_t errlen)
+{
+	int rc = gmap_listen(&p->vm.mem->map, vfio_dma_listener, &p->dev->dma);
+
+	if (rc < 0)
+		return fail(p, err, errlen, rc, "listening to guest RAM");
+	if (p->dev->dma.err) {
+		snprintf(err, errlen, "%s", p->dev->dma.msg);
+		return p->dev->dma.err;
+	}
+	return 0;
+}
+
+/* Each memory BAR VFIO lets wisp mmap, whole and at least a page: a
+ * region mem/ maps as a memslot where the guest puts it. The others stay
+ * trapped (a refused mmap too: slower, never wrong). */
+static void bar_mmaps(struct vfio_pci *p)
+{
+	for (unsigned n = 0; n < VFIO_BARS; n++) {
+		const struct vfio_bar *b = &p->dev->cfg.bar[n];
+		char name[GMAP_NAME_LEN];
+		if (!b->size || b->io || !b->mmap || b->size < MEM_PAGE)
+			continue;
+		bar_name(p, n, name, sizeof(name));
+		int h = mem_mmio2_wrap(p->vm.mem, p->vm.owner, name,
+				       p->dev->device, p->dev->reg[n].offset,
+				       b->size);
+		if (h < 0)
+			say(p, "vfio %s: BAR%u: mmap refused (%s), trapped",
+			    p->dev->addr, n, strerror(-h));
+		p->bar[n].mmio2 = h < 0 ? -1 : h;
+	}
+}
+
+static int msi_fds(struct vfio_pci *p, char *err, size_t errlen)
+{
+	for (unsigned v = 0; v < p->nvec; v++) {
+		p->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (p->efd[v] < 0)
+			return fail(p, err, errlen, -errno, "eventfd");
+	}
+	return 0;
+}
+
+int vfio_vm_start(struct vfio_pci *p, const struct vfio_vm *vm, char *err,
+		  size_t errlen)
+{
+	p->vm = *vm;
+	int rc = kvm_device(p, err, errlen);
+	if (!rc)
+		rc = dma_map(p, err, errlen);
+	if (!rc)
+		rc = msi_fds(p, err, errlen);
+	if (rc)
+		return rc;
+	bar_mmaps(p);
+	/* vfio_dev_open reset the device and turned it quiet just before:
+	 * the guest meets it as after power-on. */
+	p->started = true;
+	vfio_vm_apply(p);
+	return 0;
+}
+
+void vfio_vm_stop(struct vfio_pci *p)
+{
+	p->msi.mask = ~0u; /* every irqfd off */
+	irqfds_apply(p);
+	if (p->msi_live)
+		msi_vectors(p, 0);
+	for (unsigned n = 0; n < VFIO_BARS; n++) {
+		bar_undecode(p, n);
+		if (p->bar[n].mmio2 >= 0)
+			mem_mmio2_destroy(p->vm.mem, p->vm.owner,
+					  p->bar[n].mmio2);
+		p->bar[n].mmio2 = -1;
+	}
+	for (unsigned v = 0; v < VFIO_MSI_MAX; v++)
+		if (p->efd[v] >= 0)
+			close(p->efd[v]);
+	if (p->kvm_dev >= 0)
+		p->dev->sys->close(p->dev->sys->ctx, p->kvm_dev);
+	memset(p->efd, 0xff, sizeof(p->efd));
+	p->kvm_dev = -1;
+	p->started = false;
+}
