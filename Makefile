@@ -223,11 +223,12 @@ test: setup
 	$(MAKE) all PROFILE=linux
 	$(MAKE) all PROFILE=pcitest
 	$(MAKE) all PROFILE=linuxpci
+	$(MAKE) all PROFILE=vfio
 	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools \
 		test-profiles linux-guest
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/custom build/place-* build/host build/guests build/fuzz build/bench \
+	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/vfio build/custom build/place-* build/host build/guests build/fuzz build/bench \
 		build/hvt build/hvt-app build/hvt-guests

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -764,6 +765,164 @@ static void test_on_bus(void **state)
 	vfio_dev_close(d);
 }
 
+/* --- the VM side (vfio_vm.c) --- */
+static struct pci_msi_route seen[PCI_MAX_VECTORS];
+static unsigned n_seen, n_lines;
+static char last_line[300];
+
+/* The bus's backend: a route push asks the raw function for its routes,
+ * as pcibus_push_routes does. */
+static int fake_push(void *ctx)
+{
+	struct pci_bus *b = ctx;
+
+	n_seen = b->fn[1]->cfg->routes(b->fn[1]->cfg_opaque, seen,
+				       PCI_MAX_VECTORS);
+	return 0;
+}
+
+static const struct pci_backend fake_bk = { .routes_push = fake_push };
+
+static void cap_log(void *ctx, const char *line)
+{
+	snprintf(last_line, sizeof(last_line), "%s", line);
+	n_lines++;
+}
+
+static bool decoded(struct mem *m, uint64_t gpa, enum gmap_kind kind)
+{
+	struct gmap_range r;
+
+	return gmap_lookup(&m->map, gpa, 4, &r) && r.kind == kind;
+}
+
+/* The fake's device fd is a memfd: BAR0 (region offset 0) mmaps for
+ * real; BAR2 (not mmappable in the fake) is trapped. */
+static struct vfio_pci *start_vm(struct mem *m, struct dev_ins *owner)
+{
+	static struct pci_bus bus;
+	static struct vfio_pci p;
+	char err[300] = "";
+	struct vfio_dev *d = open_fake_msi();
+	int mfd = memfd_create("bar0", 0);
+
+	assert_true(mfd >= 0 && ftruncate(mfd, 1 << 20) == 0);
+	assert_int_equal(dup2(mfd, FD_DEV), FD_DEV);
+	close(mfd);
+	pci_bus_init(&bus, &fake_bk, &bus);
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, err, 300), 1);
+	assert_int_equal(mem_init(m, 4 << 20), 0);
+	struct vfio_vm vm = {FD_VMFD, m, owner, cap_log, NULL};
+	assert_int_equal(vfio_vm_start(&p, &vm, err, 300), 0);
+	return &p;
+}
+
+static void stop_vm(struct vfio_pci *p, struct mem *m)
+{
+	vfio_vm_stop(p);
+	vfio_dev_close(p->dev);
+	assert_int_equal(fk.open_fds, 0);
+	mem_destroy(m);
+	close(FD_DEV);
+}
+
+/* Started: KVM told the group, RAM mapped for DMA, BAR0 a memslot where
+ * the guest puts it, BAR2 trapped with the access size, a placement over
+ * RAM refused with one line, memory space off drops both. */
+static void test_vm_bars(void **state)
+{
+	struct mem m;
+	struct dev_ins owner = {0};
+	struct vfio_pci *p = start_vm(&m, &owner);
+	struct pci_bus *bus = p->bus;
+	struct gmap_range r;
+
+	assert_int_equal(fk.group_added, FD_GROUP);
+	assert_int_equal(fk.maps, 1);
+	assert_int_equal(fk.mapped_bytes, 4 << 20);
+	assert_true(p->bar[0].mmio2 >= 0);
+	assert_int_equal(p->bar[2].mmio2, -1);
+	assert_false(decoded(&m, 0xc0000000, GMAP_MMIO2)); /* memory off */
+	pci_cfg_write(bus, 1, 4, 2, 0x0006);
+	assert_true(decoded(&m, 0xc0000000, GMAP_MMIO2));
+	assert_true(gmap_lookup(&m.map, 0xc1000000, 4, &r) &&
+		    r.kind == GMAP_MMIO);
+	const struct dev_io_ops *ops = r.ops;
+	fk.bar_val = 0x1122334455667788ull;
+	assert_int_equal(ops->read(&owner, r.opaque, 0x10, 4), 0x55667788);
+	assert_int_equal(fk.bar_off, (2ull << 40) + 0x10);
+	assert_int_equal(fk.bar_size_seen, 4);
+	ops->write(&owner, r.opaque, 0x20, 2, 0xbeef);
+	assert_int_equal(fk.bar_off, (2ull << 40) + 0x20);
+	assert_int_equal(fk.bar_size_seen, 2);
+	assert_int_equal(fk.bar_val & 0xffff, 0xbeef);
+	/* past the region: all ones, not forwarded */
+	assert_true(ops->read(&owner, r.opaque, (16 << 20) - 2, 4) == ~0ull);
+	assert_int_equal(p->traps, 2);
+	/* moved: follows; over RAM: refused, RAM stays RAM */
+	pci_cfg_write(bus, 1, 0x10, 4, 0xc8000000);
+	assert_false(decoded(&m, 0xc0000000, GMAP_MMIO2));
+	assert_true(decoded(&m, 0xc8000000, GMAP_MMIO2));
+	n_lines = 0;
+	pci_cfg_write(bus, 1, 0x10, 4, 0x00100000);
+	assert_int_equal(p->refused, 1);
+	assert_int_equal(n_lines, 1);
+	assert_non_null(strstr(last_line, "BAR0 at 0x100000 not decoded"));
+	assert_non_null(strstr(last_line, "overlaps RAM"));
+	assert_true(decoded(&m, 0x100000, GMAP_RAM));
+	assert_false(decoded(&m, 0xc8000000, GMAP_MMIO2));
+	pci_cfg_write(bus, 1, 0x10, 4, 0xc8000000);
+	assert_true(decoded(&m, 0xc8000000, GMAP_MMIO2));
+	pci_cfg_write(bus, 1, 4, 2, 0x0004); /* memory space off */
+	assert_false(decoded(&m, 0xc8000000, GMAP_MMIO2));
+	assert_false(decoded(&m, 0xc1000000, GMAP_MMIO));
+	pci_cfg_write(bus, 1, 4, 2, 0x0006);
+	stop_vm(p, &m);
+	assert_false(decoded(&m, 0xc8000000, GMAP_MMIO2));
+	assert_int_equal(fk.unmaps, 1);
+}
+
+/* MSI: VFIO gets one eventfd per enabled vector, each an irqfd on the
+ * function's GSIs with the guest's message as its route; a masked vector
+ * loses its irqfd; a hostile vector count is capped at what the device
+ * offers; off and at stop, everything goes. */
+static void test_vm_msi(void **state)
+{
+	struct mem m;
+	struct dev_ins owner = {0};
+	struct vfio_pci *p = start_vm(&m, &owner);
+	struct pci_bus *bus = p->bus;
+
+	assert_int_equal(fk.msi_count, -1); /* nothing until the guest asks */
+	pci_cfg_write(bus, 1, 0x54, 4, 0xfee00000);
+	pci_cfg_write(bus, 1, 0x5c, 2, 0x4040);
+	pci_cfg_write(bus, 1, 0x52, 2, 0x0021); /* on, 4 vectors */
+	assert_int_equal(fk.msi_count, 4);
+	assert_int_equal(fk.irqfds, 0xf);
+	assert_int_equal(n_seen, 4);
+	assert_int_equal(seen[3].gsi, PCI_MSI_GSI0 + 3);
+	assert_int_equal(seen[3].addr_lo, 0xfee00000);
+	assert_int_equal(seen[3].data, 0x4043);
+	pci_cfg_write(bus, 1, 0x60, 4, 0x2); /* mask vector 1 */
+	assert_int_equal(fk.irqfds, 0xd);
+	pci_cfg_write(bus, 1, 0x60, 4, 0);
+	assert_int_equal(fk.irqfds, 0xf);
+	pci_cfg_write(bus, 1, 0x52, 2, 0x0071); /* 128 asked, 32 offered */
+	assert_int_equal(fk.msi_count, 32);
+	assert_int_equal(fk.irqfds, 0xffffffffu);
+	assert_int_equal(n_seen, 32);
+	pci_cfg_write(bus, 1, 0x52, 2, 0); /* off */
+	assert_int_equal(fk.msi_count, 0);
+	assert_int_equal(fk.irqfds, 0);
+	assert_int_equal(n_seen, 0);
+	pci_cfg_write(bus, 1, 0x52, 2, 0x0001);
+	assert_int_equal(fk.irqfds, 0x1);
+	assert_int_equal(p->irq_errors, 0);
+	stop_vm(p, &m);
+	assert_int_equal(fk.irqfds, 0);
+	assert_int_equal(fk.msi_count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -779,6 +938,8 @@ int main(void)
 		cmocka_unit_test(test_dma),
 		cmocka_unit_test(test_dma_listener),
 		cmocka_unit_test(test_on_bus),
+		cmocka_unit_test(test_vm_bars),
+		cmocka_unit_test(test_vm_msi),
 	};
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
 }

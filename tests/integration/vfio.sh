@@ -1,0 +1,100 @@
+#!/bin/sh
+# tests/integration/vfio.sh - VFIO passthrough (profile vfio, --vfio) of a
+# real PCI function: QEMU's edu device behind an emulated Intel IOMMU with
+# interrupt remapping, in a testbed boot of its own (the guest tier's boot
+# has no IOMMU). Inside: edu bound to vfio-pci; a function not bound to
+# vfio-pci refused in one line; tests/guests/edu.c (BAR0 as a memslot
+# with no exit, factorial, BAR moves and a refused placement over RAM,
+# DMA in and back, MSI by irqfd, a DMA outside guest RAM) with wisp's
+# summary line (an ID write dropped and counted, no trapped access); the
+# IOMMU's DMAR fault for that DMA while wisp went on; a second run (wisp
+# left the device reset and quiet); a Linux guest that lists the function
+# with its IDs and its BAR; too little locked memory refused in one line.
+# tests/run-all.sh runs it as a step of its own (the marker below).
+# wisp-test: own testbed boot
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+W=build/vfio/wisp
+INITRD=build/linux-guest/initramfs.cpio
+PVH=build/testbed/vmlinux
+need_built "$W" "$GUESTS/edu.elf" "$INITRD" "$PVH"
+
+if [ "${WISP_IN_TESTBED:-}" != 1 ]; then
+	# Outside: boot the testbed with the IOMMU and edu, and run this
+	# script there. A host KVM has no edu to pass through.
+	[ "${WISP_TESTBED:-auto}" = off ] &&
+		skip "needs the testbed's emulated IOMMU and edu device (WISP_TESTBED=off)"
+	where=$(WISP_TESTBED=on tests/testbed/choose)
+	[ "$where" = testbed ] || skip "${where#none }"
+	exec tests/testbed/run -m 2048 -t 900 \
+		--qemu -device --qemu intel-iommu,intremap=on \
+		--qemu -device --qemu pcie-root-port,id=rp1,chassis=1 \
+		--qemu -device --qemu edu,bus=rp1 --append intel_iommu=on \
+		--modules vfio,vfio_iommu_type1,vfio-pci -- tests/integration/vfio.sh
+fi
+
+need_kvm
+A=
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x1234:0x11e8" ] && A=${d##*/}
+done
+[ -n "$A" ] || { fail "the testbed has an edu device (1234:11e8)"; finish; }
+echo vfio-pci >"/sys/bus/pci/devices/$A/driver_override"
+[ -e "/sys/bus/pci/devices/$A/driver" ] &&
+	echo "$A" >"/sys/bus/pci/devices/$A/driver/unbind"
+echo "$A" >/sys/bus/pci/drivers_probe
+[ -e "/sys/bus/pci/devices/$A/driver" ] &&
+	[ "$(basename "$(readlink "/sys/bus/pci/devices/$A/driver")")" = vfio-pci ] ||
+	{ fail "edu at $A bound to vfio-pci"; finish; }
+
+cli_error "a function not bound to vfio-pci: one line" 64 \
+	--vfio 0000:00:00.0 --kernel "$GUESTS/edu.elf"
+
+# the edu guest, then the DMA it aims outside its 64 MiB of RAM
+run_wisp 120 "$W" --mem 64M --vfio "$A" --kernel "$GUESTS/edu.elf" \
+	--cmdline baddma
+expect "edu guest: BAR, factorial, moves, DMA, MSI, a DMA outside RAM" 0 \
+	"edu: all checks passed" "edu: DMA to 0x8000000 issued"
+sed -n 's/^edu: timing /    timing: /p' "$T/out"
+stderr_matches "an ID write dropped and counted, no BAR access trapped" \
+	"vfio $A: 1 config writes dropped, 0 trapped BAR accesses, 1 BAR placements refused, 0 interrupt"
+stderr_matches "BAR0 placed over RAM: refused in one line" \
+	"BAR0 at 0x2000000 not decoded \\(the guest's placement\\).*overlaps RAM"
+fault=
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	dmesg | grep -q "Request device \[${A#0000:}\] fault addr 0x8000000" &&
+		{ fault=1; break; }
+	sleep 0.5
+done
+if [ -n "$fault" ]; then pass "the IOMMU stopped the DMA outside guest RAM (DMAR fault)"
+else fail "no DMAR fault for the DMA to 0x8000000"; fi
+
+run_wisp 120 "$W" --mem 64M --vfio "$A" --kernel "$GUESTS/edu.elf"
+expect "a second VM: the device was left reset and quiet" 0 \
+	"edu: all checks passed"
+
+# Linux's view: the function on wisp's bus with its IDs, BAR0 in the
+# window (Linux placed and enabled it through wisp's config space)
+run_wisp 600 "$W" --mem 256M --vfio "$A" --kernel "$PVH" --initrd "$INITRD" \
+	--cmdline "console=ttyS0 panic=-1 quiet wisp.vfio=0x1234:0x11e8"
+expect "Linux guest: the function in /sys/bus/pci/devices" 0 \
+	"0x1234:0x11e8 class 0x00ff00" "wisp-linux: vfio 0000:00:"
+if grep -q "wisp-linux: vfio .* bar0 0x00000000c[0-9a-f]\{7\} 0x00000000c[0-9a-f]\{7\} " "$T/out"; then
+	pass "Linux guest: BAR0 in wisp's window"
+else
+	fail "Linux guest: BAR0 in wisp's window"
+	show_output
+fi
+
+# Without CAP_IPC_LOCK the pinned RAM counts against RLIMIT_MEMLOCK.
+if command -v setpriv >/dev/null; then
+	run_wisp 30 setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock \
+		sh -c "ulimit -l 1024 && exec $W --mem 64M --vfio $A --kernel $GUESTS/edu.elf"
+	if [ "$RC" = 64 ] && grep -q "guest RAM for DMA needs 65536 KiB" "$T/err"; then
+		pass "too little locked memory: one line with the size needed"
+	else
+		fail "too little locked memory (exit $RC)"
+		show_output
+	fi
+fi
+finish
