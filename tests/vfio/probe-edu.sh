@@ -4,8 +4,8 @@
 # (a function not bound to vfio-pci, a bad address), run build/host/
 # vfio-probe twice (the second round proves the first left the device
 # usable), and find the IOMMU's fault for the DMA aimed outside the map.
-# Run from the repository (make vfio-probe build/vfio/wisp PROFILE=vfio
-# first):
+# Run from the repository (make vfio-probe build/guests/edu.elf, and
+# make PROFILE=vfio, first):
 #   tests/testbed/run --qemu -device --qemu intel-iommu,intremap=on \
 #     --qemu -device --qemu pcie-root-port,id=rp1,chassis=1 \
 #     --qemu -device --qemu edu,bus=rp1 --append intel_iommu=on \
@@ -28,12 +28,14 @@ $P 0000:00:20.0 2>&1 | grep -q 'device above 1f' || fail=1
 $P "$A" 2 || fail=1
 # too little locked memory: the one line names the size needed
 (ulimit -l 64 && $P "$A") | grep 'needs 2048 KiB' || fail=1
-# wisp's own path (profile vfio): checked and opened before anything
-# starts, then refused until attaching is done; the bad cases first
+# wisp's own path (profile vfio): a bad function refused before anything
+# starts, then edu passed through to the edu test guest (the whole of it
+# is tests/integration/vfio.sh)
 W=build/vfio/wisp
 if [ -x $W ]; then
 	$W --vfio 0000:00:00.0 --kernel /dev/null 2>&1 | grep 'not vfio-pci' || fail=1
-	$W --vfio "$A" --kernel /dev/null 2>&1 | grep 'opened and checked' || fail=1
+	$W --mem 64M --vfio "$A" --kernel build/guests/edu.elf 2>&1 |
+		grep 'edu: all checks passed' || fail=1
 fi
 sleep 1 # the DMAR fault is logged asynchronously
 dmesg | grep -q "Request device \[${A#0000:}\] fault addr 0x8000000" || {
