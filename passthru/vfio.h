@@ -113,6 +113,7 @@ struct vfio_cfg {
 	uint8_t tag[VFIO_CFG_SIZE];   /* enum vfio_cfg_tag */
 	struct vfio_bar bar[VFIO_BARS];
 	uint8_t msi_off, msix_off; /* 0: the device has none */
+	uint8_t intx_pin;          /* the device's own pin, 0: no INTx */
 	uint64_t dropped;          /* writes that tried to change RO bits */
 };
 
@@ -121,9 +122,12 @@ struct vfio_cfg {
  * (sizes from region info). Capabilities kept: PCI Express (device and
  * link control writable in wisp's copy only, the rest read-only), MSI,
  * MSI-X; the rest are unlinked and read 0. The ROM BAR reads 0, and so
- * does the interrupt pin until INTx is wired (no _PRT on wisp's bus). */
+ * does the interrupt pin until INTx is wired (vfio_cfg_show_intx). */
 void vfio_cfg_init(struct vfio_cfg *c, const uint8_t *real,
 		   const struct vfio_bar bar[VFIO_BARS]);
+/* INTx wired to IOAPIC input gsi: the guest reads pin INTA and that
+ * line (as firmware leaves it; wisp's bus has no _PRT). */
+void vfio_cfg_show_intx(struct vfio_cfg *c, unsigned gsi);
 /* A guest access of size 1, 2 or 4 at reg (naturally aligned; anything
  * else reads all ones and writes nothing). A write returns the
  * VFIO_CFG_EV_* bits of what changed. */

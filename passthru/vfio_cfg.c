@@ -70,6 +70,7 @@ static void init_header(struct vfio_cfg *c, const uint8_t *real,
 	c->v[REG_CAPS] = 0;
 	c->v[REG_INTLINE] = 0;
 	c->v[REG_INTPIN] = 0;
+	c->intx_pin = real[REG_INTPIN] <= 4 ? real[REG_INTPIN] : 0;
 	for (unsigned n = 0; n < VFIO_BARS; n++) {
 		io |= bar[n].size && bar[n].io;
 		if (n && bar[n - 1].size && bar[n - 1].is64)
@@ -172,6 +173,12 @@ void vfio_cfg_init(struct vfio_cfg *c, const uint8_t *real,
 	memcpy(c->bar, bar, sizeof(c->bar));
 	init_header(c, real, bar);
 	init_caps(c, real);
+}
+
+void vfio_cfg_show_intx(struct vfio_cfg *c, unsigned gsi)
+{
+	c->v[REG_INTPIN] = 1;
+	c->v[REG_INTLINE] = (uint8_t)gsi;
 }
 
 static bool access_ok(unsigned reg, unsigned size)

@@ -93,7 +93,8 @@ static void show_bars(struct vfio_pci *p)
 }
 
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
-		    struct vfio_dev *d, char *err, size_t errlen)
+		    struct vfio_dev *d, unsigned intx_gsi, char *err,
+		    size_t errlen)
 {
 	uint64_t size[DEV_PCI_BARS];
 	int rc = bar_sizes(d, size, err, errlen);
@@ -109,6 +110,9 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 		p->efd[i] = -1;
 	for (unsigned i = 0; i < VFIO_BARS; i++)
 		p->bar[i] = (struct vfio_pci_bar){p, i, -1, 0};
+	p->intx_fd[0] = p->intx_fd[1] = -1;
+	if (d->cfg.intx_pin && intx_gsi >= 16 && intx_gsi < 24)
+		p->intx_gsi = intx_gsi;
 	rc = pci_bus_add_raw(bus, &p->fn, size, p->nvec, &vfio_cfg_ops, p, p);
 	if (rc < 0) {
 		snprintf(err, errlen, "--vfio %s: %s", d->addr,
@@ -118,5 +122,7 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 		return rc;
 	}
 	show_bars(p);
+	if (p->intx_gsi)
+		vfio_cfg_show_intx(&d->cfg, p->intx_gsi);
 	return rc;
 }

@@ -53,23 +53,30 @@ struct vfio_pci {
 	struct vfio_msi msi;  /* the guest's MSI as last applied */
 	unsigned msi_live;    /* vectors handed to VFIO, 0: MSI off */
 	uint32_t irqfd_on;    /* bit v: vector v's irqfd assigned */
+	unsigned intx_gsi;    /* INTx's IOAPIC input, 0: no INTx */
+	int intx_fd[2];       /* VFIO's trigger, KVM's resample (unmask) */
+	bool intx_irqfd;      /* the resampling irqfd is assigned */
+	bool intx_live;       /* VFIO has INTx on (MSI off) */
 	uint64_t traps;       /* trapped BAR accesses forwarded */
 	uint64_t refused;     /* BAR placements refused (clashes) */
 	uint64_t irq_errors;  /* VFIO or KVM refused an interrupt change */
 };
 
 /* Put d on bus: a slot, its memory BARs placed in the window and shown
- * in its config space, GSIs for its MSI vectors. The device number, or
- * -errno with err one line (an I/O BAR, MSI-X: -ENOTSUP; bus, window or
- * GSIs full: -ENOSPC). */
+ * in its config space, GSIs for its MSI vectors, its INTx (if it has
+ * one) on IOAPIC input intx_gsi (16..23 and free; 0: not wired). The
+ * device number, or -errno with err one line (an I/O BAR, MSI-X:
+ * -ENOTSUP; bus, window or GSIs full: -ENOSPC). */
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
-		    struct vfio_dev *d, char *err, size_t errlen);
+		    struct vfio_dev *d, unsigned intx_gsi, char *err,
+		    size_t errlen);
 
 /* --- vfio_vm.c --- */
 /* After guest RAM, the irqchip and the bus's routes exist, before the
  * guest runs: KVM_DEV_TYPE_VFIO with the group, all RAM mapped for DMA
  * at IOVA = GPA (mem/'s listener: RAM only), each mmappable BAR mmapped
- * for its memslot, an eventfd per MSI vector, the device reset. 0, or
+ * for its memslot, an eventfd per MSI vector, INTx's trigger and
+ * resample eventfds on a resampling irqfd (INTx on until MSI is). 0, or
  * -errno with err one line (the memlock line names the size needed). */
 int vfio_vm_start(struct vfio_pci *p, const struct vfio_vm *vm, char *err,
 		  size_t errlen);

@@ -3,8 +3,9 @@
  * guest's config writes mean once the VM runs. BARs become memslots over
  * the device's own mmap where the guest puts them (accesses never exit),
  * or trapped ranges forwarded to the device with pread/pwrite of the
- * access size where VFIO will not mmap; MSI vectors are eventfds VFIO
- * signals and KVM injects (irqfd), so an interrupt never enters wisp; all
+ * access size where VFIO will not mmap; MSI vectors and INTx are eventfds
+ * VFIO signals and KVM injects (irqfd; INTx's resampling one unmasks it
+ * at the guest's EOI), so an interrupt never enters wisp; all
  * guest RAM is mapped for the device's DMA at IOVA = GPA. Every guest
  * value is hostile: a BAR address is checked by the guest-physical map
  * (a clash is one line and the BAR stays undecoded), a vector count is
@@ -158,20 +159,67 @@ static void bars_apply(struct vfio_pci *p)
 
 /* ---- MSI: VFIO's eventfds straight into KVM ------------------------------ */
 
-/* Hand vectors 0..n-1's eventfds to VFIO (n == 0 turns MSI off). */
-static int set_msi(struct vfio_pci *p, unsigned n)
+/* Hand n eventfds to VFIO for an interrupt index's action (n == 0 with
+ * TRIGGER turns the index off). */
+static int set_irqs(struct vfio_pci *p, unsigned index, uint32_t action,
+		    const int *fds, unsigned n)
 {
 	uint8_t buf[sizeof(struct vfio_irq_set) + 4 * VFIO_MSI_MAX]
 		__attribute__((aligned(8))) = {0};
 	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
 
 	s->argsz = sizeof(*s) + 4 * n;
-	s->index = VFIO_PCI_MSI_IRQ_INDEX;
+	s->index = index;
 	s->count = n;
-	s->flags = VFIO_IRQ_SET_ACTION_TRIGGER |
-		   (n ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
-	memcpy(s->data, p->efd, 4 * n);
+	s->flags = action | (n ? VFIO_IRQ_SET_DATA_EVENTFD
+			       : VFIO_IRQ_SET_DATA_NONE);
+	if (n)
+		memcpy(s->data, fds, 4 * n);
 	return sys_ioctl(p, p->dev->device, VFIO_DEVICE_SET_IRQS, s);
+}
+
+static int set_msi(struct vfio_pci *p, unsigned n)
+{
+	return set_irqs(p, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
+			p->efd, n);
+}
+
+/* INTx: VFIO signals the trigger eventfd and masks the line itself; KVM
+ * holds the GSI (level) until the guest's EOI, then signals the resample
+ * eventfd, which VFIO takes as its unmask. Off while MSI is on (VFIO
+ * takes one interrupt type at a time). */
+static void intx_set(struct vfio_pci *p, bool on)
+{
+	int rc = 0;
+
+	if (!p->intx_gsi || on == p->intx_live)
+		return;
+	if (!on)
+		rc = set_irqs(p, VFIO_PCI_INTX_IRQ_INDEX,
+			      VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0);
+	else if (!(rc = set_irqs(p, VFIO_PCI_INTX_IRQ_INDEX,
+				 VFIO_IRQ_SET_ACTION_TRIGGER, &p->intx_fd[0], 1)))
+		rc = set_irqs(p, VFIO_PCI_INTX_IRQ_INDEX,
+			      VFIO_IRQ_SET_ACTION_UNMASK, &p->intx_fd[1], 1);
+	if (rc < 0) {
+		p->irq_errors++;
+		return;
+	}
+	p->intx_live = on;
+}
+
+static int intx_irqfd(struct vfio_pci *p, bool on)
+{
+	struct kvm_irqfd f = {
+		.fd = (uint32_t)p->intx_fd[0], .gsi = p->intx_gsi,
+		.flags = on ? KVM_IRQFD_FLAG_RESAMPLE : KVM_IRQFD_FLAG_DEASSIGN,
+		.resamplefd = on ? (uint32_t)p->intx_fd[1] : 0,
+	};
+	int rc = sys_ioctl(p, p->vm.vm_fd, KVM_IRQFD, &f);
+
+	if (rc == 0)
+		p->intx_irqfd = on;
+	return rc;
 }
 
 static int irqfd(struct vfio_pci *p, unsigned v, bool on)
@@ -201,16 +249,19 @@ static void irqfds_apply(struct vfio_pci *p)
 	}
 }
 
-/* VFIO takes a new vector count only from off: off first. */
+/* VFIO takes a new vector count only from off: off first; INTx is on
+ * exactly while MSI is off. */
 static void msi_vectors(struct vfio_pci *p, unsigned want)
 {
 	if (p->msi_live && set_msi(p, 0) < 0)
 		p->irq_errors++;
 	p->msi_live = 0;
+	intx_set(p, !want);
 	if (!want)
 		return;
 	int rc = set_msi(p, want);
 	if (rc < 0) {
+		intx_set(p, true);
 		p->irq_errors++;
 		say(p, "vfio %s: MSI with %u vectors refused: %s", p->dev->addr,
 		    want, strerror(-rc));
@@ -332,13 +383,29 @@ static void bar_mmaps(struct vfio_pci *p)
 	}
 }
 
-static int msi_fds(struct vfio_pci *p, char *err, size_t errlen)
+static int new_fds(struct vfio_pci *p, int *fd, unsigned n, char *err,
+		   size_t errlen)
 {
-	for (unsigned v = 0; v < p->nvec; v++) {
-		p->efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (p->efd[v] < 0)
+	for (unsigned i = 0; i < n; i++) {
+		fd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fd[i] < 0)
 			return fail(p, err, errlen, -errno, "eventfd");
 	}
+	return 0;
+}
+
+/* The eventfds; INTx's resampling irqfd, and INTx on (MSI is off). */
+static int irq_fds(struct vfio_pci *p, char *err, size_t errlen)
+{
+	int rc = new_fds(p, p->efd, p->nvec, err, errlen);
+
+	if (rc || !p->intx_gsi)
+		return rc;
+	if ((rc = new_fds(p, p->intx_fd, 2, err, errlen)))
+		return rc;
+	if ((rc = intx_irqfd(p, true)) < 0)
+		return fail(p, err, errlen, rc, "KVM_IRQFD (INTx, resample)");
+	intx_set(p, true);
 	return 0;
 }
 
@@ -350,7 +417,7 @@ int vfio_vm_start(struct vfio_pci *p, const struct vfio_vm *vm, char *err,
 	if (!rc)
 		rc = dma_map(p, err, errlen);
 	if (!rc)
-		rc = msi_fds(p, err, errlen);
+		rc = irq_fds(p, err, errlen);
 	if (rc)
 		return rc;
 	bar_mmaps(p);
@@ -367,6 +434,9 @@ void vfio_vm_stop(struct vfio_pci *p)
 	irqfds_apply(p);
 	if (p->msi_live)
 		msi_vectors(p, 0);
+	intx_set(p, false);
+	if (p->intx_irqfd)
+		intx_irqfd(p, false);
 	for (unsigned n = 0; n < VFIO_BARS; n++) {
 		bar_undecode(p, n);
 		if (p->bar[n].mmio2 >= 0)
@@ -377,6 +447,10 @@ void vfio_vm_stop(struct vfio_pci *p)
 	for (unsigned v = 0; v < VFIO_MSI_MAX; v++)
 		if (p->efd[v] >= 0)
 			close(p->efd[v]);
+	for (unsigned i = 0; i < 2; i++)
+		if (p->intx_fd[i] >= 0)
+			close(p->intx_fd[i]);
+	p->intx_fd[0] = p->intx_fd[1] = -1;
 	if (p->kvm_dev >= 0)
 		p->dev->sys->close(p->dev->sys->ctx, p->kvm_dev);
 	memset(p->efd, 0xff, sizeof(p->efd));

@@ -86,6 +86,23 @@ static void vfio_instance(struct pcibus_vfio *f, struct vm *vm, unsigned i)
 	f->host.rl.burst = 10;
 }
 
+/* An IOAPIC input for a function's INTx: one of the PCI pins 16-23 that
+ * no device claimed and no earlier function took; 0 when none is left. */
+static unsigned vfio_intx_gsi(const struct vm *vm, unsigned upto)
+{
+	uint32_t used = 0;
+
+	for (unsigned d = 0; d < vm->n_devs; d++)
+		used |= vm->hosts[d].irqs;
+	for (unsigned i = 0; i < upto; i++)
+		if (vm->vfio[i].pci.intx_gsi)
+			used |= 1u << vm->vfio[i].pci.intx_gsi;
+	for (unsigned g = 16; g < VM_NR_GSI; g++)
+		if (!(used >> g & 1))
+			return g;
+	return 0;
+}
+
 void pcibus_vfio_attach(struct vm *vm)
 {
 	char err[300];
@@ -93,12 +110,17 @@ void pcibus_vfio_attach(struct vm *vm)
 	for (unsigned i = 0; i < vm->n_vfio; i++) {
 		struct pcibus_vfio *f = &vm->vfio[i];
 		vfio_instance(f, vm, i);
-		int rc = vfio_pci_attach(&f->pci, pcibus_bus(vm), &f->dev, err,
-					 sizeof(err));
+		int rc = vfio_pci_attach(&f->pci, pcibus_bus(vm), &f->dev,
+					 vfio_intx_gsi(vm, i), err, sizeof(err));
 		if (rc < 0)
 			die(WISP_EXIT_USAGE, "%s", err);
+		char intx[24] = "no INTx";
+		if (f->pci.intx_gsi)
+			snprintf(intx, sizeof(intx), "INTx on GSI %u",
+				 f->pci.intx_gsi);
 		wlog(LOG_INFO, "vfio %s: at 00:%02x.0 on the PCI bus, %u MSI "
-		     "vectors", f->dev.addr, (unsigned)rc, f->pci.nvec);
+		     "vectors, %s", f->dev.addr, (unsigned)rc, f->pci.nvec,
+		     intx);
 	}
 }
 

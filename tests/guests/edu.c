@@ -6,8 +6,10 @@
  * reads edu's ID and liveness registers through the BAR memslot and times
  * such reads against an exiting port read, computes a factorial, moves
  * the BAR (and tries to put it over RAM: refused, one line in wisp), has
- * edu DMA a buffer from guest RAM into its own and back, and takes edu's
- * MSI (raised by hand and at a DMA's end; none while MSI is off). With
+ * edu DMA a buffer from guest RAM into its own and back, takes edu's
+ * MSI (raised by hand and at a DMA's end; none while MSI is off) and its
+ * INTx through the IOAPIC (several in a row: VFIO's unmask at each EOI;
+ * none with INTx disabled). With
  * "baddma" on the command line it then aims a DMA outside guest RAM,
  * which the IOMMU must stop, and checks edu still answers.
  * Exit 0 when all pass; otherwise the failed check's number.
@@ -21,7 +23,9 @@
 #define NEW_BAR0 0xc4000000u
 #define RAM_BAR0 0x02000000u /* over guest RAM (32 MiB): refused */
 #define LAPIC 0xfee00000ull
+#define IOAPIC 0xfec00000ull
 #define VEC 0x42
+#define VEC_INTX 0x43
 #define SPIN 20000000u
 #define EXIT_PORT 0x80 /* bootport, in wisp: every read exits */
 #define DMA_BUF 0x40000u /* edu's buffer, in its own address space */
@@ -52,7 +56,7 @@ struct idt_entry {
 } __attribute__((packed));
 
 static struct idt_entry idt[256];
-static volatile uint32_t n_msi, last_isr;
+static volatile uint32_t n_msi, n_intx, last_isr;
 static uint64_t bar;
 extern char isr_stubs[];
 static uint8_t src[DMA_LEN] __attribute__((aligned(64)));
@@ -61,11 +65,14 @@ static uint8_t dst[DMA_LEN] __attribute__((aligned(64)));
 void isr_dispatch(uint64_t vec);
 void isr_dispatch(uint64_t vec)
 {
-	if (vec != VEC)
+	if (vec != VEC && vec != VEC_INTX)
 		fail("edu", 90, "interrupt on an unexpected vector");
 	last_isr = mmio_read32(bar + R_ISR);
-	mmio_write32(bar + R_ACK, last_isr);
-	n_msi++;
+	mmio_write32(bar + R_ACK, last_isr); /* INTx: the line goes down */
+	if (vec == VEC)
+		n_msi++;
+	else
+		n_intx++;
 	mmio_write32(LAPIC + 0xb0, 0); /* EOI */
 }
 
@@ -255,6 +262,39 @@ static void msi(unsigned s)
 	CHECK("edu", 44, WAIT_FOR(n_msi == 2) && last_isr == 0x100);
 }
 
+/* IOAPIC input gsi: vector vec, level-triggered, to CPU 0, unmasked. */
+static void ioapic_route(unsigned gsi, unsigned vec)
+{
+	mmio_write32(IOAPIC, 0x10 + 2 * gsi + 1);
+	mmio_write32(IOAPIC + 0x10, 0);
+	mmio_write32(IOAPIC, 0x10 + 2 * gsi);
+	mmio_write32(IOAPIC + 0x10, vec | 1u << 15);
+}
+
+/* INTx, as the interrupt line register says (pin A): with MSI off edu
+ * raises its line; each interrupt needs VFIO's unmask after the EOI
+ * (KVM's resample), so several in a row prove the protocol; with the
+ * command register's INTx disable nothing arrives. */
+static void intx(unsigned s)
+{
+	uint32_t r = c1_read(s, 0x3c);
+	unsigned gsi = r & 0xff, cap = find_msi(s);
+
+	CHECK("edu", 60, (r >> 8 & 0xff) == 1 && gsi >= 16 && gsi < 24);
+	ioapic_route(gsi, VEC_INTX);
+	msi_on(s, cap, false);
+	for (unsigned i = 1; i <= 3; i++) {
+		mmio_write32(bar + R_RAISE, 0x8);
+		CHECK("edu", 61, WAIT_FOR(n_intx == i) && last_isr == 0x8);
+	}
+	mmio_write16(ecam(s, 4), 0x406);
+	mmio_write32(bar + R_RAISE, 0x10);
+	CHECK("edu", 62, !WAIT_FOR(n_intx != 3));
+	mmio_write32(bar + R_ACK, 0x10);
+	mmio_write16(ecam(s, 4), 0x6);
+	CHECK("edu", 63, n_msi == 2);
+}
+
 /* The IOMMU stops it: edu's write never reaches anything, the DMA ends
  * (QEMU finishes the command either way), wisp and edu go on. */
 static void bad_dma(void)
@@ -275,6 +315,7 @@ int main(unsigned cpu, unsigned ncpus, const char *cmdline)
 	move(s);
 	dma_round();
 	msi(s);
+	intx(s);
 	if (cmdline_has(cmdline, "baddma"))
 		bad_dma();
 	uart_puts("edu: all checks passed\n");

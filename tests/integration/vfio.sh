@@ -5,7 +5,8 @@
 # has no IOMMU). Inside: edu bound to vfio-pci; a function not bound to
 # vfio-pci refused in one line; tests/guests/edu.c (BAR0 as a memslot
 # with no exit, factorial, BAR moves and a refused placement over RAM,
-# DMA in and back, MSI by irqfd, a DMA outside guest RAM) with wisp's
+# DMA in and back, MSI by irqfd, INTx by a resampling irqfd and VFIO's
+# unmask, a DMA outside guest RAM) with wisp's
 # summary line (an ID write dropped and counted, no trapped access); the
 # IOMMU's DMAR fault for that DMA while wisp went on; a second run (wisp
 # left the device reset and quiet); a Linux guest that lists the function
@@ -53,9 +54,11 @@ cli_error "a function not bound to vfio-pci: one line" 64 \
 # the edu guest, then the DMA it aims outside its 64 MiB of RAM
 run_wisp 120 "$W" --mem 64M --vfio "$A" --kernel "$GUESTS/edu.elf" \
 	--cmdline baddma
-expect "edu guest: BAR, factorial, moves, DMA, MSI, a DMA outside RAM" 0 \
+expect "edu guest: BAR, factorial, moves, DMA, MSI, INTx, a DMA outside RAM" 0 \
 	"edu: all checks passed" "edu: DMA to 0x8000000 issued"
 sed -n 's/^edu: timing /    timing: /p' "$T/out"
+stderr_matches "on wisp's bus with its MSI vector and INTx on a free IOAPIC pin" \
+	"vfio $A: at 00:0[0-9a-f].0 on the PCI bus, 1 MSI vectors, INTx on GSI 1[6-9]"
 stderr_matches "an ID write dropped and counted, no BAR access trapped" \
 	"vfio $A: 1 config writes dropped, 0 trapped BAR accesses, 1 BAR placements refused, 0 interrupt"
 stderr_matches "BAR0 placed over RAM: refused in one line" \

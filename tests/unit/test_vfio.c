@@ -48,6 +48,8 @@ struct fake {
 	int group_added;          /* the group fd KVM was told about */
 	uint32_t irqfds;          /* bit v: GSI 24 + v has an irqfd */
 	int msi_count;            /* vectors VFIO has eventfds for, -1: never */
+	bool intx_on, intx_unmask; /* INTx trigger and unmask eventfds set */
+	unsigned intx_irqfd;      /* GSI of INTx's resampling irqfd, 0: none */
 	unsigned set_irqs;
 	uint64_t bar_off;         /* last trapped access's region offset */
 	unsigned bar_size_seen;
@@ -113,8 +115,21 @@ static int f_dev_ioctl(struct fake *f, unsigned long req, void *arg)
 		struct vfio_irq_set *s = arg;
 		f->irqs_off += !s->count && (s->flags & VFIO_IRQ_SET_DATA_NONE);
 		f->set_irqs++;
-		if (s->index == VFIO_PCI_MSI_IRQ_INDEX)
+		if (s->index == VFIO_PCI_MSI_IRQ_INDEX) {
+			if (s->count && f->intx_on)
+				return -EINVAL; /* VFIO: one type at a time */
 			f->msi_count = (int)s->count;
+		}
+		if (s->index == VFIO_PCI_INTX_IRQ_INDEX &&
+		    (s->flags & VFIO_IRQ_SET_ACTION_TRIGGER)) {
+			if (s->count && f->msi_count > 0)
+				return -EINVAL;
+			f->intx_on = s->count;
+		}
+		if (s->index == VFIO_PCI_INTX_IRQ_INDEX &&
+		    (s->flags & VFIO_IRQ_SET_ACTION_UNMASK))
+			f->intx_unmask = s->count && (s->flags &
+						     VFIO_IRQ_SET_DATA_EVENTFD);
 		return 0;
 	}
 	}
@@ -144,9 +159,16 @@ static int f_kvm_ioctl(struct fake *f, unsigned long req, void *arg)
 		return 0;
 	case KVM_IRQFD: {
 		struct kvm_irqfd *q = arg;
-		uint32_t bit = 1u << (q->gsi - 24);
+		if (q->gsi >= 16 && q->gsi < 24) { /* INTx: resampling only */
+			bool off = q->flags & KVM_IRQFD_FLAG_DEASSIGN;
+			if (!off && !(q->flags & KVM_IRQFD_FLAG_RESAMPLE))
+				return -EINVAL;
+			f->intx_irqfd = off ? 0 : q->gsi;
+			return 0;
+		}
 		if (q->gsi < 24 || q->gsi >= 56)
 			return -EINVAL;
+		uint32_t bit = 1u << (q->gsi - 24);
 		if (q->flags & KVM_IRQFD_FLAG_DEASSIGN)
 			f->irqfds &= ~bit;
 		else
@@ -729,16 +751,17 @@ static void test_on_bus(void **state)
 
 	pci_bus_init(&bus, NULL, NULL);
 	/* MSI-X is not passed through yet: refused with its line */
-	assert_int_equal(vfio_pci_attach(&p, &bus, d, err, sizeof(err)),
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err)),
 			 -ENOTSUP);
 	assert_non_null(strstr(err, "has MSI-X"));
 	vfio_dev_close(d);
 	d = open_fake_msi();
-	int slot = vfio_pci_attach(&p, &bus, d, err, sizeof(err));
+	int slot = vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err));
 	assert_int_equal(slot, 1);
 	assert_int_equal(p.nvec, 32); /* reserved multiple-message value: 32 */
 	assert_int_equal(p.fn.gsi0, PCI_MSI_GSI0);
 	assert_int_equal(bus.n_vectors, 32);
+	assert_int_equal(pci_cfg_read(&bus, 1, 0x3d, 1), 0); /* INTx unwired */
 	assert_int_equal(pci_cfg_read(&bus, 1, 0, 4), 0x11e81234);
 	assert_int_equal(pci_cfg_read(&bus, 1, 0x10, 4), 0xc0000000);
 	assert_int_equal(pci_cfg_read(&bus, 1, 0x18, 4), 0xc100000c);
@@ -759,7 +782,7 @@ static void test_on_bus(void **state)
 	/* an I/O BAR is refused with its line */
 	d = open_fake_msi();
 	d->cfg.bar[4] = (struct vfio_bar){.size = 32, .io = true};
-	assert_int_equal(vfio_pci_attach(&p, &bus, d, err, sizeof(err)),
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err)),
 			 -ENOTSUP);
 	assert_non_null(strstr(err, "BAR4 is an I/O BAR"));
 	vfio_dev_close(d);
@@ -810,7 +833,7 @@ static struct vfio_pci *start_vm(struct mem *m, struct dev_ins *owner)
 	assert_int_equal(dup2(mfd, FD_DEV), FD_DEV);
 	close(mfd);
 	pci_bus_init(&bus, &fake_bk, &bus);
-	assert_int_equal(vfio_pci_attach(&p, &bus, d, err, 300), 1);
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, 16, err, 300), 1);
 	assert_int_equal(mem_init(m, 4 << 20), 0);
 	struct vfio_vm vm = {FD_VMFD, m, owner, cap_log, NULL};
 	assert_int_equal(vfio_vm_start(&p, &vm, err, 300), 0);
@@ -894,10 +917,15 @@ static void test_vm_msi(void **state)
 	struct pci_bus *bus = p->bus;
 
 	assert_int_equal(fk.msi_count, -1); /* nothing until the guest asks */
+	/* INTx: pin A on GSI 16, a resampling irqfd, on while MSI is off */
+	assert_int_equal(pci_cfg_read(bus, 1, 0x3c, 2), 0x0110);
+	assert_int_equal(fk.intx_irqfd, 16);
+	assert_true(fk.intx_on && fk.intx_unmask);
 	pci_cfg_write(bus, 1, 0x54, 4, 0xfee00000);
 	pci_cfg_write(bus, 1, 0x5c, 2, 0x4040);
 	pci_cfg_write(bus, 1, 0x52, 2, 0x0021); /* on, 4 vectors */
 	assert_int_equal(fk.msi_count, 4);
+	assert_false(fk.intx_on);
 	assert_int_equal(fk.irqfds, 0xf);
 	assert_int_equal(n_seen, 4);
 	assert_int_equal(seen[3].gsi, PCI_MSI_GSI0 + 3);
@@ -911,8 +939,9 @@ static void test_vm_msi(void **state)
 	assert_int_equal(fk.msi_count, 32);
 	assert_int_equal(fk.irqfds, 0xffffffffu);
 	assert_int_equal(n_seen, 32);
-	pci_cfg_write(bus, 1, 0x52, 2, 0); /* off */
+	pci_cfg_write(bus, 1, 0x52, 2, 0); /* off: INTx back */
 	assert_int_equal(fk.msi_count, 0);
+	assert_true(fk.intx_on);
 	assert_int_equal(fk.irqfds, 0);
 	assert_int_equal(n_seen, 0);
 	pci_cfg_write(bus, 1, 0x52, 2, 0x0001);
@@ -921,6 +950,8 @@ static void test_vm_msi(void **state)
 	stop_vm(p, &m);
 	assert_int_equal(fk.irqfds, 0);
 	assert_int_equal(fk.msi_count, 0);
+	assert_false(fk.intx_on);
+	assert_int_equal(fk.intx_irqfd, 0);
 }
 
 int main(void)
