@@ -8,6 +8,7 @@
  * (vfio_vm.c) applies it at once: memslots, routes, VFIO's interrupts.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,7 +55,19 @@ static unsigned msi_offered(const struct vfio_cfg *c)
 	if (!c->msi_off)
 		return 0;
 	unsigned mmc = (vfio_cfg_read(c, c->msi_off + 2, 2) >> 1) & 7;
-	return mmc > 5 ? VFIO_MSI_MAX : 1u << mmc;
+	return mmc > 5 ? VFIO_VEC_MAX : 1u << mmc;
+}
+
+/* GSIs to reserve: MSI's or MSI-X's vectors, whichever offers more (one
+ * is live at a time), at most VFIO_VEC_MAX. */
+static unsigned vectors(const struct vfio_pci *p, const struct vfio_cfg *c)
+{
+	unsigned n = msi_offered(c);
+	unsigned x = c->msix_off ? p->msix.nvec : 0;
+
+	if (x > VFIO_VEC_MAX)
+		x = VFIO_VEC_MAX;
+	return x > n ? x : n;
 }
 
 /* The BAR sizes the bus places: memory BARs only, 32-bit in the window
@@ -74,11 +87,35 @@ static int bar_sizes(const struct vfio_dev *d, uint64_t size[DEV_PCI_BARS],
 		if (b->size && b->size < DEV_PCI_BAR_MIN)
 			size[i] = DEV_PCI_BAR_MIN; /* a page: memslots need one */
 	}
-	if (d->cfg.msix_off) {
-		snprintf(err, errlen, "--vfio %s: the function has MSI-X, "
-			 "which wisp does not pass through yet", d->addr);
-		return -ENOTSUP;
+	return 0;
+}
+
+/* Whether [off, off + len) lies in memory BAR n (the device's own
+ * capability says where its MSI-X table and PBA are: hostile too). */
+static bool in_bar(const struct vfio_dev *d, unsigned n, uint64_t off,
+		   uint64_t len)
+{
+	const struct vfio_bar *b = n < VFIO_BARS ? &d->cfg.bar[n] : NULL;
+
+	return b && b->size && !b->io && off <= b->size && len <= b->size - off;
+}
+
+/* MSI-X's table and PBA, checked to lie inside their BARs. */
+static int msix_where(struct vfio_pci *p, const struct vfio_dev *d,
+		      char *err, size_t errlen)
+{
+	struct vfio_msix *x = &p->msix;
+
+	if (vfio_cfg_msix(&d->cfg, x) < 0)
+		return 0;
+	if (!in_bar(d, x->table_bar, x->table_off, 16ull * x->nvec) ||
+	    !in_bar(d, x->pba_bar, x->pba_off, 8ull * ((x->nvec + 63) / 64))) {
+		snprintf(err, errlen, "--vfio %s: its MSI-X table or PBA lies "
+			 "outside its BAR", d->addr);
+		return -EINVAL;
 	}
+	for (unsigned v = 0; v < VFIO_MSIX_TABLE_MAX; v++)
+		p->table[v].ctrl = 1; /* masked at reset */
 	return 0;
 }
 
@@ -102,11 +139,13 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 	if (rc)
 		return rc;
 	memset(p, 0, sizeof(*p));
+	if ((rc = msix_where(p, d, err, errlen)))
+		return rc;
 	p->dev = d;
 	p->bus = bus;
 	p->vm.vm_fd = p->kvm_dev = -1;
-	p->nvec = msi_offered(&d->cfg);
-	for (unsigned i = 0; i < VFIO_MSI_MAX; i++)
+	p->nvec = vectors(p, &d->cfg);
+	for (unsigned i = 0; i < VFIO_VEC_MAX; i++)
 		p->efd[i] = -1;
 	for (unsigned i = 0; i < VFIO_BARS; i++)
 		p->bar[i] = (struct vfio_pci_bar){p, i, -1, 0};

@@ -2,8 +2,9 @@
  * passthru/vfio_pci.h - a passed-through function as a bus-level function
  * of wisp's PCI bus (monitor/pci's pci_bus_add_raw), and its VM side
  * (vfio_vm.c): KVM told about the group, guest RAM mapped for DMA, BARs
- * as memslots over the device's mmap (or trapped and forwarded), MSI
- * vectors as VFIO eventfds that KVM injects (irqfd). Includes the bus's
+ * as memslots over the device's mmap (or trapped and forwarded; a BAR
+ * holding the MSI-X table or PBA is trapped whole), MSI/MSI-X vectors and
+ * INTx as VFIO eventfds that KVM injects (irqfd). Includes the bus's
  * header, so only profiles with PASSTHRU=1 (which forces HAS_PCI) see it.
  */
 #ifndef WISP_VFIO_PCI_H
@@ -14,7 +15,11 @@
 #include "pci/pci.h"
 #include "vfio.h"
 
-#define VFIO_MSI_MAX 32 /* MSI's multiple-message limit */
+#define VFIO_VEC_MAX 32 /* vectors routed: MSI's multiple-message limit,
+			 * and the first 32 of an MSI-X table */
+#define VFIO_MSIX_TABLE_MAX 2048 /* the MSI-X capability's largest table */
+
+enum vfio_irq_type { VFIO_IRQ_NONE, VFIO_IRQ_MSI, VFIO_IRQ_MSIX };
 
 struct vfio_pci;
 
@@ -48,11 +53,19 @@ struct vfio_pci {
 	bool started;
 	int kvm_dev;          /* KVM_DEV_TYPE_VFIO's fd, -1: none */
 	struct vfio_pci_bar bar[VFIO_BARS];
-	unsigned nvec;        /* GSIs reserved: the MSI vectors offered */
-	int efd[VFIO_MSI_MAX]; /* VFIO signals them, KVM injects (irqfd) */
+	unsigned nvec;        /* GSIs reserved: the vectors MSI or MSI-X
+			       * offers, at most VFIO_VEC_MAX */
+	int efd[VFIO_VEC_MAX]; /* VFIO signals them, KVM injects (irqfd) */
 	struct vfio_msi msi;  /* the guest's MSI as last applied */
-	unsigned msi_live;    /* vectors handed to VFIO, 0: MSI off */
+	struct vfio_msix msix; /* the MSI-X capability: where its table and
+				* PBA are; on/fmask as last applied */
+	enum vfio_irq_type irq_type; /* what VFIO has eventfds for */
+	unsigned nlive;       /* ... and how many vectors, 0: none */
 	uint32_t irqfd_on;    /* bit v: vector v's irqfd assigned */
+	bool quiesce;         /* stopping: every irqfd off */
+	/* the MSI-X table the guest programs: wisp's, never the device's
+	 * (VFIO programs the device's with the host's own messages) */
+	struct pci_msix_entry table[VFIO_MSIX_TABLE_MAX];
 	unsigned intx_gsi;    /* INTx's IOAPIC input, 0: no INTx */
 	int intx_fd[2];       /* VFIO's trigger, KVM's resample (unmask) */
 	bool intx_irqfd;      /* the resampling irqfd is assigned */
@@ -63,10 +76,11 @@ struct vfio_pci {
 };
 
 /* Put d on bus: a slot, its memory BARs placed in the window and shown
- * in its config space, GSIs for its MSI vectors, its INTx (if it has
- * one) on IOAPIC input intx_gsi (16..23 and free; 0: not wired). The
- * device number, or -errno with err one line (an I/O BAR, MSI-X:
- * -ENOTSUP; bus, window or GSIs full: -ENOSPC). */
+ * in its config space, GSIs for its MSI/MSI-X vectors, its INTx (if it
+ * has one) on IOAPIC input intx_gsi (16..23 and free; 0: not wired). The
+ * device number, or -errno with err one line (an I/O BAR: -ENOTSUP; an
+ * MSI-X table or PBA outside its BAR: -EINVAL; bus, window or GSIs full:
+ * -ENOSPC). */
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 		    struct vfio_dev *d, unsigned intx_gsi, char *err,
 		    size_t errlen);

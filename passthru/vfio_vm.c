@@ -46,6 +46,59 @@ static void say(struct vfio_pci *p, const char *fmt, ...)
 	p->vm.log(p->vm.log_ctx, line);
 }
 
+/* ---- the MSI-X table and PBA: wisp's own -------------------------------- */
+
+/* Where [off, off + size) of BAR n falls: 1 the table (*rel its offset
+ * there), 2 the PBA, 0 neither (the device's). */
+static int msix_part(const struct vfio_pci *p, unsigned n, uint64_t off,
+		     unsigned size, uint64_t *rel)
+{
+	const struct vfio_msix *x = &p->msix;
+
+	if (!p->dev->cfg.msix_off)
+		return 0;
+	if (n == x->table_bar && off >= x->table_off &&
+	    off - x->table_off < 16ull * x->nvec) {
+		*rel = off - x->table_off;
+		return 1;
+	}
+	if (n == x->pba_bar && off >= x->pba_off &&
+	    off - x->pba_off < 8ull * ((x->nvec + 63) / 64))
+		return 2;
+	return 0;
+}
+
+/* 4- and 8-byte aligned accesses, as the PCI spec allows. */
+static uint64_t table_read(const struct vfio_pci *p, uint64_t rel,
+			   unsigned size)
+{
+	const uint32_t *w = (const uint32_t *)p->table;
+
+	if ((size != 4 && size != 8) || rel % size)
+		return ~0ull;
+	uint64_t v = w[rel / 4];
+	return size == 8 ? v | (uint64_t)w[rel / 4 + 1] << 32 : v;
+}
+
+/* An entry that is routed changes its route or mask at once. */
+static void table_write(struct vfio_pci *p, uint64_t rel, unsigned size,
+			uint64_t val)
+{
+	uint32_t *w = (uint32_t *)p->table;
+	unsigned i = (unsigned)(rel / 4);
+
+	if ((size != 4 && size != 8) || rel % size)
+		return;
+	w[i] = (uint32_t)val;
+	if (size == 8)
+		w[i + 1] = (uint32_t)(val >> 32);
+	p->table[rel / 16].ctrl &= 1; /* bits 31:1 are reserved */
+	if (p->irq_type == VFIO_IRQ_MSIX && rel / 16 < p->nlive) {
+		p->pending |= VFIO_CFG_EV_MSIX;
+		vfio_vm_apply(p);
+	}
+}
+
 /* ---- trapped BARs: forwarded with the access's own size ------------------ */
 
 /* Inside the device's region and the direction it allows: the region may
@@ -68,8 +121,14 @@ static uint64_t trap_read(struct dev_ins *ins, void *o, uint64_t off,
 	const struct vfio_region *r =
 		trap_region(b, off, size, VFIO_REGION_INFO_FLAG_READ);
 	const struct vfio_sys *s = b->p->dev->sys;
-	uint64_t v = 0;
+	uint64_t v = 0, rel;
 
+	switch (msix_part(b->p, b->idx, off, size, &rel)) {
+	case 1:
+		return table_read(b->p, rel, size);
+	case 2:
+		return 0; /* pending bits: KVM's eventfds keep them */
+	}
 	if (!r)
 		return ~0ull;
 	b->p->traps++;
@@ -86,7 +145,15 @@ static void trap_write(struct dev_ins *ins, void *o, uint64_t off,
 	const struct vfio_region *r =
 		trap_region(b, off, size, VFIO_REGION_INFO_FLAG_WRITE);
 	const struct vfio_sys *s = b->p->dev->sys;
+	uint64_t rel;
 
+	switch (msix_part(b->p, b->idx, off, size, &rel)) {
+	case 1:
+		table_write(b->p, rel, size, val);
+		return;
+	case 2:
+		return; /* the PBA is read-only */
+	}
 	if (!r)
 		return;
 	b->p->traps++;
@@ -164,7 +231,7 @@ static void bars_apply(struct vfio_pci *p)
 static int set_irqs(struct vfio_pci *p, unsigned index, uint32_t action,
 		    const int *fds, unsigned n)
 {
-	uint8_t buf[sizeof(struct vfio_irq_set) + 4 * VFIO_MSI_MAX]
+	uint8_t buf[sizeof(struct vfio_irq_set) + 4 * VFIO_VEC_MAX]
 		__attribute__((aligned(8))) = {0};
 	struct vfio_irq_set *s = (struct vfio_irq_set *)buf;
 
@@ -178,10 +245,10 @@ static int set_irqs(struct vfio_pci *p, unsigned index, uint32_t action,
 	return sys_ioctl(p, p->dev->device, VFIO_DEVICE_SET_IRQS, s);
 }
 
-static int set_msi(struct vfio_pci *p, unsigned n)
+static unsigned vfio_index(enum vfio_irq_type t)
 {
-	return set_irqs(p, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
-			p->efd, n);
+	return t == VFIO_IRQ_MSIX ? VFIO_PCI_MSIX_IRQ_INDEX
+				  : VFIO_PCI_MSI_IRQ_INDEX;
 }
 
 /* INTx: VFIO signals the trigger eventfd and masks the line itself; KVM
@@ -231,14 +298,21 @@ static int irqfd(struct vfio_pci *p, unsigned v, bool on)
 	return sys_ioctl(p, p->vm.vm_fd, KVM_IRQFD, &f);
 }
 
-/* A vector's irqfd is assigned while MSI hands it out and the guest has
- * it unmasked. A masked vector's eventfd keeps counting; KVM injects a
- * signalled one when it is assigned again, so unmasking delivers what
+static bool vec_masked(const struct vfio_pci *p, unsigned v)
+{
+	if (p->irq_type == VFIO_IRQ_MSIX)
+		return p->msix.fmask || (p->table[v].ctrl & 1);
+	return p->msi.mask >> v & 1;
+}
+
+/* A vector's irqfd is assigned while VFIO has its eventfd and the guest
+ * has it unmasked. A masked vector's eventfd keeps counting; KVM injects
+ * a signalled one when it is assigned again, so unmasking delivers what
  * arrived meanwhile (the pending bit hardware would keep). */
 static void irqfds_apply(struct vfio_pci *p)
 {
 	for (unsigned v = 0; v < p->nvec; v++) {
-		bool want = v < p->msi_live && !(p->msi.mask >> v & 1);
+		bool want = !p->quiesce && v < p->nlive && !vec_masked(p, v);
 		if (want == (bool)(p->irqfd_on >> v & 1))
 			continue;
 		if (irqfd(p, v, want) < 0) {
@@ -249,37 +323,48 @@ static void irqfds_apply(struct vfio_pci *p)
 	}
 }
 
-/* VFIO takes a new vector count only from off: off first; INTx is on
- * exactly while MSI is off. */
-static void msi_vectors(struct vfio_pci *p, unsigned want)
+/* VFIO takes a new type or vector count only from off: off first; INTx
+ * is on exactly while neither MSI nor MSI-X is. */
+static void irq_vectors(struct vfio_pci *p, enum vfio_irq_type type,
+			unsigned n)
 {
-	if (p->msi_live && set_msi(p, 0) < 0)
+	if (p->nlive && set_irqs(p, vfio_index(p->irq_type),
+				 VFIO_IRQ_SET_ACTION_TRIGGER, NULL, 0) < 0)
 		p->irq_errors++;
-	p->msi_live = 0;
-	intx_set(p, !want);
-	if (!want)
+	p->nlive = 0;
+	p->irq_type = VFIO_IRQ_NONE;
+	intx_set(p, !n);
+	if (!n)
 		return;
-	int rc = set_msi(p, want);
+	int rc = set_irqs(p, vfio_index(type), VFIO_IRQ_SET_ACTION_TRIGGER,
+			  p->efd, n);
 	if (rc < 0) {
 		intx_set(p, true);
 		p->irq_errors++;
-		say(p, "vfio %s: MSI with %u vectors refused: %s", p->dev->addr,
-		    want, strerror(-rc));
+		say(p, "vfio %s: %s with %u vectors refused: %s", p->dev->addr,
+		    type == VFIO_IRQ_MSIX ? "MSI-X" : "MSI", n, strerror(-rc));
 		return;
 	}
-	p->msi_live = want;
+	p->irq_type = type;
+	p->nlive = n;
 }
 
-static void msi_apply(struct vfio_pci *p)
+/* MSI-X wins if a guest turns both on (a device would use MSI-X);
+ * vectors never more than the device offers nor than wisp routes. */
+static void irq_apply(struct vfio_pci *p)
 {
-	struct vfio_msi m;
+	struct vfio_msi m = {0};
+	bool xon = !vfio_cfg_msix(&p->dev->cfg, &p->msix) && p->msix.on;
+	bool mon = !vfio_cfg_msi(&p->dev->cfg, &m) && m.on;
+	enum vfio_irq_type type = xon ? VFIO_IRQ_MSIX
+				  : mon ? VFIO_IRQ_MSI : VFIO_IRQ_NONE;
+	unsigned n = xon ? p->msix.nvec : mon ? m.nvec : 0;
 
-	if (vfio_cfg_msi(&p->dev->cfg, &m) < 0)
-		return;
-	unsigned want = m.on ? (m.nvec < p->nvec ? m.nvec : p->nvec) : 0;
 	p->msi = m;
-	if (want != p->msi_live)
-		msi_vectors(p, want);
+	if (n > p->nvec)
+		n = p->nvec;
+	if (type != p->irq_type || n != p->nlive)
+		irq_vectors(p, type, n);
 	/* routes before irqfds: an irqfd injects through its GSI's route */
 	int rc = pci_bus_push_routes(p->bus);
 	if (rc < 0) {
@@ -290,20 +375,27 @@ static void msi_apply(struct vfio_pci *p)
 	irqfds_apply(p);
 }
 
+/* Vector v's message: its MSI-X entry, or MSI's with the vector in the
+ * data's low bits (multiple messages). */
+static struct pci_msi_route route_of(const struct vfio_pci *p, unsigned v)
+{
+	if (p->irq_type == VFIO_IRQ_MSIX)
+		return (struct pci_msi_route){
+			p->fn.gsi0 + v, p->table[v].addr_lo,
+			p->table[v].addr_hi, p->table[v].data };
+	return (struct pci_msi_route){
+		p->fn.gsi0 + v, (uint32_t)p->msi.addr,
+		(uint32_t)(p->msi.addr >> 32),
+		(p->msi.data & ~(p->nlive - 1)) | v };
+}
+
 unsigned vfio_vm_routes(const struct vfio_pci *p, struct pci_msi_route *out,
 			unsigned max)
 {
 	unsigned n = 0;
-	/* multiple messages: the device puts the vector in data's low bits */
-	uint32_t data = p->msi.data & ~(p->msi_live ? p->msi_live - 1 : 0);
 
-	for (unsigned v = 0; v < p->msi_live && n < max; v++)
-		out[n++] = (struct pci_msi_route){
-			.gsi = p->fn.gsi0 + v,
-			.addr_lo = (uint32_t)p->msi.addr,
-			.addr_hi = (uint32_t)(p->msi.addr >> 32),
-			.data = data | v,
-		};
+	for (unsigned v = 0; v < p->nlive && n < max; v++)
+		out[n++] = route_of(p, v);
 	return n;
 }
 
@@ -314,8 +406,8 @@ void vfio_vm_apply(struct vfio_pci *p)
 	p->pending = 0;
 	if (ev & (VFIO_CFG_EV_CMD | EV_BARS))
 		bars_apply(p);
-	if (ev & VFIO_CFG_EV_MSI)
-		msi_apply(p);
+	if (ev & (VFIO_CFG_EV_MSI | VFIO_CFG_EV_MSIX))
+		irq_apply(p);
 }
 
 /* ---- start and stop ------------------------------------------------------ */
@@ -362,6 +454,14 @@ static int dma_map(struct vfio_pci *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* A BAR holding the MSI-X table or PBA stays trapped whole: those are
+ * wisp's (simple and safe; a device's hot registers there exit). */
+static bool msix_bar(const struct vfio_pci *p, unsigned n)
+{
+	return p->dev->cfg.msix_off &&
+	       (n == p->msix.table_bar || n == p->msix.pba_bar);
+}
+
 /* Each memory BAR VFIO lets wisp mmap, whole and at least a page: a
  * region mem/ maps as a memslot where the guest puts it. The others stay
  * trapped (a refused mmap too: slower, never wrong). */
@@ -370,7 +470,8 @@ static void bar_mmaps(struct vfio_pci *p)
 	for (unsigned n = 0; n < VFIO_BARS; n++) {
 		const struct vfio_bar *b = &p->dev->cfg.bar[n];
 		char name[GMAP_NAME_LEN];
-		if (!b->size || b->io || !b->mmap || b->size < MEM_PAGE)
+		if (!b->size || b->io || !b->mmap || b->size < MEM_PAGE ||
+		    msix_bar(p, n))
 			continue;
 		bar_name(p, n, name, sizeof(name));
 		int h = mem_mmio2_wrap(p->vm.mem, p->vm.owner, name,
@@ -430,10 +531,10 @@ int vfio_vm_start(struct vfio_pci *p, const struct vfio_vm *vm, char *err,
 
 void vfio_vm_stop(struct vfio_pci *p)
 {
-	p->msi.mask = ~0u; /* every irqfd off */
+	p->quiesce = true; /* every irqfd off */
 	irqfds_apply(p);
-	if (p->msi_live)
-		msi_vectors(p, 0);
+	if (p->nlive)
+		irq_vectors(p, VFIO_IRQ_NONE, 0);
 	intx_set(p, false);
 	if (p->intx_irqfd)
 		intx_irqfd(p, false);
@@ -444,7 +545,7 @@ void vfio_vm_stop(struct vfio_pci *p)
 					  p->bar[n].mmio2);
 		p->bar[n].mmio2 = -1;
 	}
-	for (unsigned v = 0; v < VFIO_MSI_MAX; v++)
+	for (unsigned v = 0; v < VFIO_VEC_MAX; v++)
 		if (p->efd[v] >= 0)
 			close(p->efd[v]);
 	for (unsigned i = 0; i < 2; i++)

@@ -519,6 +519,11 @@ struct pci_bus *pcibus_bus(struct vm *vm)
 	return &vm->pci->bus;
 }
 
+struct dev_ins *pcibus_bridge_ins(struct vm *vm)
+{
+	return &vm->pci->ins;
+}
+
 void pcibus_lock(struct vm *vm, bool on)
 {
 	if (on)

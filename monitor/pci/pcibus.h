@@ -52,8 +52,12 @@ void pcibus_vfio_open(struct vm *vm);
 void pcibus_vfio_attach(struct vm *vm);
 void pcibus_vfio_start(struct vm *vm);
 void pcibus_vfio_stop(struct vm *vm);
-/* The bus itself, and its lock (config space and routes), for them. */
+/* The bus itself, its lock (config space and routes), and the bridge
+ * instance whose lock it is: a passed-through function's trapped BAR
+ * ranges are the bridge's, so an MSI-X table write and a config write
+ * never race. */
 struct pci_bus *pcibus_bus(struct vm *vm);
+struct dev_ins *pcibus_bridge_ins(struct vm *vm);
 void pcibus_lock(struct vm *vm, bool on);
 #endif
 

@@ -5,8 +5,8 @@
  * fds moved to the fixed VFIO block the seccomp policies name, put on the
  * bus, started once the irqchip and routes exist, left quiet at the end.
  * passthru/ does the work; this file gives it the VM (its fd, the
- * guest-physical map, an instance whose lock serialises trapped BAR
- * accesses, a rate-limited log) and reports.
+ * guest-physical map, the bridge instance whose lock serialises trapped
+ * BAR accesses with config writes, a rate-limited log) and reports.
  */
 #if WISP_PASSTHRU
 #include <cap-ng.h>
@@ -25,11 +25,9 @@
 struct pcibus_vfio {
 	struct vfio_dev dev;
 	struct vfio_pci pci;
-	struct dev_ins ins;   /* owns the trapped BAR ranges */
-	struct dev_host host; /* ... and its lock serialises them */
+	char name[16];        /* "vfio.N", for its lines */
+	struct ratelimit rl;  /* the lines the guest's doing causes */
 };
-
-static const struct dev_reg vfio_reg = { .name = "vfio" };
 
 /* What VFIO may pin: the kernel counts mapped pages against
  * RLIMIT_MEMLOCK unless the mapper has CAP_IPC_LOCK, and wisp maps guest
@@ -74,16 +72,10 @@ void pcibus_vfio_open(struct vm *vm)
 	}
 }
 
-static void vfio_instance(struct pcibus_vfio *f, struct vm *vm, unsigned i)
+static void vfio_names(struct pcibus_vfio *f, unsigned i)
 {
-	f->ins = (struct dev_ins){ .reg = &vfio_reg, .idx = i,
-				   .host = &f->host };
-	snprintf(f->ins.name, sizeof(f->ins.name), "vfio.%u", i);
-	f->host = (struct dev_host){ .vm = vm, .ins = &f->ins,
-				     .constructed = true };
-	pthread_mutex_init(&f->host.lock, NULL);
-	pthread_mutex_init(&f->host.rl.lock, NULL);
-	f->host.rl.burst = 10;
+	snprintf(f->name, sizeof(f->name), "vfio.%u", i);
+	f->rl = (struct ratelimit)RATELIMIT_INIT(10);
 }
 
 /* An IOAPIC input for a function's INTx: one of the PCI pins 16-23 that
@@ -109,7 +101,7 @@ void pcibus_vfio_attach(struct vm *vm)
 
 	for (unsigned i = 0; i < vm->n_vfio; i++) {
 		struct pcibus_vfio *f = &vm->vfio[i];
-		vfio_instance(f, vm, i);
+		vfio_names(f, i);
 		int rc = vfio_pci_attach(&f->pci, pcibus_bus(vm), &f->dev,
 					 vfio_intx_gsi(vm, i), err, sizeof(err));
 		if (rc < 0)
@@ -129,7 +121,7 @@ static void vfio_log(void *ctx, const char *line)
 {
 	struct pcibus_vfio *f = ctx;
 
-	wlog_guest(&f->host.rl, f->ins.name, LOG_WARN, "%s", line);
+	wlog_guest(&f->rl, f->name, LOG_WARN, "%s", line);
 }
 
 void pcibus_vfio_start(struct vm *vm)
@@ -138,7 +130,10 @@ void pcibus_vfio_start(struct vm *vm)
 
 	for (unsigned i = 0; i < vm->n_vfio; i++) {
 		struct pcibus_vfio *f = &vm->vfio[i];
-		struct vfio_vm v = { vm->vm_fd, &vm->mem, &f->ins, vfio_log, f };
+		/* trapped BAR ranges are the bridge's: its lock orders them
+		 * with config writes (an MSI-X table write reroutes) */
+		struct vfio_vm v = { vm->vm_fd, &vm->mem, pcibus_bridge_ins(vm),
+				     vfio_log, f };
 		pcibus_lock(vm, true);
 		int rc = vfio_vm_start(&f->pci, &v, err, sizeof(err));
 		pcibus_lock(vm, false);

@@ -48,6 +48,7 @@ struct fake {
 	int group_added;          /* the group fd KVM was told about */
 	uint32_t irqfds;          /* bit v: GSI 24 + v has an irqfd */
 	int msi_count;            /* vectors VFIO has eventfds for, -1: never */
+	int msix_count;
 	bool intx_on, intx_unmask; /* INTx trigger and unmask eventfds set */
 	unsigned intx_irqfd;      /* GSI of INTx's resampling irqfd, 0: none */
 	unsigned set_irqs;
@@ -115,14 +116,21 @@ static int f_dev_ioctl(struct fake *f, unsigned long req, void *arg)
 		struct vfio_irq_set *s = arg;
 		f->irqs_off += !s->count && (s->flags & VFIO_IRQ_SET_DATA_NONE);
 		f->set_irqs++;
+		/* VFIO: one interrupt type at a time */
+		bool msi = f->msi_count > 0, msix = f->msix_count > 0;
 		if (s->index == VFIO_PCI_MSI_IRQ_INDEX) {
-			if (s->count && f->intx_on)
-				return -EINVAL; /* VFIO: one type at a time */
+			if (s->count && (f->intx_on || msix))
+				return -EINVAL;
 			f->msi_count = (int)s->count;
+		}
+		if (s->index == VFIO_PCI_MSIX_IRQ_INDEX) {
+			if (s->count && (f->intx_on || msi))
+				return -EINVAL;
+			f->msix_count = (int)s->count;
 		}
 		if (s->index == VFIO_PCI_INTX_IRQ_INDEX &&
 		    (s->flags & VFIO_IRQ_SET_ACTION_TRIGGER)) {
-			if (s->count && f->msi_count > 0)
+			if (s->count && (msi || msix))
 				return -EINVAL;
 			f->intx_on = s->count;
 		}
@@ -454,8 +462,18 @@ static struct vfio_dev *open_fake(void)
 	return &d;
 }
 
-/* The same function without its MSI-X capability (MSI -> vendor): what
- * wisp passes through today. */
+/* The fake as it stands (a test changed its config space). */
+static struct vfio_dev *open_fake_reopen(void)
+{
+	static struct vfio_dev d;
+	struct vfio_host h = host();
+	char err[300];
+
+	assert_int_equal(vfio_dev_open(&d, &h, "0000:01:00.0", err, 300), 0);
+	return &d;
+}
+
+/* The same function without its MSI-X capability (MSI -> vendor). */
 static struct vfio_dev *open_fake_msi(void)
 {
 	static struct vfio_dev d;
@@ -746,14 +764,17 @@ static void test_on_bus(void **state)
 {
 	static struct pci_bus bus;
 	static struct vfio_pci p;
-	struct vfio_dev *d = open_fake();
+	struct vfio_dev *d;
 	char err[200];
 
 	pci_bus_init(&bus, NULL, NULL);
-	/* MSI-X is not passed through yet: refused with its line */
+	/* an MSI-X table the device claims past its BAR (16 MiB): refused */
+	fake_reset();
+	put32(fk.cfg, 0x74, 0x00fffff2);
+	d = open_fake_reopen();
 	assert_int_equal(vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err)),
-			 -ENOTSUP);
-	assert_non_null(strstr(err, "has MSI-X"));
+			 -EINVAL);
+	assert_non_null(strstr(err, "MSI-X table or PBA lies outside"));
 	vfio_dev_close(d);
 	d = open_fake_msi();
 	int slot = vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err));
@@ -821,12 +842,12 @@ static bool decoded(struct mem *m, uint64_t gpa, enum gmap_kind kind)
 
 /* The fake's device fd is a memfd: BAR0 (region offset 0) mmaps for
  * real; BAR2 (not mmappable in the fake) is trapped. */
-static struct vfio_pci *start_vm(struct mem *m, struct dev_ins *owner)
+static struct vfio_pci *start_vm_of(struct mem *m, struct dev_ins *owner,
+				    struct vfio_dev *d)
 {
 	static struct pci_bus bus;
 	static struct vfio_pci p;
 	char err[300] = "";
-	struct vfio_dev *d = open_fake_msi();
 	int mfd = memfd_create("bar0", 0);
 
 	assert_true(mfd >= 0 && ftruncate(mfd, 1 << 20) == 0);
@@ -838,6 +859,11 @@ static struct vfio_pci *start_vm(struct mem *m, struct dev_ins *owner)
 	struct vfio_vm vm = {FD_VMFD, m, owner, cap_log, NULL};
 	assert_int_equal(vfio_vm_start(&p, &vm, err, 300), 0);
 	return &p;
+}
+
+static struct vfio_pci *start_vm(struct mem *m, struct dev_ins *owner)
+{
+	return start_vm_of(m, owner, open_fake_msi());
 }
 
 static void stop_vm(struct vfio_pci *p, struct mem *m)
@@ -954,6 +980,63 @@ static void test_vm_msi(void **state)
 	assert_int_equal(fk.intx_irqfd, 0);
 }
 
+/* MSI-X: the table is wisp's (in BAR2, trapped whole), VFIO gets the
+ * vectors' eventfds when the guest enables it, an entry's irqfd follows
+ * its mask bit and the function mask, its route its address and data; the
+ * PBA reads 0 and takes no write; the rest of the BAR is the device's. */
+static void test_vm_msix(void **state)
+{
+	struct mem m;
+	struct dev_ins owner = {0};
+	struct vfio_dev *d = open_fake();
+	struct vfio_pci *p = start_vm_of(&m, &owner, d);
+	struct pci_bus *bus = p->bus;
+	struct gmap_range r;
+
+	assert_int_equal(p->nvec, 32); /* MSI's 32 > MSI-X's 8 */
+	pci_cfg_write(bus, 1, 4, 2, 0x0006);
+	assert_true(gmap_lookup(&m.map, 0xc1000000, 4, &r) &&
+		    r.kind == GMAP_MMIO);
+	const struct dev_io_ops *ops = r.ops;
+	assert_int_equal(ops->read(&owner, r.opaque, 12, 4), 1); /* masked */
+	ops->write(&owner, r.opaque, 0, 8, 0xfee00000ull);
+	ops->write(&owner, r.opaque, 8, 4, 0x4050);
+	pci_cfg_write(bus, 1, 0x72, 2, 0x8000); /* MSI-X on */
+	assert_int_equal(fk.msix_count, 8);
+	assert_false(fk.intx_on);
+	assert_int_equal(fk.irqfds, 0); /* every entry still masked */
+	assert_int_equal(n_seen, 8);
+	ops->write(&owner, r.opaque, 12, 4, 0xfffffffe); /* unmask entry 0 */
+	assert_int_equal(ops->read(&owner, r.opaque, 12, 4), 0);
+	assert_int_equal(fk.irqfds, 0x1);
+	assert_int_equal(seen[0].addr_lo, 0xfee00000);
+	assert_int_equal(seen[0].data, 0x4050);
+	ops->write(&owner, r.opaque, 8, 4, 0x4051); /* live: rerouted */
+	assert_int_equal(seen[0].data, 0x4051);
+	assert_true(ops->read(&owner, r.opaque, 0, 8) == 0xfee00000ull);
+	pci_cfg_write(bus, 1, 0x72, 2, 0xc000); /* function mask */
+	assert_int_equal(fk.irqfds, 0);
+	pci_cfg_write(bus, 1, 0x72, 2, 0x8000);
+	assert_int_equal(fk.irqfds, 0x1);
+	/* the PBA: wisp's, reads 0; past the table and PBA: the device's */
+	fk.bar_off = 0;
+	assert_int_equal(ops->read(&owner, r.opaque, 0x800, 8), 0);
+	ops->write(&owner, r.opaque, 0x800, 8, ~0ull);
+	assert_int_equal(fk.bar_off, 0);
+	ops->read(&owner, r.opaque, 0x1000, 4);
+	assert_int_equal(fk.bar_off, (2ull << 40) + 0x1000);
+	/* a misaligned or odd-sized table access does nothing */
+	assert_true(ops->read(&owner, r.opaque, 2, 4) == ~0ull);
+	ops->write(&owner, r.opaque, 4, 2, 0xffff);
+	assert_int_equal(ops->read(&owner, r.opaque, 4, 4), 0);
+	pci_cfg_write(bus, 1, 0x72, 2, 0); /* off: INTx back */
+	assert_int_equal(fk.msix_count, 0);
+	assert_true(fk.intx_on);
+	assert_int_equal(fk.irqfds, 0);
+	assert_int_equal(p->irq_errors, 0);
+	stop_vm(p, &m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -971,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_on_bus),
 		cmocka_unit_test(test_vm_bars),
 		cmocka_unit_test(test_vm_msi),
+		cmocka_unit_test(test_vm_msix),
 	};
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
 }
