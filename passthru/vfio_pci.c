@@ -129,6 +129,23 @@ static void show_bars(struct vfio_pci *p)
 	p->pending = 0;
 }
 
+/* Nothing decoded, no fd, the vectors and INTx pin it will have. */
+static void init_state(struct vfio_pci *p, struct pci_bus *bus,
+		       struct vfio_dev *d, unsigned intx_gsi)
+{
+	p->dev = d;
+	p->bus = bus;
+	p->vm.vm_fd = -1;
+	p->nvec = vectors(p, &d->cfg);
+	for (unsigned i = 0; i < VFIO_VEC_MAX; i++)
+		p->efd[i] = -1;
+	for (unsigned i = 0; i < VFIO_BARS; i++)
+		p->bar[i] = (struct vfio_pci_bar){p, i, -1, 0};
+	p->intx_fd[0] = p->intx_fd[1] = -1;
+	if (d->cfg.intx_pin && intx_gsi >= 16 && intx_gsi < 24)
+		p->intx_gsi = intx_gsi;
+}
+
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 		    struct vfio_dev *d, unsigned intx_gsi, char *err,
 		    size_t errlen)
@@ -141,17 +158,7 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 	memset(p, 0, sizeof(*p));
 	if ((rc = msix_where(p, d, err, errlen)))
 		return rc;
-	p->dev = d;
-	p->bus = bus;
-	p->vm.vm_fd = p->kvm_dev = -1;
-	p->nvec = vectors(p, &d->cfg);
-	for (unsigned i = 0; i < VFIO_VEC_MAX; i++)
-		p->efd[i] = -1;
-	for (unsigned i = 0; i < VFIO_BARS; i++)
-		p->bar[i] = (struct vfio_pci_bar){p, i, -1, 0};
-	p->intx_fd[0] = p->intx_fd[1] = -1;
-	if (d->cfg.intx_pin && intx_gsi >= 16 && intx_gsi < 24)
-		p->intx_gsi = intx_gsi;
+	init_state(p, bus, d, intx_gsi);
 	rc = pci_bus_add_raw(bus, &p->fn, size, p->nvec, &vfio_cfg_ops, p, p);
 	if (rc < 0) {
 		snprintf(err, errlen, "--vfio %s: %s", d->addr,

@@ -37,6 +37,8 @@ struct vfio_vm {
 	int vm_fd;            /* KVM's VM fd, through dev->sys (-1: none) */
 	struct mem *mem;      /* the guest-physical map */
 	struct dev_ins *owner; /* owns the trapped ranges (its lock) */
+	int *kvm_vfio;        /* the VM's one KVM_DEV_TYPE_VFIO fd, shared by
+			       * its functions (-1: the first creates it) */
 	/* One line about the guest's doing (rate-limited by the caller). */
 	void (*log)(void *ctx, const char *line);
 	void *log_ctx;
@@ -51,7 +53,6 @@ struct vfio_pci {
 	/* the VM side (vfio_vm.c); vm.vm_fd < 0 until vfio_vm_start */
 	struct vfio_vm vm;
 	bool started;
-	int kvm_dev;          /* KVM_DEV_TYPE_VFIO's fd, -1: none */
 	struct vfio_pci_bar bar[VFIO_BARS];
 	unsigned nvec;        /* GSIs reserved: the vectors MSI or MSI-X
 			       * offers, at most VFIO_VEC_MAX */
@@ -102,8 +103,10 @@ void vfio_vm_apply(struct vfio_pci *p);
 /* The live MSI routes (pci_cfg_ops.routes). */
 unsigned vfio_vm_routes(const struct vfio_pci *p, struct pci_msi_route *out,
 			unsigned max);
-/* Interrupts off, BARs undecoded and unmapped, the KVM device and
- * eventfds closed; then vfio_dev_close leaves the device quiet. */
+/* Interrupts off, BARs undecoded and unmapped, eventfds closed; then
+ * vfio_dev_close leaves the device quiet. */
 void vfio_vm_stop(struct vfio_pci *p);
+/* After every function stopped: the VM's KVM VFIO device closed. */
+void vfio_vm_done(const struct vfio_sys *sys, int *kvm_vfio);
 
 #endif

@@ -224,7 +224,7 @@ static void bars_apply(struct vfio_pci *p)
 	}
 }
 
-/* ---- MSI: VFIO's eventfds straight into KVM ------------------------------ */
+/* ---- interrupts: VFIO's eventfds straight into KVM ----------------------- */
 
 /* Hand n eventfds to VFIO for an interrupt index's action (n == 0 with
  * TRIGGER turns the index off). */
@@ -421,21 +421,27 @@ static int fail(struct vfio_pci *p, char *err, size_t errlen, int rc,
 }
 
 /* KVM_DEV_TYPE_VFIO with the group: KVM learns the VM has a device doing
- * DMA of its own (cache coherency, the IRQ bypass of its interrupts). */
+ * DMA of its own (cache coherency, the IRQ bypass of its interrupts).
+ * KVM takes one such device per VM: the first function creates it, each
+ * adds its group. */
 static int kvm_device(struct vfio_pci *p, char *err, size_t errlen)
 {
-	struct kvm_create_device cd = {.type = KVM_DEV_TYPE_VFIO};
-	int rc = sys_ioctl(p, p->vm.vm_fd, KVM_CREATE_DEVICE, &cd);
+	int *kd = p->vm.kvm_vfio;
 
-	if (rc < 0)
-		return fail(p, err, errlen, rc, "KVM_CREATE_DEVICE(VFIO)");
-	p->kvm_dev = (int)cd.fd;
+	if (*kd < 0) {
+		struct kvm_create_device cd = {.type = KVM_DEV_TYPE_VFIO};
+		int rc = sys_ioctl(p, p->vm.vm_fd, KVM_CREATE_DEVICE, &cd);
+		if (rc < 0)
+			return fail(p, err, errlen, rc,
+				    "KVM_CREATE_DEVICE(VFIO)");
+		*kd = (int)cd.fd;
+	}
 	int32_t group = p->dev->group;
 	struct kvm_device_attr a = {
 		.group = KVM_DEV_VFIO_GROUP, .attr = KVM_DEV_VFIO_GROUP_ADD,
 		.addr = (uintptr_t)&group,
 	};
-	rc = sys_ioctl(p, p->kvm_dev, KVM_SET_DEVICE_ATTR, &a);
+	int rc = sys_ioctl(p, *kd, KVM_SET_DEVICE_ATTR, &a);
 	return rc < 0 ? fail(p, err, errlen, rc, "KVM_DEV_VFIO_GROUP_ADD") : 0;
 }
 
@@ -552,9 +558,13 @@ void vfio_vm_stop(struct vfio_pci *p)
 		if (p->intx_fd[i] >= 0)
 			close(p->intx_fd[i]);
 	p->intx_fd[0] = p->intx_fd[1] = -1;
-	if (p->kvm_dev >= 0)
-		p->dev->sys->close(p->dev->sys->ctx, p->kvm_dev);
 	memset(p->efd, 0xff, sizeof(p->efd));
-	p->kvm_dev = -1;
 	p->started = false;
+}
+
+void vfio_vm_done(const struct vfio_sys *sys, int *kvm_vfio)
+{
+	if (*kvm_vfio >= 0)
+		sys->close(sys->ctx, *kvm_vfio);
+	*kvm_vfio = -1;
 }

@@ -236,6 +236,7 @@ struct vm {
 	struct pcibus *pci;  /* the PCI bus (pci/pcibus.h), NULL: none */
 	struct pcibus_vfio *vfio; /* --vfio's functions (pci/pcibus_vfio.c) */
 	unsigned n_vfio;
+	int vfio_kvm;        /* their KVM_DEV_TYPE_VFIO fd (one per VM) */
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;

@@ -58,6 +58,7 @@ void pcibus_vfio_open(struct vm *vm)
 
 	if (!cfg->n_vfio)
 		return;
+	vm->vfio_kvm = -1;
 	vm->vfio = calloc(cfg->n_vfio, sizeof(*vm->vfio));
 	if (!vm->vfio)
 		die(WISP_EXIT_OSERR, "out of memory for --vfio");
@@ -110,8 +111,8 @@ void pcibus_vfio_attach(struct vm *vm)
 		if (f->pci.intx_gsi)
 			snprintf(intx, sizeof(intx), "INTx on GSI %u",
 				 f->pci.intx_gsi);
-		wlog(LOG_INFO, "vfio %s: at 00:%02x.0 on the PCI bus, %u MSI "
-		     "vectors, %s", f->dev.addr, (unsigned)rc, f->pci.nvec,
+		wlog(LOG_INFO, "vfio %s: at 00:%02x.0 on the PCI bus, %u "
+		     "MSI/MSI-X vectors, %s", f->dev.addr, (unsigned)rc, f->pci.nvec,
 		     intx);
 	}
 }
@@ -133,7 +134,7 @@ void pcibus_vfio_start(struct vm *vm)
 		/* trapped BAR ranges are the bridge's: its lock orders them
 		 * with config writes (an MSI-X table write reroutes) */
 		struct vfio_vm v = { vm->vm_fd, &vm->mem, pcibus_bridge_ins(vm),
-				     vfio_log, f };
+				     &vm->vfio_kvm, vfio_log, f };
 		pcibus_lock(vm, true);
 		int rc = vfio_vm_start(&f->pci, &v, err, sizeof(err));
 		pcibus_lock(vm, false);
@@ -159,5 +160,6 @@ void pcibus_vfio_stop(struct vm *vm)
 		     (unsigned long long)f->pci.irq_errors);
 		vfio_dev_close(&f->dev);
 	}
+	vfio_vm_done(&vfio_sys_host, &vm->vfio_kvm);
 }
 #endif

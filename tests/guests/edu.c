@@ -161,15 +161,16 @@ static void registers(void)
 }
 
 /* A BAR read (a memslot: no exit) against a port read that exits to
- * wisp, the same number of each; printed for the test and the bench. */
-static void timing(void)
+ * wisp, n of each ("reads=N" on the command line, default 2000); printed
+ * for the test and the bench (tests/bench/vfio.sh). */
+static void timing(uint64_t n)
 {
-	enum { N = 2000 };
+	const uint64_t N = n ? n : 1;
 	uint64_t t0 = rdtsc();
-	for (unsigned i = 0; i < N; i++)
+	for (uint64_t i = 0; i < N; i++)
 		(void)mmio_read32(bar + R_ID);
 	uint64_t t1 = rdtsc();
-	for (unsigned i = 0; i < N; i++)
+	for (uint64_t i = 0; i < N; i++)
 		(void)inb(EXIT_PORT);
 	uint64_t t2 = rdtsc();
 	uart_puts("edu: timing bar-read ");
@@ -311,7 +312,7 @@ int main(unsigned cpu, unsigned ncpus, const char *cmdline)
 	unsigned s = find_edu();
 	config(s);
 	registers();
-	timing();
+	timing(cmdline_u64(cmdline, "reads", 2000, NULL));
 	move(s);
 	dma_round();
 	msi(s);

@@ -1,15 +1,18 @@
 #!/bin/sh
 # tests/integration/vfio.sh - VFIO passthrough (profile vfio, --vfio) of a
 # real PCI function: QEMU's edu device behind an emulated Intel IOMMU with
-# interrupt remapping, in a testbed boot of its own (the guest tier's boot
-# has no IOMMU). Inside: edu bound to vfio-pci; a function not bound to
+# interrupt remapping, and QEMU's nvme controller (MSI-X), in a testbed
+# boot of its own (the guest tier's boot has no IOMMU). Inside: both
+# bound to vfio-pci; a function not bound to
 # vfio-pci refused in one line; tests/guests/edu.c (BAR0 as a memslot
 # with no exit, factorial, BAR moves and a refused placement over RAM,
 # DMA in and back, MSI by irqfd, INTx by a resampling irqfd and VFIO's
 # unmask, a DMA outside guest RAM) with wisp's
 # summary line (an ID write dropped and counted, no trapped access); the
 # IOMMU's DMAR fault for that DMA while wisp went on; a second run (wisp
-# left the device reset and quiet); a Linux guest that lists the function
+# left the device reset and quiet); tests/guests/nvme.c (MSI-X: an
+# Identify's completion interrupt, masking by vector and function); both
+# functions in one VM; a Linux guest that lists the function
 # with its IDs and its BAR; too little locked memory refused in one line.
 # tests/run-all.sh runs it as a step of its own (the marker below).
 # wisp-test: own testbed boot
@@ -30,23 +33,37 @@ if [ "${WISP_IN_TESTBED:-}" != 1 ]; then
 	exec tests/testbed/run -m 2048 -t 900 \
 		--qemu -device --qemu intel-iommu,intremap=on \
 		--qemu -device --qemu pcie-root-port,id=rp1,chassis=1 \
-		--qemu -device --qemu edu,bus=rp1 --append intel_iommu=on \
+		--qemu -device --qemu edu,bus=rp1 \
+		--qemu -device --qemu pcie-root-port,id=rp2,chassis=2 \
+		--qemu -device --qemu nvme,serial=wisp0,bus=rp2 \
+		--append intel_iommu=on \
 		--modules vfio,vfio_iommu_type1,vfio-pci -- tests/integration/vfio.sh
 fi
 
 need_kvm
-A=
-for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = "0x1234:0x11e8" ] && A=${d##*/}
-done
-[ -n "$A" ] || { fail "the testbed has an edu device (1234:11e8)"; finish; }
-echo vfio-pci >"/sys/bus/pci/devices/$A/driver_override"
-[ -e "/sys/bus/pci/devices/$A/driver" ] &&
-	echo "$A" >"/sys/bus/pci/devices/$A/driver/unbind"
-echo "$A" >/sys/bus/pci/drivers_probe
-[ -e "/sys/bus/pci/devices/$A/driver" ] &&
-	[ "$(basename "$(readlink "/sys/bus/pci/devices/$A/driver")")" = vfio-pci ] ||
-	{ fail "edu at $A bound to vfio-pci"; finish; }
+# find WHAT: the address of the function whose "vendor:device" or class
+# is WHAT
+find() {
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ] ||
+			[ "$(cat "$d/class")" = "$1" ] && echo "${d##*/}"
+	done
+}
+# bind ADDR NAME: to vfio-pci (driver_override, unbind, drivers_probe)
+bind() {
+	echo vfio-pci >"/sys/bus/pci/devices/$1/driver_override"
+	[ -e "/sys/bus/pci/devices/$1/driver" ] &&
+		echo "$1" >"/sys/bus/pci/devices/$1/driver/unbind"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "/sys/bus/pci/devices/$1/driver")")" = vfio-pci ] ||
+		{ fail "$2 at $1 bound to vfio-pci"; finish; }
+}
+A=$(find 0x1234:0x11e8)
+N=$(find 0x010802)
+[ -n "$A" ] && [ -n "$N" ] ||
+	{ fail "the testbed has edu (1234:11e8) and an NVMe controller"; finish; }
+bind "$A" edu
+bind "$N" nvme
 
 cli_error "a function not bound to vfio-pci: one line" 64 \
 	--vfio 0000:00:00.0 --kernel "$GUESTS/edu.elf"
@@ -58,7 +75,7 @@ expect "edu guest: BAR, factorial, moves, DMA, MSI, INTx, a DMA outside RAM" 0 \
 	"edu: all checks passed" "edu: DMA to 0x8000000 issued"
 sed -n 's/^edu: timing /    timing: /p' "$T/out"
 stderr_matches "on wisp's bus with its MSI vector and INTx on a free IOAPIC pin" \
-	"vfio $A: at 00:0[0-9a-f].0 on the PCI bus, 1 MSI vectors, INTx on GSI 1[6-9]"
+	"vfio $A: at 00:0[0-9a-f].0 on the PCI bus, 1 MSI/MSI-X vectors, INTx on GSI 1[6-9]"
 stderr_matches "an ID write dropped and counted, no BAR access trapped" \
 	"vfio $A: 1 config writes dropped, 0 trapped BAR accesses, 1 BAR placements refused, 0 interrupt"
 stderr_matches "BAR0 placed over RAM: refused in one line" \
@@ -75,6 +92,21 @@ else fail "no DMAR fault for the DMA to 0x8000000"; fi
 run_wisp 120 "$W" --mem 64M --vfio "$A" --kernel "$GUESTS/edu.elf"
 expect "a second VM: the device was left reset and quiet" 0 \
 	"edu: all checks passed"
+
+# MSI-X (QEMU's nvme: its table in BAR0, which wisp traps whole): an
+# Identify DMAed into guest RAM, its completion's interrupt; held while
+# the vector or the function is masked, delivered at the unmask
+run_wisp 120 "$W" --mem 64M --vfio "$N" --kernel "$GUESTS/nvme.elf"
+expect "nvme guest: MSI-X vector, masked and unmasked, function mask" 0 \
+	"nvme: all checks passed"
+stderr_matches "nvme: no config write dropped, its BAR0 trapped" \
+	"vfio $N: 0 config writes dropped, [1-9][0-9]* trapped BAR accesses"
+
+# two functions in one VM, each on its own slot and INTx pin
+run_wisp 120 "$W" --mem 64M --vfio "$A" --vfio "$N" --kernel "$GUESTS/edu.elf"
+expect "edu and nvme in one VM: the edu guest passes" 0 "edu: all checks passed"
+stderr_matches "edu and nvme in one VM: two slots" \
+	"vfio $N: at 00:0[0-9a-f].0 on the PCI bus, 32 MSI/MSI-X vectors, INTx on GSI 1[7-9]"
 
 # Linux's view: the function on wisp's bus with its IDs, BAR0 in the
 # window (Linux placed and enabled it through wisp's config space)

@@ -856,7 +856,9 @@ static struct vfio_pci *start_vm_of(struct mem *m, struct dev_ins *owner,
 	pci_bus_init(&bus, &fake_bk, &bus);
 	assert_int_equal(vfio_pci_attach(&p, &bus, d, 16, err, 300), 1);
 	assert_int_equal(mem_init(m, 4 << 20), 0);
-	struct vfio_vm vm = {FD_VMFD, m, owner, cap_log, NULL};
+	static int kvm_vfio;
+	kvm_vfio = -1;
+	struct vfio_vm vm = {FD_VMFD, m, owner, &kvm_vfio, cap_log, NULL};
 	assert_int_equal(vfio_vm_start(&p, &vm, err, 300), 0);
 	return &p;
 }
@@ -869,6 +871,7 @@ static struct vfio_pci *start_vm(struct mem *m, struct dev_ins *owner)
 static void stop_vm(struct vfio_pci *p, struct mem *m)
 {
 	vfio_vm_stop(p);
+	vfio_vm_done(&fsys, p->vm.kvm_vfio);
 	vfio_dev_close(p->dev);
 	assert_int_equal(fk.open_fds, 0);
 	mem_destroy(m);
