@@ -1,19 +1,19 @@
 #!/bin/sh
-# tests/integration/vfio.sh - VFIO passthrough (profile vfio, --vfio) of a
-# real PCI function: QEMU's edu device behind an emulated Intel IOMMU with
-# interrupt remapping, and QEMU's nvme controller (MSI-X), in a testbed
-# boot of its own (the guest tier's boot has no IOMMU). Inside: both
-# bound to vfio-pci; a function not bound to
-# vfio-pci refused in one line; tests/guests/edu.c (BAR0 as a memslot
-# with no exit, factorial, BAR moves and a refused placement over RAM,
-# DMA in and back, MSI by irqfd, INTx by a resampling irqfd and VFIO's
-# unmask, a DMA outside guest RAM) with wisp's
-# summary line (an ID write dropped and counted, no trapped access); the
-# IOMMU's DMAR fault for that DMA while wisp went on; a second run (wisp
-# left the device reset and quiet); tests/guests/nvme.c (MSI-X: an
-# Identify's completion interrupt, masking by vector and function); both
-# functions in one VM; a Linux guest that lists the function
-# with its IDs and its BAR; too little locked memory refused in one line.
+# tests/integration/vfio.sh - VFIO passthrough (profile vfio, --vfio) of
+# real PCI functions: QEMU's edu device and nvme controller (MSI-X, a 1 MiB
+# namespace) behind an emulated Intel IOMMU with interrupt remapping, in a
+# testbed boot of its own (the guest tier's boot has no IOMMU). Inside,
+# both bound to vfio-pci: a function not bound to vfio-pci refused in one
+# line; tests/guests/edu.c (BAR0 as a memslot with no exit, factorial,
+# BAR moves and a refused placement over RAM, DMA in and back, MSI by
+# irqfd, INTx by a resampling irqfd and VFIO's unmask, a DMA outside guest
+# RAM) with wisp's summary line (an ID write dropped and counted, no
+# trapped access); the IOMMU's DMAR fault for that DMA while wisp went
+# on; a second run (wisp left the device reset and quiet);
+# tests/guests/nvme.c (MSI-X: an Identify's completion interrupt, masking
+# by vector and function); both functions in one VM; a Linux guest that
+# lists edu with its IDs and BAR and reads the NVMe namespace through its
+# own nvme driver; too little locked memory refused in one line.
 # tests/run-all.sh runs it as a step of its own (the marker below).
 # wisp-test: own testbed boot
 # shellcheck source=tests/integration/lib.sh
@@ -30,12 +30,17 @@ if [ "${WISP_IN_TESTBED:-}" != 1 ]; then
 		skip "needs the testbed's emulated IOMMU and edu device (WISP_TESTBED=off)"
 	where=$(WISP_TESTBED=on tests/testbed/choose)
 	[ "$where" = testbed ] || skip "${where#none }"
+	# the NVMe controller's namespace: 1 MiB starting with a pattern
+	img=$ROOT/build/vfio-nvme.img
+	{ printf wisp-nvme-pattern; head -c 1048559 /dev/zero; } >"$img" ||
+		{ fail "writing $img"; finish; }
 	exec tests/testbed/run -m 2048 -t 900 \
+		--qemu -drive --qemu "if=none,id=nv,format=raw,file=$img" \
 		--qemu -device --qemu intel-iommu,intremap=on \
 		--qemu -device --qemu pcie-root-port,id=rp1,chassis=1 \
 		--qemu -device --qemu edu,bus=rp1 \
 		--qemu -device --qemu pcie-root-port,id=rp2,chassis=2 \
-		--qemu -device --qemu nvme,serial=wisp0,bus=rp2 \
+		--qemu -device --qemu nvme,serial=wisp0,drive=nv,bus=rp2 \
 		--append intel_iommu=on \
 		--modules vfio,vfio_iommu_type1,vfio-pci -- tests/integration/vfio.sh
 fi
@@ -108,12 +113,22 @@ expect "edu and nvme in one VM: the edu guest passes" 0 "edu: all checks passed"
 stderr_matches "edu and nvme in one VM: two slots" \
 	"vfio $N: at 00:0[0-9a-f].0 on the PCI bus, 32 MSI/MSI-X vectors, INTx on GSI 1[7-9]"
 
-# Linux's view: the function on wisp's bus with its IDs, BAR0 in the
-# window (Linux placed and enabled it through wisp's config space)
-run_wisp 600 "$W" --mem 256M --vfio "$A" --kernel "$PVH" --initrd "$INITRD" \
-	--cmdline "console=ttyS0 panic=-1 quiet wisp.vfio=0x1234:0x11e8"
+# Linux's view: edu on wisp's bus with its IDs, BAR0 in the window
+# (Linux placed and enabled it through wisp's config space); the NVMe
+# controller under Linux's own driver (MSI-X, DMA): its namespace read
+run_wisp 600 "$W" --mem 256M --vfio "$A" --vfio "$N" --kernel "$PVH" \
+	--initrd "$INITRD" \
+	--cmdline "console=ttyS0 panic=-1 quiet wisp.vfio=0x1234:0x11e8 wisp.nvme=1"
 expect "Linux guest: the function in /sys/bus/pci/devices" 0 \
 	"0x1234:0x11e8 class 0x00ff00" "wisp-linux: vfio 0000:00:"
+if grep -q "wisp-linux: nvme0n1 first wisp-nvme-pattern" "$T/out" &&
+	grep -q "wisp-linux: nvme vectors [1-9]" "$T/out"; then
+	pass "Linux guest: its nvme driver reads the namespace (MSI-X)"
+	sed -n 's/^wisp-linux: nvme vectors /    nvme vectors in Linux: /p' "$T/out"
+else
+	fail "Linux guest: its nvme driver reads the namespace (MSI-X)"
+	grep 'wisp-linux: \(nvme\|dmesg\|pci\)' "$T/out" | head -n 12 | sed 's/^/    /'
+fi
 if grep -q "wisp-linux: vfio .* bar0 0x00000000c[0-9a-f]\{7\} 0x00000000c[0-9a-f]\{7\} " "$T/out"; then
 	pass "Linux guest: BAR0 in wisp's window"
 else

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/linux/mkinitramfs.sh OUT [TESTBED] - the Linux test guest's
-# initramfs: busybox-static, tests/linux/init and the virtio modules of the
+# initramfs: busybox-static, tests/linux/init and the virtio and nvme modules of the
 # testbed's Debian kernel (TESTBED, default build/testbed, made by
 # tests/testbed/prepare.sh: that kernel is the one the tests boot), with
 # their dependencies, in /mods (/mods/all: the load order), as an
@@ -10,7 +10,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # Debian's generic kernel builds these as modules (rng-core is built in):
 # virtio_pci pulls in virtio, virtio_ring and virtio_pci_modern_dev/
 # legacy_dev; virtio_net pulls in net_failover and failover.
-GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng"
+# nvme (nvme-core): a passed-through NVMe controller under Linux's own
+# driver (tests/integration/vfio.sh).
+GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng nvme"
 out=$1
 tb=${2:-$HERE/../../build/testbed}
 
