@@ -113,10 +113,12 @@ $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
 # The DSDT: monitor/boot/dsdt.asl compiled by iasl (acpica-tools) into a C array.
-# With a PCI bus: -DWISP_PCI adds the root bridge (iasl's preprocessor).
+# With a PCI bus: -DWISP_PCI adds the root bridge (iasl's preprocessor);
+# with passthrough -DWISP_PASSTHRU its _PRT (INTx of passed-through functions).
 $(B)/dsdt.hex: monitor/boot/dsdt.asl $(B)/.profile | setup
 	@mkdir -p $(dir $@)
-	iasl -tc $(if $(filter 1,$(HAS_PCI)),-DWISP_PCI) -p $(B)/dsdt $< >/dev/null
+	iasl -tc $(if $(filter 1,$(HAS_PCI)),-DWISP_PCI) \
+		$(if $(filter 1,$(HAS_PASSTHRU)),-DWISP_PASSTHRU) -p $(B)/dsdt $< >/dev/null
 $(B)/dsdt.c: $(B)/dsdt.hex
 	printf '%s\n' '#include <stddef.h>' '#include "dsdt.hex"' \
 		'const unsigned char *const acpi_dsdt_aml = dsdt_aml_code;' \

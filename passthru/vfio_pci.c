@@ -129,9 +129,9 @@ static void show_bars(struct vfio_pci *p)
 	p->pending = 0;
 }
 
-/* Nothing decoded, no fd, the vectors and INTx pin it will have. */
+/* Nothing decoded, no fd, the vectors it will have. */
 static void init_state(struct vfio_pci *p, struct pci_bus *bus,
-		       struct vfio_dev *d, unsigned intx_gsi)
+		       struct vfio_dev *d)
 {
 	p->dev = d;
 	p->bus = bus;
@@ -142,12 +142,21 @@ static void init_state(struct vfio_pci *p, struct pci_bus *bus,
 	for (unsigned i = 0; i < VFIO_BARS; i++)
 		p->bar[i] = (struct vfio_pci_bar){p, i, -1, 0};
 	p->intx_fd[0] = p->intx_fd[1] = -1;
-	if (d->cfg.intx_pin && intx_gsi >= 16 && intx_gsi < 24)
-		p->intx_gsi = intx_gsi;
+}
+
+/* INTx on the slot's GSI (the _PRT's), shown as pin A and that line. */
+static void wire_intx(struct vfio_pci *p, unsigned slot, uint32_t claimed)
+{
+	unsigned gsi = PCI_INTX_GSI(slot);
+
+	if (!p->dev->cfg.intx_pin || (claimed >> gsi & 1))
+		return;
+	p->intx_gsi = gsi;
+	vfio_cfg_show_intx(&p->dev->cfg, gsi);
 }
 
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
-		    struct vfio_dev *d, unsigned intx_gsi, char *err,
+		    struct vfio_dev *d, uint32_t claimed, char *err,
 		    size_t errlen)
 {
 	uint64_t size[DEV_PCI_BARS];
@@ -158,7 +167,7 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 	memset(p, 0, sizeof(*p));
 	if ((rc = msix_where(p, d, err, errlen)))
 		return rc;
-	init_state(p, bus, d, intx_gsi);
+	init_state(p, bus, d);
 	rc = pci_bus_add_raw(bus, &p->fn, size, p->nvec, &vfio_cfg_ops, p, p);
 	if (rc < 0) {
 		snprintf(err, errlen, "--vfio %s: %s", d->addr,
@@ -168,7 +177,6 @@ int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
 		return rc;
 	}
 	show_bars(p);
-	if (p->intx_gsi)
-		vfio_cfg_show_intx(&d->cfg, p->intx_gsi);
+	wire_intx(p, (unsigned)rc, claimed);
 	return rc;
 }

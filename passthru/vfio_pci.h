@@ -67,7 +67,7 @@ struct vfio_pci {
 	/* the MSI-X table the guest programs: wisp's, never the device's
 	 * (VFIO programs the device's with the host's own messages) */
 	struct pci_msix_entry table[VFIO_MSIX_TABLE_MAX];
-	unsigned intx_gsi;    /* INTx's IOAPIC input, 0: no INTx */
+	unsigned intx_gsi;    /* INTx's IOAPIC input (its slot's), 0: none */
 	int intx_fd[2];       /* VFIO's trigger, KVM's resample (unmask) */
 	bool intx_irqfd;      /* the resampling irqfd is assigned */
 	bool intx_live;       /* VFIO has INTx on (MSI off) */
@@ -78,12 +78,13 @@ struct vfio_pci {
 
 /* Put d on bus: a slot, its memory BARs placed in the window and shown
  * in its config space, GSIs for its MSI/MSI-X vectors, its INTx (if it
- * has one) on IOAPIC input intx_gsi (16..23 and free; 0: not wired). The
+ * has one) on its slot's IOAPIC input PCI_INTX_GSI (the _PRT's) unless
+ * that GSI is in claimed (a device's line: INTx left unwired). The
  * device number, or -errno with err one line (an I/O BAR: -ENOTSUP; an
  * MSI-X table or PBA outside its BAR: -EINVAL; bus, window or GSIs full:
  * -ENOSPC). */
 int vfio_pci_attach(struct vfio_pci *p, struct pci_bus *bus,
-		    struct vfio_dev *d, unsigned intx_gsi, char *err,
+		    struct vfio_dev *d, uint32_t claimed, char *err,
 		    size_t errlen);
 
 /* --- vfio_vm.c --- */

@@ -39,6 +39,9 @@
 #define PCI_WIN_BASE MEM_PCI_WIN
 #define PCI_WIN_SIZE MEM_PCI_WIN_SIZE /* 256 MiB: DEV_PCI_BAR_MAX fits */
 #define PCI_MSI_GSI0 24
+/* A passed-through function's INTA on slot s: the DSDT's _PRT (passthru
+ * profiles) says the same. Level-triggered, shared between slots. */
+#define PCI_INTX_GSI(s) (16 + (s) % 8)
 #define PCI_MAX_VECTORS 64 /* MSI-X vectors of all functions (FD_MSIX_MAX) */
 #define PCI_MSIX_BAR_SIZE 4096ull
 #define PCI_MSIX_PBA_OFF 0x800

@@ -79,21 +79,16 @@ static void vfio_names(struct pcibus_vfio *f, unsigned i)
 	f->rl = (struct ratelimit)RATELIMIT_INIT(10);
 }
 
-/* An IOAPIC input for a function's INTx: one of the PCI pins 16-23 that
- * no device claimed and no earlier function took; 0 when none is left. */
-static unsigned vfio_intx_gsi(const struct vm *vm, unsigned upto)
+/* The GSIs devices claimed: a passed-through function's INTx never
+ * shares a line with a device wisp emulates (those shared among
+ * passed-through functions are level-triggered and resampled, fine). */
+static uint32_t claimed_gsis(const struct vm *vm)
 {
 	uint32_t used = 0;
 
 	for (unsigned d = 0; d < vm->n_devs; d++)
 		used |= vm->hosts[d].irqs;
-	for (unsigned i = 0; i < upto; i++)
-		if (vm->vfio[i].pci.intx_gsi)
-			used |= 1u << vm->vfio[i].pci.intx_gsi;
-	for (unsigned g = 16; g < VM_NR_GSI; g++)
-		if (!(used >> g & 1))
-			return g;
-	return 0;
+	return used;
 }
 
 void pcibus_vfio_attach(struct vm *vm)
@@ -104,7 +99,7 @@ void pcibus_vfio_attach(struct vm *vm)
 		struct pcibus_vfio *f = &vm->vfio[i];
 		vfio_names(f, i);
 		int rc = vfio_pci_attach(&f->pci, pcibus_bus(vm), &f->dev,
-					 vfio_intx_gsi(vm, i), err, sizeof(err));
+					 claimed_gsis(vm), err, sizeof(err));
 		if (rc < 0)
 			die(WISP_EXIT_USAGE, "%s", err);
 		char intx[24] = "no INTx";

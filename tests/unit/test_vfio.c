@@ -772,17 +772,17 @@ static void test_on_bus(void **state)
 	fake_reset();
 	put32(fk.cfg, 0x74, 0x00fffff2);
 	d = open_fake_reopen();
-	assert_int_equal(vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err)),
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, ~0u, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "MSI-X table or PBA lies outside"));
 	vfio_dev_close(d);
 	d = open_fake_msi();
-	int slot = vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err));
+	int slot = vfio_pci_attach(&p, &bus, d, ~0u, err, sizeof(err));
 	assert_int_equal(slot, 1);
 	assert_int_equal(p.nvec, 32); /* reserved multiple-message value: 32 */
 	assert_int_equal(p.fn.gsi0, PCI_MSI_GSI0);
 	assert_int_equal(bus.n_vectors, 32);
-	assert_int_equal(pci_cfg_read(&bus, 1, 0x3d, 1), 0); /* INTx unwired */
+	assert_int_equal(pci_cfg_read(&bus, 1, 0x3d, 1), 0); /* GSI claimed */
 	assert_int_equal(pci_cfg_read(&bus, 1, 0, 4), 0x11e81234);
 	assert_int_equal(pci_cfg_read(&bus, 1, 0x10, 4), 0xc0000000);
 	assert_int_equal(pci_cfg_read(&bus, 1, 0x18, 4), 0xc100000c);
@@ -803,7 +803,7 @@ static void test_on_bus(void **state)
 	/* an I/O BAR is refused with its line */
 	d = open_fake_msi();
 	d->cfg.bar[4] = (struct vfio_bar){.size = 32, .io = true};
-	assert_int_equal(vfio_pci_attach(&p, &bus, d, 0, err, sizeof(err)),
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, ~0u, err, sizeof(err)),
 			 -ENOTSUP);
 	assert_non_null(strstr(err, "BAR4 is an I/O BAR"));
 	vfio_dev_close(d);
@@ -854,7 +854,7 @@ static struct vfio_pci *start_vm_of(struct mem *m, struct dev_ins *owner,
 	assert_int_equal(dup2(mfd, FD_DEV), FD_DEV);
 	close(mfd);
 	pci_bus_init(&bus, &fake_bk, &bus);
-	assert_int_equal(vfio_pci_attach(&p, &bus, d, 16, err, 300), 1);
+	assert_int_equal(vfio_pci_attach(&p, &bus, d, 0, err, 300), 1);
 	assert_int_equal(mem_init(m, 4 << 20), 0);
 	static int kvm_vfio;
 	kvm_vfio = -1;
@@ -946,9 +946,10 @@ static void test_vm_msi(void **state)
 	struct pci_bus *bus = p->bus;
 
 	assert_int_equal(fk.msi_count, -1); /* nothing until the guest asks */
-	/* INTx: pin A on GSI 16, a resampling irqfd, on while MSI is off */
-	assert_int_equal(pci_cfg_read(bus, 1, 0x3c, 2), 0x0110);
-	assert_int_equal(fk.intx_irqfd, 16);
+	/* INTx: pin A on slot 1's GSI (17), a resampling irqfd, on while
+	 * MSI is off */
+	assert_int_equal(pci_cfg_read(bus, 1, 0x3c, 2), 0x0111);
+	assert_int_equal(fk.intx_irqfd, 17);
 	assert_true(fk.intx_on && fk.intx_unmask);
 	pci_cfg_write(bus, 1, 0x54, 4, 0xfee00000);
 	pci_cfg_write(bus, 1, 0x5c, 2, 0x4040);
