@@ -17,7 +17,8 @@
  *                 mem/'s RAM listeners, within RLIMIT_MEMLOCK
  *   vfio_pci.c    the function on wisp's PCI bus (vfio_pci.h)
  *   vfio_vm.c     its VM side: KVM's VFIO device, BAR memslots and traps,
- *                 MSI by VFIO eventfd and KVM irqfd (vfio_pci.h)
+ *                 the MSI-X table, MSI/MSI-X/INTx by VFIO eventfd and
+ *                 KVM irqfd (vfio_pci.h)
  * Every system call goes through struct vfio_sys, so the unit tests drive
  * the same code against a fake VFIO (tests/unit/test_vfio.c).
  *
@@ -126,7 +127,7 @@ struct vfio_cfg {
 void vfio_cfg_init(struct vfio_cfg *c, const uint8_t *real,
 		   const struct vfio_bar bar[VFIO_BARS]);
 /* INTx wired to IOAPIC input gsi: the guest reads pin INTA and that
- * line (as firmware leaves it; wisp's bus has no _PRT). */
+ * line (as firmware leaves it; the DSDT's _PRT says the same). */
 void vfio_cfg_show_intx(struct vfio_cfg *c, unsigned gsi);
 /* A guest access of size 1, 2 or 4 at reg (naturally aligned; anything
  * else reads all ones and writes nothing). A write returns the

@@ -87,7 +87,7 @@ stderr_matches "an ID write dropped and counted, no BAR access trapped" \
 stderr_matches "BAR0 placed over RAM: refused in one line" \
 	"BAR0 at 0x2000000 not decoded \\(the guest's placement\\).*overlaps RAM"
 fault=
-for i in 1 2 3 4 5 6 7 8 9 10; do
+for _ in 1 2 3 4 5 6 7 8 9 10; do
 	dmesg | grep -q "Request device \[${A#0000:}\] fault addr 0x8000000" &&
 		{ fault=1; break; }
 	sleep 0.5
