@@ -52,13 +52,13 @@ static void vfio_pin(struct vfio_dev *d, int n)
 void pcibus_vfio_open(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct vfio_host h = {"/sys", "/dev/vfio", &vfio_sys_host,
-			      vfio_memlock()};
 	char err[300];
 
+	vm->vfio_kvm = -1;
 	if (!cfg->n_vfio)
 		return;
-	vm->vfio_kvm = -1;
+	struct vfio_host h = {"/sys", "/dev/vfio", &vfio_sys_host,
+			      vfio_memlock()};
 	vm->vfio = calloc(cfg->n_vfio, sizeof(*vm->vfio));
 	if (!vm->vfio)
 		die(WISP_EXIT_OSERR, "out of memory for --vfio");
@@ -143,6 +143,8 @@ void pcibus_vfio_start(struct vm *vm)
  * line with what the guest was refused. */
 void pcibus_vfio_stop(struct vm *vm)
 {
+	if (!vm->n_vfio)
+		return;
 	for (unsigned i = 0; i < vm->n_vfio; i++) {
 		struct pcibus_vfio *f = &vm->vfio[i];
 		vfio_vm_stop(&f->pci);

@@ -22,7 +22,8 @@
 W=build/vfio/wisp
 INITRD=build/linux-guest/initramfs.cpio
 PVH=build/testbed/vmlinux
-need_built "$W" "$GUESTS/edu.elf" "$INITRD" "$PVH"
+need_built "$W" "$GUESTS/edu.elf" "$GUESTS/nvme.elf" "$GUESTS/pci.elf" \
+	"$INITRD" "$PVH"
 
 if [ "${WISP_IN_TESTBED:-}" != 1 ]; then
 	# Outside: boot the testbed with the IOMMU and edu, and run this
@@ -70,6 +71,11 @@ N=$(find 0x010802)
 	{ fail "the testbed has edu (1234:11e8) and an NVMe controller"; finish; }
 bind "$A" edu
 bind "$N" nvme
+
+# the profile without --vfio: its own PCI bus as ever (pcitest, MSI-X)
+run_wisp 60 "$W" --kernel "$GUESTS/pci.elf"
+expect "without --vfio: the bus's own pcitest guest passes" 0 \
+	"pci: all checks passed"
 
 cli_error "a function not bound to vfio-pci: one line" 64 \
 	--vfio 0000:00:00.0 --kernel "$GUESTS/edu.elf"
