@@ -535,22 +535,16 @@ int vfio_vm_start(struct vfio_pci *p, const struct vfio_vm *vm, char *err,
 	return 0;
 }
 
-void vfio_vm_stop(struct vfio_pci *p)
+/* Every irqfd off, VFIO's interrupts off, the eventfds closed. */
+static void irqs_down(struct vfio_pci *p)
 {
-	p->quiesce = true; /* every irqfd off */
+	p->quiesce = true;
 	irqfds_apply(p);
 	if (p->nlive)
 		irq_vectors(p, VFIO_IRQ_NONE, 0);
 	intx_set(p, false);
 	if (p->intx_irqfd)
 		intx_irqfd(p, false);
-	for (unsigned n = 0; n < VFIO_BARS; n++) {
-		bar_undecode(p, n);
-		if (p->bar[n].mmio2 >= 0)
-			mem_mmio2_destroy(p->vm.mem, p->vm.owner,
-					  p->bar[n].mmio2);
-		p->bar[n].mmio2 = -1;
-	}
 	for (unsigned v = 0; v < VFIO_VEC_MAX; v++)
 		if (p->efd[v] >= 0)
 			close(p->efd[v]);
@@ -559,6 +553,18 @@ void vfio_vm_stop(struct vfio_pci *p)
 			close(p->intx_fd[i]);
 	p->intx_fd[0] = p->intx_fd[1] = -1;
 	memset(p->efd, 0xff, sizeof(p->efd));
+}
+
+void vfio_vm_stop(struct vfio_pci *p)
+{
+	irqs_down(p);
+	for (unsigned n = 0; n < VFIO_BARS; n++) {
+		bar_undecode(p, n);
+		if (p->bar[n].mmio2 >= 0)
+			mem_mmio2_destroy(p->vm.mem, p->vm.owner,
+					  p->bar[n].mmio2);
+		p->bar[n].mmio2 = -1;
+	}
 	p->started = false;
 }
 
