@@ -20,7 +20,7 @@ MUSL_INC := $(CAPNG)/musl-include
 SETUP := $(DEPS)/.packages
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -D_GNU_SOURCE
+CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -Ipassthru -D_GNU_SOURCE
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -I$(ZLIB)/include \
 	-fstack-protector-strong
@@ -40,6 +40,16 @@ CLI ?= cli cli_memopt cli_rom cli_virtio
 PCI_DEVICES := virtio_rng virtio_blk virtio_net pcitest
 HAS_PCI := $(if $(filter $(PCI_DEVICES),$(DEVICES)),1,0)
 MON_ROOMS := core jail kvm devhost $(if $(filter 1,$(HAS_PCI)),pci)
+# VFIO raw-PCI passthrough (passthru/, --vfio): a profile sets PASSTHRU=1
+# (it needs the PCI bus, so HAS_PCI is forced on); WISP_PASSTHRU=1. The
+# others link none of it (nm finds no vfio_ symbol).
+PASSTHRU ?= 0
+HAS_PASSTHRU := $(if $(filter 1,$(PASSTHRU)),1,0)
+ifeq ($(HAS_PASSTHRU),1)
+HAS_PCI := 1
+MON_ROOMS := core jail kvm devhost pci
+endif
+PASSTHRU_SRCS := $(if $(filter 1,$(HAS_PASSTHRU)),$(wildcard passthru/*.c))
 LOADER_EXTRA_linux := monitor/boot/acpi.c
 DISPLAY_DEVICES := fb
 HAS_DISPLAY := $(if $(filter $(DISPLAY_DEVICES),$(DEVICES)),1,0)
@@ -49,7 +59,8 @@ MON_SRCS := $(wildcard monitor/*.c) \
 	$(foreach r,$(MON_ROOMS),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
 	monitor/boot/cpu_x86.c $(CLI:%=monitor/cli/%.c) \
 	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
-CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c
+CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c \
+	$(PASSTHRU_SRCS)
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
 # The virtio transport and virtqueue (devices/virtio.h): a library, not a
@@ -88,8 +99,8 @@ $(ZLIB)/lib/libz.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -102,10 +113,12 @@ $(B)/obj/registry.o: $(B)/registry.c devices/dev.h | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -c $< -o $@
 
 # The DSDT: monitor/boot/dsdt.asl compiled by iasl (acpica-tools) into a C array.
-# With a PCI bus: -DWISP_PCI adds the root bridge (iasl's preprocessor).
+# With a PCI bus: -DWISP_PCI adds the root bridge (iasl's preprocessor);
+# with passthrough -DWISP_PASSTHRU its _PRT (INTx of passed-through functions).
 $(B)/dsdt.hex: monitor/boot/dsdt.asl $(B)/.profile | setup
 	@mkdir -p $(dir $@)
-	iasl -tc $(if $(filter 1,$(HAS_PCI)),-DWISP_PCI) -p $(B)/dsdt $< >/dev/null
+	iasl -tc $(if $(filter 1,$(HAS_PCI)),-DWISP_PCI) \
+		$(if $(filter 1,$(HAS_PASSTHRU)),-DWISP_PASSTHRU) -p $(B)/dsdt $< >/dev/null
 $(B)/dsdt.c: $(B)/dsdt.hex
 	printf '%s\n' '#include <stddef.h>' '#include "dsdt.hex"' \
 		'const unsigned char *const acpi_dsdt_aml = dsdt_aml_code;' \
@@ -127,7 +140,7 @@ $(B)/obj/%.o: %.c $(B)/.profile | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
 		-DWISP_LOADERS='"$(LOADERS)"' $(LOADERS:%=-DWISP_LOADER_%) \
 		-DWISP_DISPLAY=$(HAS_DISPLAY) -DWISP_PCI=$(HAS_PCI) \
-		-MMD -MP -c $< -o $@
+		-DWISP_PASSTHRU=$(HAS_PASSTHRU) -MMD -MP -c $< -o $@
 
 WISP_LIBS := $(CAPNG)/lib/libcap-ng.a $(if $(filter 1,$(HAS_DISPLAY)),$(ZLIB)/lib/libz.a)
 $(B)/wisp: $(WISP_OBJS) $(WISP_LIBS)
@@ -143,6 +156,7 @@ include tests/hvt/hvt.mk
 include tests/unit/unit.mk
 include fuzz/fuzz.mk
 include tests/bench/bench.mk
+include tests/vfio/vfio.mk
 include policy/policy.mk
 
 # make hvt: build/hvt/wisp, a solo5-hvt drop-in with block and net.
@@ -222,11 +236,12 @@ test: setup
 	$(MAKE) all PROFILE=linux
 	$(MAKE) all PROFILE=pcitest
 	$(MAKE) all PROFILE=linuxpci
+	$(MAKE) all PROFILE=vfio
 	$(MAKE) guests hvt-guests unit-tests fuzz-replay fuzz-build bench-tools \
 		test-profiles linux-guest
 	$(MAKE) hvt GUEST=$(HVT_GUEST_DIR)/hello.hvt
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/custom build/place-* build/host build/guests build/fuzz build/bench \
+	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/vfio build/custom build/place-* build/host build/guests build/fuzz build/bench \
 		build/hvt build/hvt-app build/hvt-guests

@@ -71,6 +71,12 @@ LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c
 	monitor/boot/cpu_x86.c
 # The PCI bus's config space and MSI-X (monitor/pci/pci.c) over mem/'s map.
 LIB_FUZZ_EXTRA_pci := monitor/pci/pci.c devices/framework.c
+# A passed-through function's virtualised config space (passthru/).
+LIB_FUZZ_EXTRA_vfio_cfg := passthru/vfio_cfg.c
+# A passed-through function's VM side over the PCI bus and mem/'s map,
+# with a fake VFIO and KVM.
+LIB_FUZZ_EXTRA_vfio_vm := $(wildcard passthru/*.c) monitor/pci/pci.c \
+	devices/framework.c -DWISP_PCI=1 -DWISP_PASSTHRU=1
 # The split virtqueue alone, over the fake helper table's RAM.
 LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c \
 	fuzz/fuzz_file.c

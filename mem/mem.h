@@ -225,6 +225,14 @@ int mem_mmio2_mark(struct mem *m, const void *owner, int h, uint64_t off,
 int mem_mmio2_adopt(struct mem *m, const void *owner, const char *name,
 		    int h, int fd, uint64_t size, uint32_t flags);
 
+/* A region over memory a device already has: `size` bytes of fd at off
+ * (page-aligned; a VFIO BAR's mmap, so guest accesses reach the device
+ * with no exit). Never tracked (the device writes it unseen by KVM's log),
+ * never handed to a device process; fd stays the caller's, destroy only
+ * unmaps. The handle, or -EINVAL, -ENOSPC, -ENOMEM (mmap refused). */
+int mem_mmio2_wrap(struct mem *m, const void *owner, const char *name,
+		   int fd, uint64_t off, uint64_t size);
+
 /* --- RAM tracking (dirty.c) --- */
 
 /* Dirty logging on every RAM range, on or off. */

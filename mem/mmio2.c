@@ -64,7 +64,8 @@ static int mmio2_place(struct mem *m, int h, const void *owner,
 	if (dirty_init(&r->d, size, flags & MEM_MMIO2_F_TRACK) < 0) {
 		dirty_free(&r->d);
 		munmap(p, size);
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 		memset(r, 0, sizeof(*r));
 		return -ENOMEM;
 	}
@@ -194,6 +195,23 @@ int mem_mmio2_unmap(struct mem *m, const void *owner, int h)
 	return rc;
 }
 
+int mem_mmio2_wrap(struct mem *m, const void *owner, const char *name,
+		   int fd, uint64_t off, uint64_t size)
+{
+	if (!mmio2_size_ok(size, 0) || off % MEM_PAGE)
+		return -EINVAL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		       (off_t)off);
+	pthread_mutex_lock(&m->lock);
+	int h = mmio2_free_handle(m);
+	if (h < 0 && p != MAP_FAILED)
+		munmap(p, size);
+	if (h >= 0)
+		h = mmio2_place(m, h, owner, name, size, 0, p, -1);
+	pthread_mutex_unlock(&m->lock);
+	return h;
+}
+
 int mem_mmio2_destroy(struct mem *m, const void *owner, int h)
 {
 	struct mem_mmio2 *r;
@@ -205,7 +223,8 @@ int mem_mmio2_destroy(struct mem *m, const void *owner, int h)
 			mmio2_unmap_locked(m, r);
 		dirty_free(&r->d);
 		munmap(r->host, r->size);
-		close(r->fd);
+		if (r->fd >= 0) /* a wrapped region's fd is its caller's */
+			close(r->fd);
 		memset(r, 0, sizeof(*r));
 	}
 	pthread_mutex_unlock(&m->lock);

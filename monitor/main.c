@@ -50,6 +50,7 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
 
+
 static void vm_build(struct vm *vm)
 {
 	int rc;
@@ -59,11 +60,17 @@ static void vm_build(struct vm *vm)
 	pcibus_create(vm); /* before the devices that register functions */
 #endif
 	devmgr_construct(vm);
+#if WISP_PASSTHRU
+	pcibus_vfio_attach(vm); /* after the devices: theirs keep their slots */
+#endif
 	if (vm->cfg->map_late)
 		vm->cfg->map_late(vm);
 	kvm_create_irqchip(vm);
 #if WISP_PCI
 	pcibus_start(vm); /* irqfds and routes need the irqchip */
+#endif
+#if WISP_PASSTHRU
+	pcibus_vfio_start(vm); /* after RAM, irqchip and routes exist */
 #endif
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)
@@ -110,6 +117,9 @@ static void vm_teardown(struct vm *vm)
 	uint64_t n = atomic_load(&vm->unclaimed);
 
 	screenshot_take(vm, "exit");
+#if WISP_PASSTHRU
+	pcibus_vfio_stop(vm); /* the device quiet before anything else goes */
+#endif
 	devmgr_destruct(vm);
 	devproc_reap_all(vm);
 	chr_close(&vm->console);
@@ -131,6 +141,12 @@ int main(int argc, char **argv)
 	cli_parse(argc, argv, &cfg);
 	block_signals();
 	vm_prepare(&vm, &cfg);
+#if WISP_PASSTHRU
+	/* --vfio first: the host's preparation (vfio-pci, a viable group, an
+	 * IOMMU with interrupt remapping) gets its one line before anything
+	 * starts, and its fds take their fixed numbers while those are free */
+	pcibus_vfio_open(&vm);
+#endif
 	cfg.load_guest(&vm);
 	vm_build(&vm);
 	devproc_open_exe(&vm);

@@ -82,6 +82,16 @@
 #define FD_MSIX0 192
 #define FD_MSIX_MASK 0xffffffffffffffc0
 #define FD_MSIX_MAX 64
+/* VFIO (profiles with PASSTHRU=1): passed-through function n < 4 has its
+ * device fd at FD_VFIO_DEV0 + n (BAR and config accesses, interrupts,
+ * reset), its container at FD_VFIO_CONT0 + n (the DMA map) and its group
+ * at FD_VFIO_GROUP0 + n; each block of 4 is one masked compare. They are
+ * opened first of all, while the low numbers are still free. */
+#define FD_VFIO_DEV0 80
+#define FD_VFIO_CONT0 84
+#define FD_VFIO_GROUP0 88
+#define FD_VFIO_MASK 0xfffffffffffffffc
+#define FD_VFIO_MAX 4
 /* ...and seen from inside a device process, whichever instance it is. */
 #define FD_DPC_DOWN 120  /* eventfd: a request is waiting */
 #define FD_DPC_UP 121    /* eventfd: wisp, serve my up-call */

@@ -9,6 +9,9 @@
 #                guests: on the host's /dev/kvm when usable, otherwise all
 #                of them in one boot of the nested testbed (tests/testbed/;
 #                WISP_TESTBED=on|off|auto chooses); the rest run here.
+#   own boot:    tests/integration/*.sh marked "# wisp-test: own testbed
+#                boot" (vfio.sh: an emulated IOMMU and edu) start their
+#                own testbed boot, after the guest tier.
 # --guests-only runs just the guest tests, here (the testbed's side).
 cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0 skip=0 failed=""
@@ -25,10 +28,14 @@ run() { # name cmd...
 
 # A guest test is one that needs KVM (it calls need_kvm).
 is_guest_test() { grep -q '^need_kvm' "$1"; }
+# A test that needs a testbed boot of its own (an emulated IOMMU and PCI
+# device: vfio.sh) boots it itself, or says why it cannot (SKIP).
+own_boot() { grep -q '^# wisp-test: own testbed boot' "$1"; }
 
 integration() { # guests|others
 	for t in tests/integration/*.sh; do
 		[ -x "$t" ] || continue
+		own_boot "$t" && continue
 		if is_guest_test "$t"; then [ "$1" = guests ] || continue
 		else [ "$1" = others ] || continue; fi
 		run "integration/$(basename "$t" .sh)" "$t"
@@ -108,4 +115,9 @@ testbed)
 	where="nowhere: $reason" ;;
 esac
 echo "guest tests ran $where"
+# Each in a testbed boot of its own, counted like any other test.
+for t in tests/integration/*.sh; do
+	[ -x "$t" ] && own_boot "$t" || continue
+	run "integration/$(basename "$t" .sh)" "$t"
+done
 summary

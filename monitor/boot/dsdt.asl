@@ -61,7 +61,9 @@ DefinitionBlock ("", "DSDT", 2, "WISP  ", "WISPDSDT", 1)
         /* With a PCI bus (-DWISP_PCI): PCI0 is wisp's root bridge, segment
          * 0, bus 0, conf1 at 0xcf8 and the ECAM of the MCFG table; the
          * devices' 32-bit BARs in [0xc0000000, 0xd0000000) (MEM_PCI_WIN).
-         * Interrupts are MSI-X only: no INTx, so no _PRT. PCIE reserves
+         * wisp's own functions interrupt by MSI-X only; with passthrough
+         * (-DWISP_PASSTHRU) a passed-through function's INTA of slot S is
+         * GSI 16 + S % 8 (PCI_INTX_GSI, pci/pci.h): the _PRT. PCIE reserves
          * the ECAM (MEM_PCI_ECAM, 1 MiB) as a motherboard resource, so
          * Linux trusts the MCFG area. (No comments inside the #ifdef:
          * iasl's preprocessor loops on one in a skipped block.) */
@@ -82,6 +84,41 @@ DefinitionBlock ("", "DSDT", 2, "WISP  ", "WISPDSDT", 1)
                     0x00000000, 0xC0000000, 0xCFFFFFFF, 0x00000000,
                     0x10000000)
             })
+#ifdef WISP_PASSTHRU
+            Name (_PRT, Package () {
+                Package () { 0x0001FFFF, 0, 0, 17 },
+                Package () { 0x0002FFFF, 0, 0, 18 },
+                Package () { 0x0003FFFF, 0, 0, 19 },
+                Package () { 0x0004FFFF, 0, 0, 20 },
+                Package () { 0x0005FFFF, 0, 0, 21 },
+                Package () { 0x0006FFFF, 0, 0, 22 },
+                Package () { 0x0007FFFF, 0, 0, 23 },
+                Package () { 0x0008FFFF, 0, 0, 16 },
+                Package () { 0x0009FFFF, 0, 0, 17 },
+                Package () { 0x000AFFFF, 0, 0, 18 },
+                Package () { 0x000BFFFF, 0, 0, 19 },
+                Package () { 0x000CFFFF, 0, 0, 20 },
+                Package () { 0x000DFFFF, 0, 0, 21 },
+                Package () { 0x000EFFFF, 0, 0, 22 },
+                Package () { 0x000FFFFF, 0, 0, 23 },
+                Package () { 0x0010FFFF, 0, 0, 16 },
+                Package () { 0x0011FFFF, 0, 0, 17 },
+                Package () { 0x0012FFFF, 0, 0, 18 },
+                Package () { 0x0013FFFF, 0, 0, 19 },
+                Package () { 0x0014FFFF, 0, 0, 20 },
+                Package () { 0x0015FFFF, 0, 0, 21 },
+                Package () { 0x0016FFFF, 0, 0, 22 },
+                Package () { 0x0017FFFF, 0, 0, 23 },
+                Package () { 0x0018FFFF, 0, 0, 16 },
+                Package () { 0x0019FFFF, 0, 0, 17 },
+                Package () { 0x001AFFFF, 0, 0, 18 },
+                Package () { 0x001BFFFF, 0, 0, 19 },
+                Package () { 0x001CFFFF, 0, 0, 20 },
+                Package () { 0x001DFFFF, 0, 0, 21 },
+                Package () { 0x001EFFFF, 0, 0, 22 },
+                Package () { 0x001FFFFF, 0, 0, 23 }
+            })
+#endif
         }
 
         Device (PCIE)

@@ -16,6 +16,9 @@
 #include "policy.h"
 #ifdef WISP_LOADER_linux
 #include "boot/linux.h"
+#if WISP_PASSTHRU
+#include "vfio.h"
+#endif
 #define WISP_HAS_LINUX 1
 #else
 #define WISP_HAS_LINUX 0
@@ -42,6 +45,10 @@ static const char cli_usage[] =
 	"  --net tap=IFNAME|fd=N[,mac=MAC]\n"
 	"                      a virtio_net NIC on an existing tap, or an open tap fd\n"
 	"  --rng               a virtio_rng entropy device fed from /dev/urandom\n"
+#if WISP_PASSTHRU
+	"  --vfio ADDR         pass the host PCI function ADDR (0000:01:00.0, bound\n"
+	"                      to vfio-pci) through to the guest (repeatable)\n"
+#endif
 	"  --sandbox=all       run every device in its own sandboxed process\n"
 	"                      (default: as the profile says, see --list-devices)\n"
 	"  --user UID:GID      run the VM under these numeric ids\n"
@@ -57,7 +64,7 @@ static const char cli_usage[] =
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
        OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL,
-       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD, OPT_DISK, OPT_NET, OPT_RNG };
+       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD, OPT_DISK, OPT_NET, OPT_RNG, OPT_VFIO };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -72,6 +79,9 @@ static const struct option cli_opts[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "rng", no_argument, NULL, OPT_RNG },
+#if WISP_PASSTHRU
+	{ "vfio", required_argument, NULL, OPT_VFIO },
+#endif
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -127,6 +137,25 @@ static void cli_parse_chroot(struct vm_config *cfg, const char *dir)
 	cfg->chroot = dir;
 }
 
+#if WISP_PASSTHRU
+/* --vfio ADDR: the form here (vfio_parse_addr), the host's preparation
+ * when it is opened, before privileges drop. */
+static void cli_parse_vfio(struct vm_config *cfg, const char *arg)
+{
+	char err[200], addr[VFIO_ADDR_LEN];
+
+	if (vfio_parse_addr(arg, addr, err, sizeof(err)) < 0)
+		die(WISP_EXIT_USAGE, "%s", err);
+	for (unsigned i = 0; i < cfg->n_vfio; i++)
+		if (!strcmp(cfg->vfio[i], addr))
+			die(WISP_EXIT_USAGE, "--vfio %s: given twice", addr);
+	if (cfg->n_vfio >= VM_MAX_VFIO)
+		die(WISP_EXIT_USAGE, "--vfio: at most %d functions",
+		    VM_MAX_VFIO);
+	snprintf(cfg->vfio[cfg->n_vfio++], sizeof(cfg->vfio[0]), "%s", addr);
+}
+#endif
+
 static void cli_one(struct vm_config *cfg, int c, const char *arg,
 		    const char *bad)
 {
@@ -151,6 +180,9 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_DISK: cli_parse_disk(cfg, arg); break;
 	case OPT_NET: cli_parse_net(cfg, arg); break;
 	case OPT_RNG: cli_parse_rng(cfg); break;
+#if WISP_PASSTHRU
+	case OPT_VFIO: cli_parse_vfio(cfg, arg); break;
+#endif
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);
 	case OPT_VERSION:

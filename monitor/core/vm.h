@@ -22,6 +22,7 @@
 #include "mem.h"
 
 #define VM_MAX_DEVICES 32
+#define VM_MAX_VFIO 4 /* passed-through functions */
 #define VM_MAX_CPUS 255
 #define DEV_MAX_TIMERS 4
 #define DEV_MAX_WATCHES 2 /* file_watch keys per instance (a NIC's tap) */
@@ -34,6 +35,7 @@ struct kvm_run;
 struct dp_shm;
 struct pcibus;
 struct pcibus_fn;
+struct pcibus_vfio;
 
 #define DEVPROC_MAX_IRQFD 4 /* interrupt lines per sandboxed device */
 #define DEVPROC_MAX_MMIO2 4 /* MMIO2 regions per sandboxed device */
@@ -197,6 +199,10 @@ struct vm_config {
 	void (*load_guest)(struct vm *vm); /* fills vm->mem and vm->boot */
 	void (*map_late)(struct vm *vm); /* NULL or after the devices: --rom,
 					  * so a clash names the device */
+	/* --vfio ADDR (profiles with PASSTHRU=1): canonical PCI addresses,
+	 * checked for form only; the host's side is checked at setup. */
+	unsigned n_vfio;
+	char vfio[VM_MAX_VFIO][16];
 	int guest_status_max; /* highest status a guest may report (63) */
 	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
 };
@@ -228,6 +234,9 @@ struct vm {
 	unsigned n_ioevents; /* doorbells, each at FD_IOEV0 + n */
 	unsigned n_files;    /* host files, each at FD_FILE0 + n */
 	struct pcibus *pci;  /* the PCI bus (pci/pcibus.h), NULL: none */
+	struct pcibus_vfio *vfio; /* --vfio's functions (pci/pcibus_vfio.c) */
+	unsigned n_vfio;
+	int vfio_kvm;        /* their KVM_DEV_TYPE_VFIO fd (one per VM) */
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;

@@ -145,6 +145,49 @@ int pci_bus_add(struct pci_bus *b, struct pci_fn *fn,
 	return (int)slot;
 }
 
+#if WISP_PASSTHRU
+static bool raw_bar_ok(uint64_t sz)
+{
+	return !sz || (sz >= DEV_PCI_BAR_MIN && sz <= PCI_WIN_SIZE &&
+		       !(sz & (sz - 1)));
+}
+
+int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
+		    const uint64_t bar_size[DEV_PCI_BARS], unsigned nvec,
+		    const struct pci_cfg_ops *ops, void *opaque, void *owner)
+{
+	unsigned slot = pci_free_slot(b);
+
+	for (unsigned i = 0; i < DEV_PCI_BARS; i++)
+		if (!raw_bar_ok(bar_size[i]))
+			return -EINVAL;
+	if (!slot || nvec > PCI_MAX_VECTORS - b->n_vectors)
+		return -ENOSPC;
+	memset(fn, 0, sizeof(*fn));
+	memcpy(fn->bar_size, bar_size, sizeof(fn->bar_size));
+	uint64_t win = b->win_next;
+	if (pci_place_bars(b, fn) < 0) {
+		b->win_next = win;
+		return -ENOSPC;
+	}
+	fn->owner = owner;
+	fn->cfg = ops;
+	fn->cfg_opaque = opaque;
+	fn->live = &fn->own;
+	fn->gsi0 = PCI_MSI_GSI0 + b->n_vectors;
+	b->n_vectors += nvec;
+	fn->slot = slot;
+	b->fn[slot] = fn;
+	b->n_fn++;
+	return (int)slot;
+}
+
+int pci_bus_push_routes(struct pci_bus *b)
+{
+	return b->bk && b->bk->routes_push ? b->bk->routes_push(b->ctx) : 0;
+}
+#endif
+
 /* ---- BAR decode -------------------------------------------------------- */
 
 /* Decode each BAR where the guest put it while memory space is on; a
@@ -259,6 +302,10 @@ uint32_t pci_cfg_read(struct pci_bus *b, unsigned slot, unsigned reg,
 	if (!cfg_access_ok(reg, size) || slot >= PCI_SLOTS ||
 	    (slot && !b->fn[slot]))
 		return size == 4 ? ~0u : (1u << (8 * size)) - 1;
+#if WISP_PASSTHRU
+	if (slot && b->fn[slot]->cfg)
+		return b->fn[slot]->cfg->read(b->fn[slot]->cfg_opaque, reg, size);
+#endif
 	uint32_t v = slot ? fn_read32(b->fn[slot], reg & ~3u)
 			  : hb_read32(reg & ~3u);
 	v >>= 8 * (reg & 3);
@@ -312,6 +359,12 @@ void pci_cfg_write(struct pci_bus *b, unsigned slot, unsigned reg,
 	if (!cfg_access_ok(reg, size) || !slot || slot >= PCI_SLOTS ||
 	    !b->fn[slot] || reg >= CFG_SIZE)
 		return;
+#if WISP_PASSTHRU
+	if (b->fn[slot]->cfg) {
+		b->fn[slot]->cfg->write(b->fn[slot]->cfg_opaque, reg, size, val);
+		return;
+	}
+#endif
 	unsigned sh = 8 * (reg & 3);
 	uint32_t mask = (size == 4 ? ~0u : (1u << (8 * size)) - 1) << sh;
 	fn_write32(b, b->fn[slot], reg & ~3u, val << sh, mask);

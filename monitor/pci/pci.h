@@ -39,6 +39,9 @@
 #define PCI_WIN_BASE MEM_PCI_WIN
 #define PCI_WIN_SIZE MEM_PCI_WIN_SIZE /* 256 MiB: DEV_PCI_BAR_MAX fits */
 #define PCI_MSI_GSI0 24
+/* A passed-through function's INTA on slot s: the DSDT's _PRT (passthru
+ * profiles) says the same. Level-triggered, shared between slots. */
+#define PCI_INTX_GSI(s) (16 + (s) % 8)
 #define PCI_MAX_VECTORS 64 /* MSI-X vectors of all functions (FD_MSIX_MAX) */
 #define PCI_MSIX_BAR_SIZE 4096ull
 #define PCI_MSIX_PBA_OFF 0x800
@@ -96,6 +99,32 @@ struct pci_backend {
 	void (*msix_route)(void *ctx, struct pci_fn *fn, unsigned vec);
 	/* Send vector vec now (a pending one being unmasked). */
 	void (*msix_fire)(void *ctx, struct pci_fn *fn, unsigned vec);
+	/* (WISP_PASSTHRU) A raw function's routes changed: replace KVM's
+	 * table. 0 or -errno. */
+	int (*routes_push)(void *ctx);
+};
+
+/* One MSI route a raw function asks for: its GSI and the guest's
+ * message (what KVM_IRQ_ROUTING_MSI carries). */
+struct pci_msi_route {
+	unsigned gsi;
+	uint32_t addr_lo, addr_hi, data;
+};
+
+/* A function whose config space is not the bus's type 0 emulation but
+ * its own: a passed-through host function (passthru/, which keeps the
+ * guest's view of the real device). The bus checks size, alignment and
+ * range, then hands the access over; it places the function's BARs at
+ * start like any other and decodes none of them (the owner maps its BARs
+ * as memslots and follows the guest's moves itself). */
+struct pci_cfg_ops {
+	uint32_t (*read)(void *opaque, unsigned reg, unsigned size);
+	void (*write)(void *opaque, unsigned reg, unsigned size, uint32_t val);
+	/* Its live MSI routes (GSIs from its gsi0, at most its nvec) into
+	 * out, at most max: how many. Every route push asks, because KVM's
+	 * table is replaced whole. */
+	unsigned (*routes)(void *opaque, struct pci_msi_route *out,
+			   unsigned max);
 };
 
 struct pci_msix_entry {
@@ -119,6 +148,8 @@ struct pci_fn {
 	struct pci_msix_live *live; /* &own, or a device process's page */
 	unsigned gsi0;              /* GSI of vector 0 */
 	void *bk_data;              /* the backend's */
+	const struct pci_cfg_ops *cfg; /* NULL: the bus's emulation */
+	void *cfg_opaque;
 };
 
 struct pci_bus {
@@ -139,6 +170,21 @@ void pci_bus_init(struct pci_bus *b, const struct pci_backend *bk, void *ctx);
  * -ENOSPC (bus, window or vectors full). fn is the caller's, zeroed. */
 int pci_bus_add(struct pci_bus *b, struct pci_fn *fn,
 		const struct dev_pci_func *f, void *owner);
+
+/* (WISP_PASSTHRU profiles only.) Add a function with its own config
+ * space (struct pci_cfg_ops): a
+ * slot, and a start address in the window for each memory BAR whose
+ * size is given (a power of two >= 4 KiB; 0: none), left in
+ * fn->bar_reg for the owner to show, and nvec GSIs from fn->gsi0 for its
+ * MSI vectors (the owner binds their irqfds and gives their routes by
+ * ops->routes). No MSI-X of the bus's. The device number, or -EINVAL (a
+ * bad size), -ENOSPC (bus, window or GSIs full). */
+int pci_bus_add_raw(struct pci_bus *b, struct pci_fn *fn,
+		    const uint64_t bar_size[DEV_PCI_BARS], unsigned nvec,
+		    const struct pci_cfg_ops *ops, void *opaque, void *owner);
+/* A raw function's routes changed: the backend replaces KVM's table
+ * (every function's routes). 0 or -errno. */
+int pci_bus_push_routes(struct pci_bus *b);
 
 /* Guest-facing accesses; `size` is the access width in bytes. A bad
  * size, alignment or offset is dropped (read: all ones). */

@@ -85,6 +85,26 @@ static void pcibus_default_routes(struct kvm_irq_routing_entry *e)
 	}
 }
 
+#if WISP_PASSTHRU
+/* A raw function's (passthru/) live MSI routes, after the others'. Its
+ * GSIs were counted in the bus's vectors, so they fit the table. */
+static unsigned pcibus_raw_routes(const struct pci_fn *fn,
+				  struct kvm_irq_routing_entry *e, unsigned max)
+{
+	struct pci_msi_route r[PCI_MAX_VECTORS];
+	unsigned n = fn->cfg->routes(fn->cfg_opaque, r,
+				     max < PCI_MAX_VECTORS ? max : PCI_MAX_VECTORS);
+
+	for (unsigned i = 0; i < n; i++)
+		e[i] = (struct kvm_irq_routing_entry){
+			.gsi = r[i].gsi, .type = KVM_IRQ_ROUTING_MSI,
+			.u.msi = { .address_lo = r[i].addr_lo,
+				   .address_hi = r[i].addr_hi,
+				   .data = r[i].data } };
+	return n;
+}
+#endif
+
 /* The whole table: defaults, then every vector's route as programmed. */
 static int pcibus_push_routes(struct pcibus *pb)
 {
@@ -94,6 +114,11 @@ static int pcibus_push_routes(struct pcibus *pb)
 	pcibus_default_routes(r->entries);
 	for (unsigned s = 1; s < PCI_SLOTS; s++) {
 		const struct pci_fn *fn = pb->bus.fn[s];
+#if WISP_PASSTHRU
+		if (fn && fn->cfg && fn->cfg->routes)
+			n += pcibus_raw_routes(fn, r->entries + n,
+					       PCIBUS_ROUTES - n);
+#endif
 		for (unsigned v = 0; fn && v < fn->d.msix_vectors; v++)
 			r->entries[n++] = (struct kvm_irq_routing_entry){
 				.gsi = fn->gsi0 + v,
@@ -187,11 +212,17 @@ static void bk_msix_fire(void *ctx, struct pci_fn *fn, unsigned vec)
 	fire_fd(fn, vec);
 }
 
+static int bk_routes_push(void *ctx)
+{
+	return pcibus_push_routes(ctx);
+}
+
 static const struct pci_backend pcibus_backend = {
 	.bar_map = bk_bar_map,
 	.bar_unmap = bk_bar_unmap,
 	.msix_route = bk_msix_route,
 	.msix_fire = bk_msix_fire,
+	.routes_push = bk_routes_push,
 };
 
 /* ---- guest-facing ranges ----------------------------------------------- */
@@ -481,3 +512,23 @@ int pcibus_fn_info(const struct dev_host *h, unsigned *slot, unsigned *gsi0,
 	*nvec = h->pci->fn.d.msix_vectors;
 	return 0;
 }
+
+#if WISP_PASSTHRU
+struct pci_bus *pcibus_bus(struct vm *vm)
+{
+	return &vm->pci->bus;
+}
+
+struct dev_ins *pcibus_bridge_ins(struct vm *vm)
+{
+	return &vm->pci->ins;
+}
+
+void pcibus_lock(struct vm *vm, bool on)
+{
+	if (on)
+		pthread_mutex_lock(&vm->pci->host.lock);
+	else
+		pthread_mutex_unlock(&vm->pci->host.lock);
+}
+#endif

@@ -41,4 +41,24 @@ void pcibus_share(struct dev_host *h, struct pci_msix_live *shared);
 int pcibus_fn_info(const struct dev_host *h, unsigned *slot, unsigned *gsi0,
 		   unsigned *nvec);
 
+#if WISP_PASSTHRU
+/* --vfio (pcibus_vfio.c): each function opened and checked, its fds at
+ * the fixed VFIO block (before anything starts; bad input or host
+ * preparation: one line, 64 or 66); put on the bus (after pcibus_create);
+ * started after pcibus_start (KVM's VFIO device, DMA map of RAM, BAR
+ * mmaps, MSI eventfds; dies with one line); stopped at the end
+ * (interrupts off, device quiet and reset, one summary line). */
+void pcibus_vfio_open(struct vm *vm);
+void pcibus_vfio_attach(struct vm *vm);
+void pcibus_vfio_start(struct vm *vm);
+void pcibus_vfio_stop(struct vm *vm);
+/* The bus itself, its lock (config space and routes), and the bridge
+ * instance whose lock it is: a passed-through function's trapped BAR
+ * ranges are the bridge's, so an MSI-X table write and a config write
+ * never race. */
+struct pci_bus *pcibus_bus(struct vm *vm);
+struct dev_ins *pcibus_bridge_ins(struct vm *vm);
+void pcibus_lock(struct vm *vm, bool on);
+#endif
+
 #endif

@@ -20,7 +20,9 @@ bench-tools: $(BENCH_DIR)/bare $(BENCH_DIR)/bench
 bench: bench-tools guests hvt-guests
 	$(MAKE) all PROFILE=test
 	$(MAKE) all PROFILE=hvt
+	$(MAKE) all PROFILE=vfio
 	tests/bench/run.sh $(BENCH_DIR) $(GUEST_DIR) $(BENCH_EXITS) $(HVT_GUEST_DIR)
+	tests/bench/vfio.sh
 
 # mem/'s lines: dirty query-and-reset against bare KVM_GET_DIRTY_LOG, map
 # lookups against a bare exit (tests/bench/pgm.c).

@@ -101,9 +101,14 @@ bool cmdline_has(const char *cmdline, const char *word);
 uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt,
 		     bool *ok);
 
+/* PCI configuration mechanism #1 (ports 0xcf8/0xcfc), bus 0. */
+uint32_t c1_read(unsigned slot, unsigned reg);
+void c1_write(unsigned slot, unsigned reg, uint32_t v);
+
 /* idt.c (guests built with isr idt): every vector to isr.S's stubs, which
  * call the guest's isr_dispatch(vector). */
 void idt_init(void);
+void lapic_enable(void);
 void isr_dispatch(uint64_t vec);
 
 #endif

@@ -7,11 +7,13 @@ GUEST_SRC := tests/guests
 GUEST_OBJ := $(GUEST_DIR)/obj
 
 GUESTS_C := hello pio mmio uart_irq smp flood status bench poke doorbell dirty fb dirtybench rom \
-	platform slowcon pci
+	platform slowcon pci edu nvme
 GUESTS_ASM := triple hlt spin mark
 GUESTS_REAL := real16
 GUEST_EXTRA_uart_irq := isr idt
 GUEST_EXTRA_pci := isr idt
+GUEST_EXTRA_edu := isr idt
+GUEST_EXTRA_nvme := isr idt
 
 GUEST_CC := gcc
 GUEST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -32,3 +32,9 @@ void idt_init(void)
 	r.base = (uint64_t)(uintptr_t)idt;
 	__asm__ volatile("lidt %0" : : "m"(r));
 }
+
+/* The local APIC software-enabled (spurious vector 0xff), for MSIs. */
+void lapic_enable(void)
+{
+	mmio_write32(0xfee000f0ull, 0x1ff);
+}

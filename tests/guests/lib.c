@@ -183,3 +183,16 @@ void *memcpy(void *d, const void *s, size_t n)
 		*p++ = *q++;
 	return d;
 }
+
+/* PCI configuration mechanism #1, bus 0: dword `reg` of device `slot`. */
+uint32_t c1_read(unsigned slot, unsigned reg)
+{
+	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
+	return inl(0xcfc);
+}
+
+void c1_write(unsigned slot, unsigned reg, uint32_t v)
+{
+	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
+	outl(0xcfc, v);
+}

@@ -26,23 +26,6 @@ void isr_dispatch(uint64_t vec)
 	mmio_write32(LAPIC + 0xb0, 0); /* EOI */
 }
 
-static void lapic_enable(void)
-{
-	mmio_write32(LAPIC + 0xf0, 0x1ff); /* software enable, spurious 0xff */
-}
-
-static uint32_t c1_read(unsigned slot, unsigned reg)
-{
-	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
-	return inl(0xcfc);
-}
-
-static void c1_write(unsigned slot, unsigned reg, uint32_t v)
-{
-	outl(0xcf8, 0x80000000u | slot << 11 | (reg & 0xfc));
-	outl(0xcfc, v);
-}
-
 static uint64_t ecam(unsigned slot, unsigned reg)
 {
 	return ECAM + ((uint64_t)slot << 15) + reg;

@@ -3,7 +3,8 @@
 # static, and containing exactly their profile's devices.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-need_built "$WISP_DEFAULT" "$WISP_TEST" build/pcitest/wisp
+need_built "$WISP_DEFAULT" "$WISP_TEST" build/pcitest/wisp build/vfio/wisp \
+	build/linuxpci/wisp
 
 for p in default test; do
 	b=build/$p/wisp
@@ -57,6 +58,19 @@ if [ "$np_pci" -gt 0 ] && [ "$np_test" -eq 0 ] && [ "$np_default" -eq 0 ]; then
 	pass "PCI bus: $np_pci symbols in pcitest, none in test or default"
 else
 	fail "PCI symbols: $np_pci in pcitest, $np_test in test, $np_default in default (wanted >0, 0, 0)"
+fi
+
+# VFIO passthrough only with PASSTHRU=1 (the vfio profile): passthru/'s
+# and the bus's raw-function symbols, none in linuxpci (the same profile
+# without it) or default.
+vsyms() { nm "$1" 2>/dev/null | grep -ci 'vfio\|pci_bus_add_raw'; }
+nv_vfio=$(vsyms build/vfio/wisp)
+nv_lpci=$(vsyms build/linuxpci/wisp)
+nv_default=$(vsyms "$WISP_DEFAULT")
+if [ "$nv_vfio" -gt 0 ] && [ "$nv_lpci" -eq 0 ] && [ "$nv_default" -eq 0 ]; then
+	pass "VFIO: $nv_vfio symbols in vfio, none in linuxpci or default"
+else
+	fail "VFIO symbols: $nv_vfio in vfio, $nv_lpci in linuxpci, $nv_default in default (wanted >0, 0, 0)"
 fi
 
 profile_devices() {

@@ -1,10 +1,10 @@
 #!/bin/sh
 # tests/linux/mkinitramfs.sh OUT [TREE] - the Linux test guest's
-# initramfs: busybox-static, tests/linux/init and the virtio modules of a
-# Debian kernel package unpacked in TREE/root (default build/testbed, made
-# by tests/testbed/prepare.sh: the generic kernel; build/linux-cloud, made
-# by tests/linux/cloud-kernel.sh: the cloud kernel), with their
-# dependencies, in /mods (/mods/all: the load order), as an uncompressed
+# initramfs: busybox-static, tests/linux/init and the virtio and nvme
+# modules of a Debian kernel package unpacked in TREE/root (default
+# build/testbed, made by tests/testbed/prepare.sh: the generic kernel;
+# build/linux-cloud, made by tests/linux/cloud-kernel.sh: the cloud
+# kernel), with their dependencies, in /mods (/mods/all: the load order), as an uncompressed
 # cpio (the guest kernel unpacks it without a decompressor). Modules must
 # come from the kernel that boots: each initramfs serves one package. A
 # module that package builds in (modules.builtin) is skipped.
@@ -15,7 +15,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # legacy_dev; virtio_net pulls in net_failover and failover. pvpanic-mmio
 # is the driver of the DSDT's QEMU0001 node (ports too, despite its name;
 # pvpanic itself is built in): without it a panic never reaches wisp.
-GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng pvpanic-mmio"
+# nvme (nvme-core): a passed-through NVMe controller under Linux's own
+# driver (tests/integration/vfio.sh).
+GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng pvpanic-mmio nvme"
 out=$1
 tb=${2:-$HERE/../../build/testbed}
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -303,6 +304,36 @@ static void test_adopt(void **state)
 	mem_destroy(&c);
 }
 
+/* A region over a device's memory (a VFIO BAR): its bytes where the
+ * guest maps it, the fd left open for its owner, never tracked. */
+static void test_wrap(void **state)
+{
+	int fd = memfd_create("bar", 0);
+	uint8_t b = 0x5a, out = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 3 * 4096), 0);
+	assert_int_equal(pwrite(fd, &b, 1, 4096 + 7), 1);
+	assert_int_equal(mem_mmio2_wrap(&m, &me, "bar0", fd, 4096, 0), -EINVAL);
+	assert_int_equal(mem_mmio2_wrap(&m, &me, "bar0", fd, 100, 4096),
+			 -EINVAL);
+	int w = mem_mmio2_wrap(&m, &me, "bar0", fd, 4096, 8192);
+	assert_true(w >= 0);
+	assert_int_equal(mem_mmio2_track(&m, &me, w, true), -ENOTSUP);
+	assert_int_equal(mem_mmio2_map(&m, &me, w, 0xc0000000, NULL, 0), 0);
+	const struct gmap_range *r = gmap_find(&m.map, 0xc0000007, 1);
+	assert_non_null(r);
+	assert_int_equal(r->kind, GMAP_MMIO2);
+	assert_int_equal(r->host[7], 0x5a);
+	assert_int_equal(mem_mmio2_write(&m, &me, w, 8, &b, 1), 0);
+	assert_int_equal(pread(fd, &out, 1, 4096 + 8), 1);
+	assert_int_equal(out, 0x5a);
+	assert_int_equal(mem_mmio2_destroy(&m, &me, w), 0);
+	assert_null(gmap_find(&m.map, 0xc0000000, 1));
+	assert_int_equal(fcntl(fd, F_GETFD), 0); /* still open */
+	close(fd);
+}
+
 /* Guest RAM from wisp's memfd: the same bytes at the same addresses; a
  * layout past the memfd's end or unaligned is refused. */
 static void test_init_shared(void **state)
@@ -335,7 +366,7 @@ int main(void)
 		T(test_unmapped_rule), T(test_adopt), T(test_init_shared),
 		T(test_unmap_harvest), T(test_disabled_rule),
 		T(test_reset_only), T(test_ram_tracking),
-		T(test_listener_sees_ram_only),
+		T(test_listener_sees_ram_only), T(test_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,9 @@ UNIT_SRCS_test_handover = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_cli_virtio = monitor/cli/cli_virtio.c monitor/kvm/exit.c \
 	$(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_pci = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+# passthru/ against a fake VFIO and a sysfs tree in /tmp
+UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) monitor/pci/pci.c \
+	devices/framework.c
 UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
 $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
@@ -70,11 +73,11 @@ $(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE
 
 # UBSan findings fail a test instead of printing and passing.
 UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1 \
-	-DWISP_PCI=1
+	-DWISP_PCI=1 -DWISP_PASSTHRU=1
 
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:
-$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h monitor/*/*.h fuzz/*.h tests/unit/*.h) | setup
+$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h monitor/*/*.h fuzz/*.h tests/unit/*.h passthru/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread $(UNIT_LIBS) -lz
 
