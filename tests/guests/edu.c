@@ -16,7 +16,6 @@
  */
 #include "guest.h"
 
-#define ECAM 0xe0000000ull
 #define EDU_ID 0x11e81234u
 #define WIN 0xc0000000u
 #define WIN_END 0xd0000000u
@@ -29,7 +28,6 @@
 #define VEC_EMUL 0x45 /* the pcitest function's MSI-X (emulated by wisp) */
 #define PCITEST_ID 0x00051b36u
 #define LAT_ROUNDS 200
-#define SPIN 20000000u
 #define EXIT_PORT 0x80 /* bootport, in wisp: every read exits */
 #define DMA_BUF 0x40000u /* edu's buffer, in its own address space */
 #define DMA_LEN 1000u    /* under 4096, not at the buffer's end */
@@ -83,17 +81,6 @@ void isr_dispatch(uint64_t vec)
 		n_intx++;
 	mmio_write32(LAPIC + 0xb0, 0); /* EOI */
 }
-
-static uint64_t ecam(unsigned slot, unsigned reg)
-{
-	return ECAM + ((uint64_t)slot << 15) + reg;
-}
-
-/* Whether cond becomes true within a bounded spin, interrupts on. */
-#define WAIT_FOR(cond) ({ uint32_t _n = 0; \
-	__asm__ volatile("sti" ::: "memory"); \
-	while (!(cond) && ++_n < SPIN) cpu_pause(); \
-	__asm__ volatile("cli" ::: "memory"); (cond); })
 
 static unsigned find_edu(void)
 {

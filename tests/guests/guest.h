@@ -101,6 +101,22 @@ bool cmdline_has(const char *cmdline, const char *word);
 uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt,
 		     bool *ok);
 
+/* wisp's ECAM window (bus 0): config space of device `slot` at reg. */
+#define ECAM 0xe0000000ull
+static inline uint64_t ecam(unsigned slot, unsigned reg)
+{
+	return ECAM + ((uint64_t)slot << 15) + reg;
+}
+
+/* Whether cond becomes true within a bounded spin (SPIN pauses; no time
+ * base: the test never depends on how fast the machine is), interrupts
+ * on meanwhile. */
+#define SPIN 20000000u
+#define WAIT_FOR(cond) ({ uint32_t _n = 0; \
+	__asm__ volatile("sti" ::: "memory"); \
+	while (!(cond) && ++_n < SPIN) cpu_pause(); \
+	__asm__ volatile("cli" ::: "memory"); (cond); })
+
 /* PCI configuration mechanism #1 (ports 0xcf8/0xcfc), bus 0. */
 uint32_t c1_read(unsigned slot, unsigned reg);
 void c1_write(unsigned slot, unsigned reg, uint32_t v);

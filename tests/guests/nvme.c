@@ -12,10 +12,8 @@
  */
 #include "guest.h"
 
-#define ECAM 0xe0000000ull
 #define LAPIC 0xfee00000ull
 #define VEC 0x44
-#define SPIN 20000000u
 #define NVME_CLASS 0x010802u
 /* controller registers */
 #define R_CC 0x14
@@ -52,16 +50,6 @@ void isr_dispatch(uint64_t vec)
 	n_msix++;
 	mmio_write32(LAPIC + 0xb0, 0); /* EOI */
 }
-
-static uint64_t ecam(unsigned slot, unsigned reg)
-{
-	return ECAM + ((uint64_t)slot << 15) + reg;
-}
-
-#define WAIT_FOR(cond) ({ uint32_t _n = 0; \
-	__asm__ volatile("sti" ::: "memory"); \
-	while (!(cond) && ++_n < SPIN) cpu_pause(); \
-	__asm__ volatile("cli" ::: "memory"); (cond); })
 
 static unsigned find_nvme(void)
 {

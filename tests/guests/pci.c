@@ -9,13 +9,11 @@
  */
 #include "guest.h"
 
-#define ECAM 0xe0000000ull
 #define HB_ID 0x0d578086u
 #define PCITEST_ID 0x00051b36u
 #define NEW_BAR0 0xc8000000u
 #define LAPIC 0xfee00000ull
 #define VEC 0x41
-#define SPIN 20000000u
 
 static volatile uint32_t n_msi;
 void isr_dispatch(uint64_t vec)
@@ -24,11 +22,6 @@ void isr_dispatch(uint64_t vec)
 		fail("pci", 90, "interrupt on an unexpected vector");
 	n_msi++;
 	mmio_write32(LAPIC + 0xb0, 0); /* EOI */
-}
-
-static uint64_t ecam(unsigned slot, unsigned reg)
-{
-	return ECAM + ((uint64_t)slot << 15) + reg;
 }
 
 static unsigned scan(void)
@@ -48,12 +41,6 @@ static unsigned scan(void)
 	CHECK("pci", 5, found);
 	return found;
 }
-
-/* Whether cond becomes true within a bounded spin, interrupts on. */
-#define WAIT_FOR(cond) ({ uint32_t _n = 0; \
-	__asm__ volatile("sti" ::: "memory"); \
-	while (!(cond) && ++_n < SPIN) cpu_pause(); \
-	__asm__ volatile("cli" ::: "memory"); (cond); })
 
 static uint64_t bar0_setup(unsigned s)
 {
