@@ -11,6 +11,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # virtio_pci pulls in virtio, virtio_ring and virtio_pci_modern_dev/
 # legacy_dev; virtio_net pulls in net_failover and failover.
 GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng"
+# make bench's baseline, QEMU's microvm, has virtio-mmio (found by ACPI).
+GUEST_MODS="$GUEST_MODS virtio_mmio"
 out=$1
 tb=${2:-$HERE/../../build/testbed}
 
