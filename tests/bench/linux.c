@@ -272,6 +272,22 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* "r1-r2": the least and greatest of a[i] / b[i], the rounds' own ratios
+ * (how much the shared machine moved the figure). */
+static const char *ratio_range(const double *a, const double *b, int n,
+			       char *buf, size_t len)
+{
+	double lo = a[0] / b[0], hi = lo;
+
+	for (int i = 1; i < n; i++) {
+		double r = a[i] / b[i];
+		lo = r < lo ? r : lo;
+		hi = r > hi ? r : hi;
+	}
+	snprintf(buf, len, "%.2f-%.2fx", lo, hi);
+	return buf;
+}
+
 /* Size in KiB of path stripped (a copy, strip -o), or -1. */
 static long stripped_kib(const char *path)
 {
@@ -426,19 +442,24 @@ int main(int argc, char **argv)
 		wd[i] = (double)w[i].dev_own_kib;
 		ndev = w[i].ndev;
 	}
+	char br[32], rr[32] = "";
+	ratio_range(wt, qt, rounds, br, sizeof(br));
+	if (nread)
+		ratio_range(wr, qr, nread, rr, sizeof(rr));
 	double mwt = median(wt, rounds), mqt = median(qt, rounds);
 	char port[64] = "wisp's boot port: none";
 	if (nport)
 		snprintf(port, sizeof(port), "wisp's boot port at %.0f ms",
 			 median(wp, nport));
 	printf("bench linux-boot: %.0f ms (%.2fx vs qemu-microvm %.0f ms; exec "
-	       "to /init's first console line, median of %d; %s)\n", mwt,
-	       mwt / mqt, mqt, rounds, port);
+	       "to /init's first console line, median of %d, rounds %s; %s)\n",
+	       mwt, mwt / mqt, mqt, rounds, br, port);
 	if (nread == rounds) {
 		double a = median(wr, nread), c = median(qr, nread);
 		printf("bench virtio-blk-read: %.1f MB/s (%.2fx vs qemu-microvm "
 		       "virtio-blk-device %.1f MB/s; %ld MiB O_DIRECT 1 MiB "
-		       "reads, median of %d)\n", a, a / c, c, mib, nread);
+		       "reads, median of %d, rounds %s)\n", a, a / c, c, mib,
+		       nread, rr);
 	} else {
 		printf("bench virtio-blk-read: failed (%d of %d boot pairs "
 		       "printed no \"bench read\" line)\n", rounds - nread,
