@@ -17,10 +17,11 @@ $(BENCH_DIR)/bench: tests/bench/bench.c | setup
 
 bench-tools: $(BENCH_DIR)/bare $(BENCH_DIR)/bench
 
-bench: bench-tools guests hvt-guests
+bench: bench-tools guests hvt-guests linux-guest
 	$(MAKE) all PROFILE=test
 	$(MAKE) all PROFILE=hvt
 	$(MAKE) all PROFILE=vfio
+	$(MAKE) all PROFILE=linux
 	tests/bench/run.sh $(BENCH_DIR) $(GUEST_DIR) $(BENCH_EXITS) $(HVT_GUEST_DIR)
 	tests/bench/vfio.sh
 
@@ -32,3 +33,11 @@ $(BENCH_DIR)/pgm: $(PGM_SRCS) monitor/boot/loader.h $(wildcard mem/*.h) | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -o $@ $(PGM_SRCS) -lpthread
 
 bench-tools: $(BENCH_DIR)/pgm
+
+# The Linux figures (tests/bench/linux.c): build/linux/wisp against QEMU's
+# microvm, Debian's kernel from the testbed's cache and the test initramfs.
+$(BENCH_DIR)/linuxbench: tests/bench/linux.c | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $<
+
+bench-tools: $(BENCH_DIR)/linuxbench

@@ -26,6 +26,12 @@ if [ -z "${BENCH_ECHO_ROUNDS:-}" ]; then
 	[ -n "${WISP_IN_TESTBED:-}" ] && BENCH_ECHO_ROUNDS=1000
 fi
 export BENCH_ECHO_ROUNDS
+# Linux boots (tests/bench/linux.c): each takes 15-30 s in the testbed.
+if [ -z "${BENCH_LINUX_ROUNDS:-}" ]; then
+	BENCH_LINUX_ROUNDS=5
+	[ -n "${WISP_IN_TESTBED:-}" ] && BENCH_LINUX_ROUNDS=3
+fi
+export BENCH_LINUX_ROUNDS
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 rc=0
@@ -37,5 +43,8 @@ measure() {
 measure "$B/bench" build/test/wisp "$B/bare" "$G" "$N" build/hvt/wisp "$HG" \
 	tests/bench/hvt_echo.sh
 measure "$B/pgm" "$G"
+measure "$B/linuxbench" build/linux/wisp build/testbed/vmlinux \
+	build/linux-guest/initramfs.cpio \
+	"$(command -v qemu-system-x86_64 || echo qemu-system-x86_64)"
 [ -s "$out" ] && { cat "$out" >&2; rc=1; }
 exit $rc

@@ -18,6 +18,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # nvme (nvme-core): a passed-through NVMe controller under Linux's own
 # driver (tests/integration/vfio.sh).
 GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng pvpanic-mmio nvme"
+# make bench's baseline, QEMU's microvm, has virtio-mmio (found by ACPI).
+GUEST_MODS="$GUEST_MODS virtio_mmio"
 out=$1
 tb=${2:-$HERE/../../build/testbed}
 
