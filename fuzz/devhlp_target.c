@@ -421,7 +421,7 @@ static void do_mmio2_create(struct call *c)
 	int rc = c->t->mmio2_create(c->ins, size, flags);
 
 	if (c->h->constructed || (flags & ~DEV_MMIO2_TRACK) || !size ||
-	    size & 0xfff)
+	    size & 0xfff || size > MEM_MMIO2_MAX)
 		mon_check(rc < 0, "a bad mmio2_create succeeded");
 	if (rc >= 0)
 		mon_check(own_region(c, rc) && vm.mem.mmio2[rc].size == size,

@@ -52,6 +52,12 @@
 #define MEM_PCI_ECAM 0xe0000000ull
 #define MEM_PCI_ECAM_SIZE 0x100000ull
 
+/* The largest region a device may create (mem_mmio2_create/adopt): its
+ * memory and dirty bitmaps are the device's to ask for, so they are
+ * bounded (1 GiB: bitmaps of 32 KiB; a framebuffer needs megabytes). A
+ * wrapped region (mem_mmio2_wrap: a VFIO BAR the kernel sized) is not. */
+#define MEM_MMIO2_MAX (1ull << 30)
+
 /* mem_mmio2_create flags */
 #define MEM_MMIO2_F_TRACK (1u << 0) /* dirty tracking, on from creation */
 
@@ -195,7 +201,8 @@ int mem_slot_set(struct mem *m, int slot, uint64_t gpa, uint64_t size,
 /* --- MMIO2 (mmio2.c). Every call names its owner; a handle another
  * owner created gives -EPERM, an invalid one -EBADF. --- */
 
-/* A region of `size` bytes (page multiple), zeroed. Returns the handle. */
+/* A region of `size` bytes (page multiple, at most MEM_MMIO2_MAX), zeroed.
+ * Returns the handle. */
 int mem_mmio2_create(struct mem *m, const void *owner, const char *name,
 		     uint64_t size, uint32_t flags);
 int mem_mmio2_destroy(struct mem *m, const void *owner, int h);

@@ -73,9 +73,9 @@ static int mmio2_place(struct mem *m, int h, const void *owner,
 	return h;
 }
 
-static bool mmio2_size_ok(uint64_t size, uint32_t flags)
+static bool mmio2_size_ok(uint64_t size, uint32_t flags, uint64_t max)
 {
-	return size && !(size & (MEM_PAGE - 1)) && size <= GMAP_LIMIT &&
+	return size && !(size & (MEM_PAGE - 1)) && size <= max &&
 	       !(flags & ~MEM_MMIO2_F_TRACK);
 }
 
@@ -84,7 +84,7 @@ int mem_mmio2_create(struct mem *m, const void *owner, const char *name,
 {
 	int fd = -1;
 
-	if (!mmio2_size_ok(size, flags))
+	if (!mmio2_size_ok(size, flags, MEM_MMIO2_MAX))
 		return -EINVAL;
 	pthread_mutex_lock(&m->lock);
 	int h = mmio2_free_handle(m);
@@ -101,7 +101,7 @@ int mem_mmio2_adopt(struct mem *m, const void *owner, const char *name,
 {
 	struct stat st;
 
-	if (!mmio2_size_ok(size, flags) || h < 0 || h >= MEM_MAX_MMIO2 ||
+	if (!mmio2_size_ok(size, flags, MEM_MMIO2_MAX) || h < 0 || h >= MEM_MAX_MMIO2 ||
 	    m->mmio2[h].used)
 		return -EINVAL;
 	/* Shorter than said, a page past its end would fault (SIGBUS). */
@@ -198,7 +198,7 @@ int mem_mmio2_unmap(struct mem *m, const void *owner, int h)
 int mem_mmio2_wrap(struct mem *m, const void *owner, const char *name,
 		   int fd, uint64_t off, uint64_t size)
 {
-	if (!mmio2_size_ok(size, 0) || off % MEM_PAGE)
+	if (!mmio2_size_ok(size, 0, GMAP_LIMIT) || off % MEM_PAGE)
 		return -EINVAL;
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		       (off_t)off);

@@ -82,6 +82,11 @@ static void test_bitmap_size(void **state)
 	assert_int_equal(mem_mmio2_create(&m, &me, "x", 100, 0), -EINVAL);
 	assert_int_equal(mem_mmio2_create(&m, &me, "x", 0, 0), -EINVAL);
 	assert_int_equal(mem_mmio2_create(&m, &me, "x", 4096, 0x80), -EINVAL);
+	/* a device cannot ask for gigabytes of bitmap (libFuzzer's devhlp
+	 * target found a 64 TiB region's 2 GiB bitmaps) */
+	assert_int_equal(mem_mmio2_create(&m, &me, "x", MEM_MMIO2_MAX + 4096,
+					  MEM_MMIO2_F_TRACK), -EINVAL);
+	assert_int_equal(mem_mmio2_create(&m, &me, "x", 1ull << 46, 0), -EINVAL);
 }
 
 static void test_owner(void **state)
