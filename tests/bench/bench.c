@@ -34,12 +34,18 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Each measured program gets this long (its SIGALRM, kept across exec,
+ * ends it): a run that hangs fails its step with its output instead of
+ * silently using the testbed's whole time limit. */
+#define RUN_LIMIT_S 300
+
 static void child(char *const argv[], int errfd)
 {
 	int null = open("/dev/null", O_WRONLY);
 
 	dup2(errfd, STDERR_FILENO);
 	dup2(null, STDOUT_FILENO);
+	alarm(RUN_LIMIT_S);
 	execv(argv[0], argv);
 	_exit(127);
 }
@@ -195,6 +201,7 @@ static long run_peak_rss(char *const argv[])
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		alarm(RUN_LIMIT_S);
 		execv(argv[0], argv); /* stops with SIGTRAP after exec */
 		_exit(127);
 	}
@@ -202,9 +209,17 @@ static long run_peak_rss(char *const argv[])
 	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACEEXIT);
 	ptrace(PTRACE_CONT, pid, NULL, NULL);
 	while (waitpid(pid, &st, 0) == pid && !WIFEXITED(st) && !WIFSIGNALED(st)) {
+		long sig = 0;
 		if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)))
 			kib = read_hwm(pid);
-		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		else if (WIFSTOPPED(st))
+			sig = WSTOPSIG(st); /* the program's own signal: deliver it */
+		ptrace(PTRACE_CONT, pid, NULL, (void *)sig);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bench: %s failed under ptrace (status 0x%x)\n",
+			argv[0], st);
+		exit(1);
 	}
 	return kib;
 }
