@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -86,24 +87,120 @@ int fd_close_all_but(int *keep, unsigned n, fd_range_closer close_range)
 	return ok ? 0 : fd_close_each(keep, n);
 }
 
-/* An output file named on the command line, opened while wisp may still be
- * root: never through a symbolic link, never a file that has another name
- * (a hard link), truncated only once checked, 0600, and the --user's. */
-int out_open(const struct vm_config *cfg, const char *opt, const char *path)
+/* path's last component: a plain name, not "", "." or "..". */
+static const char *path_last(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-				    O_CLOEXEC, 0600);
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+
+	if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return NULL;
+	return name;
+}
+
+/* The folder part of path (before name) into dir (PATH_MAX bytes): "."
+ * for a bare name; the slash is kept, so "/" stays "/". */
+static bool path_dir_copy(const char *path, const char *name, char *dir)
+{
+	size_t n = (size_t)(name - path);
+
+	if (n >= PATH_MAX)
+		return false;
+	memcpy(dir, n ? path : ".", n ? n : 1);
+	dir[n ? n : 1] = '\0';
+	return true;
+}
+
+static int path_openat2(const char *dir)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS, /* and no magic links */
+	};
+
+	return (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof(how));
+}
+
+int path_dir_open(const char *opt, const char *path, const char **name)
+{
+	char dir[PATH_MAX];
+
+	*name = path_last(path);
+	if (!*name)
+		die(WISP_EXIT_NOINPUT, "%s: '%s' does not end in a file name",
+		    opt, path);
+	if (!path_dir_copy(path, *name, dir))
+		die(WISP_EXIT_NOINPUT, "%s: '%s' is too long", opt, path);
+	int fd = path_openat2(dir);
+	if (fd < 0 && errno == ENOSYS)
+		die(WISP_EXIT_OSERR, "%s: '%s': this kernel has no openat2 "
+		    "(Linux 5.6), which wisp needs to refuse symbolic links",
+		    opt, path);
+	if (fd < 0 && errno == ELOOP)
+		die(WISP_EXIT_NOINPUT, "%s: a folder in '%s' is a symbolic "
+		    "link; refusing to follow it", opt, path);
+	if (fd < 0)
+		die(WISP_EXIT_NOINPUT, "%s: cannot open the folder of '%s': %s",
+		    opt, path, strerror(errno));
+	return fd;
+}
+
+/* name in dir, created (*made) or as it was; a link there is not followed.
+ * Bounded: a file removed between the two opens is tried once more. */
+static int out_at(int dir, const char *name, bool *made)
+{
+	const int fl = O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		       O_CLOEXEC;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = openat(dir, name, fl | O_CREAT | O_EXCL, 0600);
+		*made = fd >= 0;
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+		fd = openat(dir, name, fl);
+		if (fd >= 0 || errno != ENOENT)
+			return fd;
+	}
+	return -1;
+}
+
+/* A file that was there already must be plainly the runner's: one
+ * regular file, one name (no hard link to another file), owned by the
+ * uid wisp runs as, so root never takes over someone else's file. */
+static void out_check(const struct vm_config *cfg, const char *opt,
+		      const char *path, int fd, bool made)
+{
+	uid_t want = cfg->has_user ? cfg->uid : geteuid();
 	struct stat st;
 
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		die(WISP_EXIT_NOINPUT, "%s: '%s' is not a regular file with "
+		    "one name", opt, path);
+	if (!made && st.st_uid != want)
+		die(WISP_EXIT_NOINPUT, "%s: '%s' belongs to uid %u, not to uid "
+		    "%u that wisp runs as; refusing to take it over", opt, path,
+		    (unsigned)st.st_uid, (unsigned)want);
+}
+
+/* An output file named on the command line, opened while wisp may still be
+ * root: resolved without symbolic links, never a file that has another name
+ * (a hard link) or another owner, truncated only once checked, 0600, and
+ * the --user's. */
+int out_open(const struct vm_config *cfg, const char *opt, const char *path)
+{
+	const char *name;
+	int dir = path_dir_open(opt, path, &name);
+	bool made;
+	int fd = out_at(dir, name, &made);
+
+	close(dir);
 	if (fd < 0 && errno == ELOOP)
 		die(WISP_EXIT_NOINPUT, "%s: '%s' is a symbolic link; refusing "
 		    "to follow it", opt, path);
 	if (fd < 0)
 		die(WISP_EXIT_NOINPUT, "%s: cannot open '%s': %s", opt, path,
 		    strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
-		die(WISP_EXIT_NOINPUT, "%s: '%s' is not a regular file with "
-		    "one name", opt, path);
+	out_check(cfg, opt, path, fd, made);
 	if ((cfg->has_user && fchown(fd, cfg->uid, cfg->gid) < 0) ||
 	    fchmod(fd, 0600) < 0 || ftruncate(fd, 0) < 0)
 		die(WISP_EXIT_OSERR, "%s: '%s': %s", opt, path, strerror(errno));

@@ -17,13 +17,22 @@ int priv_finish(const struct vm_config *cfg, bool device);
 /* fd.c: move fd to the fixed number target (policy.h), closing fd;
  * returns target (or fd when negative). Dies if target is taken. */
 int fd_pin(int fd, int target);
+/* Open the folder holding path's last component (O_PATH) with
+ * openat2(RESOLVE_NO_SYMLINKS): no component before it may be a symbolic
+ * link. *name points at the last component, inside path; create it with
+ * openat(fd, *name, O_NOFOLLOW | ...), or bind a socket to
+ * /proc/self/fd/<fd>/<name>, then close fd. Dies with one line naming opt:
+ * 66 on a link, a path not ending in a name, a missing folder; 71 when the
+ * kernel has no openat2 (before 5.6: wisp never follows links instead). */
+int path_dir_open(const char *opt, const char *path, const char **name);
+/* Open an output file (--serial file:, --screenshot) safely: through
+ * path_dir_open, never a link, a second name or a file already there that
+ * another uid than the one wisp runs as (--user's, else its euid) owns;
+ * then 0600, truncated. Dies with one line, exit 66, when refused. */
+int out_open(const struct vm_config *cfg, const char *opt, const char *path);
 /* Close every fd but keep[0..n) (sorted in place). When close_range fails
  * each fd up to the hard RLIMIT_NOFILE is closed and checked; -errno if
  * one stays open. close_range is fd_close_range but in tests. */
-/* Open an output file (--serial file:, --screenshot) safely; dies with
- * one line, exit 66, on a symbolic link or a file that is not plainly
- * one regular file. */
-int out_open(const struct vm_config *cfg, const char *opt, const char *path);
 typedef long (*fd_range_closer)(unsigned lo, unsigned hi);
 long fd_close_range(unsigned lo, unsigned hi);
 int fd_close_all_but(int *keep, unsigned n, fd_range_closer close_range);
