@@ -97,6 +97,18 @@ struct mem_opts {
 	bool flat;      /* RAM contiguous from 0, no 32-bit MMIO hole */
 };
 
+/* The guest's writers: vCPUs inside KVM_RUN write a memslot without wisp
+ * seeing it. KVM cannot make a live slot read-only (the flag is fixed at
+ * creation) and a slot's dirty log dies with it, so while a tracked slot
+ * is harvested for the last time and deleted, the monitor holds every vCPU
+ * out of KVM_RUN: stop(ctx) returns once none is inside, go(ctx) lets them
+ * in again. Never called with m->lock held. NULL: no vCPUs (tests, tools). */
+struct mem_writers {
+	void (*stop)(void *ctx);
+	void (*go)(void *ctx);
+	void *ctx;
+};
+
 struct mem {
 	int memfd;
 	uint8_t *base; /* host mapping of the whole memfd */
@@ -113,6 +125,7 @@ struct mem {
 	uint32_t max_slots;
 	uint64_t slot_used[MEM_MAX_SLOTS / 64];
 	pthread_mutex_t lock; /* MMIO2 and tracking state changes, queries */
+	struct mem_writers writers;
 	struct mem_mmio2 mmio2[MEM_MAX_MMIO2];
 };
 

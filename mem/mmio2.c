@@ -166,7 +166,8 @@ int mem_mmio2_map(struct mem *m, const void *owner, int h, uint64_t gpa,
 
 /* The slot's dirty log dies with it, so its last bits are harvested into
  * the tracker right before the slot goes, after the map stopped naming the
- * range: nothing of wisp's reaches the region by address from there on. */
+ * range: nothing of wisp's reaches the region by address from there on,
+ * and no vCPU runs (mmio2_writers_stop) until the slot is gone. */
 static int mmio2_unmap_locked(struct mem *m, struct mem_mmio2 *r)
 {
 	if (!r->mapped)
@@ -183,15 +184,30 @@ static int mmio2_unmap_locked(struct mem *m, struct mem_mmio2 *r)
 	return rc;
 }
 
+/* Before m->lock: a vCPU that must leave KVM_RUN may be waiting for it. */
+static void mmio2_writers_stop(struct mem *m)
+{
+	if (m->writers.stop)
+		m->writers.stop(m->writers.ctx);
+}
+
+static void mmio2_writers_go(struct mem *m)
+{
+	if (m->writers.go)
+		m->writers.go(m->writers.ctx);
+}
+
 int mem_mmio2_unmap(struct mem *m, const void *owner, int h)
 {
 	struct mem_mmio2 *r;
 
+	mmio2_writers_stop(m);
 	pthread_mutex_lock(&m->lock);
 	int rc = mmio2_get(m, owner, h, &r);
 	if (rc == 0)
 		rc = mmio2_unmap_locked(m, r);
 	pthread_mutex_unlock(&m->lock);
+	mmio2_writers_go(m);
 	return rc;
 }
 
@@ -216,6 +232,7 @@ int mem_mmio2_destroy(struct mem *m, const void *owner, int h)
 {
 	struct mem_mmio2 *r;
 
+	mmio2_writers_stop(m);
 	pthread_mutex_lock(&m->lock);
 	int rc = mmio2_get(m, owner, h, &r);
 	if (rc == 0) {
@@ -228,6 +245,7 @@ int mem_mmio2_destroy(struct mem *m, const void *owner, int h)
 		memset(r, 0, sizeof(*r));
 	}
 	pthread_mutex_unlock(&m->lock);
+	mmio2_writers_go(m);
 	return rc;
 }
 

@@ -141,6 +141,7 @@ struct vcpu {
 	atomic_bool halted_dead;      /* halted with interrupts off */
 	_Atomic uint64_t halt_rip;    /* where, for the line that says so */
 	uint64_t wd_last;             /* exits at the last watchdog tick */
+	atomic_bool in_run;           /* inside KVM_RUN, or about to be */
 };
 
 /* The main thread's event loop state (evloop.c). */
@@ -240,6 +241,11 @@ struct vm {
 	struct evloop ev;
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;
+	/* vCPUs held out of KVM_RUN (vcpu.c, mem's writers hook) */
+	pthread_mutex_t hold_one;   /* one holder at a time */
+	pthread_mutex_t hold_lock;  /* with hold_cond: in_run, held changes */
+	pthread_cond_t hold_cond;
+	atomic_bool held;
 };
 
 /* stop.c: ask the VM to stop with `code`; the first request wins. Any

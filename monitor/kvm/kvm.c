@@ -74,6 +74,7 @@ int kvm_open_vm(struct vm *vm)
 	int rc = mem_register_kvm(&vm->mem, vm->vm_fd);
 	if (rc < 0)
 		die(WISP_EXIT_KVM, "registering guest memory: %s", strerror(-rc));
+	vcpus_hold_init(vm);
 	/* KVM's own pages go in the map first: a device or ROM placed on
 	 * them later is refused, naming both ranges. */
 	char err[200];

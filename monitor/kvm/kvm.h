@@ -20,6 +20,9 @@ int vcpu_create(struct vm *vm, unsigned idx);
 int vcpu_start(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
 void vcpus_halt_check(struct vm *vm);
+/* Give vm->mem its writers hook: while it unmaps a tracked MMIO2 slot, no
+ * vCPU is inside KVM_RUN (the holder kicks them out and waits). */
+void vcpus_hold_init(struct vm *vm);
 /* exit.c: one exit of a vCPU; returns false when the VM must stop. */
 bool exit_dispatch(struct vcpu *v);
 /* io dispatch shared with the benchmark and tests */

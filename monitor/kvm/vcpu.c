@@ -115,10 +115,90 @@ static void vcpu_sample_halt(struct vcpu *v)
 	atomic_store(&v->halted_dead, (regs.rflags & (1u << 9)) == 0);
 }
 
+/* Out of KVM_RUN: tell a holder waiting for the last one. */
+static void vcpu_gate_leave(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	atomic_store(&v->in_run, false);
+	if (!atomic_load(&vm->held))
+		return;
+	pthread_mutex_lock(&vm->hold_lock);
+	pthread_cond_broadcast(&vm->hold_cond);
+	pthread_mutex_unlock(&vm->hold_lock);
+}
+
+/* Into KVM_RUN only while no one holds the vCPUs. in_run is stored before
+ * held is read, and the holder does the opposite (both seq_cst): either
+ * this vCPU sees held and waits, or the holder sees in_run and kicks. */
+static void vcpu_gate_enter(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	for (;;) {
+		atomic_store(&v->in_run, true);
+		if (!atomic_load(&vm->held))
+			return;
+		vcpu_gate_leave(v);
+		pthread_mutex_lock(&vm->hold_lock);
+		while (atomic_load(&vm->held))
+			pthread_cond_wait(&vm->hold_cond, &vm->hold_lock);
+		pthread_mutex_unlock(&vm->hold_lock);
+	}
+}
+
+static bool vcpus_in_run(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (atomic_load(&vm->vcpus[i].in_run))
+			return true;
+	return false;
+}
+
+/* mem's writers.stop, from any thread but never with mem's lock held; a
+ * vCPU thread calls it from an exit, so it is not in KVM_RUN itself. */
+static void vcpus_hold(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->hold_one);
+	atomic_store(&vm->held, true);
+	pthread_mutex_lock(&vm->hold_lock);
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		if (atomic_load(&vm->vcpus[i].in_run))
+			vcpu_kick(&vm->vcpus[i]);
+	while (vcpus_in_run(vm))
+		pthread_cond_wait(&vm->hold_cond, &vm->hold_lock);
+	pthread_mutex_unlock(&vm->hold_lock);
+}
+
+static void vcpus_release(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->hold_lock);
+	atomic_store(&vm->held, false);
+	pthread_cond_broadcast(&vm->hold_cond);
+	pthread_mutex_unlock(&vm->hold_lock);
+	pthread_mutex_unlock(&vm->hold_one);
+}
+
+void vcpus_hold_init(struct vm *vm)
+{
+	pthread_mutex_init(&vm->hold_one, NULL);
+	pthread_mutex_init(&vm->hold_lock, NULL);
+	pthread_cond_init(&vm->hold_cond, NULL);
+	vm->mem.writers = (struct mem_writers){ vcpus_hold, vcpus_release,
+						vm };
+}
+
 /* Returns false when the loop must end. */
 static bool vcpu_run_once(struct vcpu *v)
 {
-	if (ioctl(v->fd, KVM_RUN, 0) == 0) {
+	vcpu_gate_enter(v);
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+	vcpu_gate_leave(v);
+	if (rc == 0) {
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 		return exit_dispatch(v);
 	}

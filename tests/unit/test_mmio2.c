@@ -3,9 +3,11 @@
  * without KVM: mem_sim_guest_write stands in for KVM's dirty log. Bitmap
  * sizing, owner checks, exact reports while mapped and tracked, the
  * conservative rule while unmapped or untracked, host-side writes marked,
- * RAM tracking.
+ * RAM tracking; against a fake KVM (ioctl wrapped at link time), no guest
+ * write lost at an unmap.
  */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -260,6 +262,115 @@ static void test_listener_sees_ram_only(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* A fake KVM behind one "VM" fd (this test links with --wrap=ioctl):
+ * memslots and their dirty logs, and one vCPU that, while it may run,
+ * writes a new page of the region before each call wisp makes, as a
+ * running guest may at any moment. */
+#define FAKE_SLOTS 8
+static struct {
+	bool used, log;
+	uint64_t gpa, bm[2];
+} fslot[FAKE_SLOTS];
+static int fake_fd = -1;
+static bool fake_runs;     /* the vCPU may be inside KVM_RUN */
+static unsigned fake_next; /* the page it writes next */
+static uint64_t fake_wrote[2]; /* every page it wrote into the region */
+
+static void fake_guest_step(void)
+{
+	for (int i = 0; i < FAKE_SLOTS && fake_runs; i++) {
+		if (!fslot[i].used || fslot[i].gpa != GPA)
+			continue;
+		unsigned p = fake_next++ % PAGES;
+		fake_wrote[p / 64] |= 1ull << (p % 64);
+		if (fslot[i].log)
+			fslot[i].bm[p / 64] |= 1ull << (p % 64);
+	}
+}
+
+static int fake_set(const struct kvm_userspace_memory_region *r)
+{
+	assert_true(r->slot < FAKE_SLOTS);
+	if (!r->memory_size || !fslot[r->slot].used)
+		memset(&fslot[r->slot], 0, sizeof(fslot[0])); /* log dies */
+	if (!r->memory_size)
+		return 0;
+	fslot[r->slot].used = true;
+	fslot[r->slot].gpa = r->guest_phys_addr;
+	fslot[r->slot].log = r->flags & KVM_MEM_LOG_DIRTY_PAGES;
+	if (!fslot[r->slot].log)
+		memset(fslot[r->slot].bm, 0, sizeof(fslot[0].bm));
+	return 0;
+}
+
+static int fake_get(struct kvm_dirty_log *l)
+{
+	if (l->slot >= FAKE_SLOTS || !fslot[l->slot].log) {
+		errno = ENOENT;
+		return -1;
+	}
+	memcpy(l->dirty_bitmap, fslot[l->slot].bm, sizeof(fslot[0].bm));
+	memset(fslot[l->slot].bm, 0, sizeof(fslot[0].bm));
+	return 0;
+}
+
+int __real_ioctl(int fd, unsigned long req, ...);
+int __wrap_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd < 0 || fd != fake_fd)
+		return __real_ioctl(fd, req, arg);
+	fake_guest_step();
+	if (req == KVM_SET_USER_MEMORY_REGION)
+		return fake_set(arg);
+	if (req == KVM_GET_DIRTY_LOG)
+		return fake_get(arg);
+	errno = ENOTTY;
+	return -1;
+}
+
+/* The monitor's side of mem_writers: hold the vCPU out of KVM_RUN. */
+static void writers_stop(void *ctx)
+{
+	assert_true(fake_runs); /* never nested */
+	fake_runs = false;
+}
+
+static void writers_go(void *ctx)
+{
+	fake_runs = true;
+}
+
+/* Every page the guest wrote while the region was mapped is reported,
+ * the ones written between the unmap's last harvest and the slot's
+ * deletion too: KVM's log dies with the slot, so no vCPU may run then. */
+static void test_unmap_race(void **state)
+{
+	uint64_t bm[2];
+
+	fake_fd = open("/dev/null", O_RDWR);
+	assert_true(fake_fd >= 0);
+	m.vm_fd = fake_fd;
+	m.writers = (struct mem_writers){ writers_stop, writers_go, NULL };
+	fake_runs = true;
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	fake_guest_step();
+	assert_int_equal(mem_mmio2_unmap(&m, &me, h), 0);
+	assert_int_equal(mem_mmio2_map(&m, &me, h, GPA, NULL, 0), 0);
+	assert_int_equal(mem_mmio2_query(&m, &me, h, bm, sizeof(bm)), 0);
+	assert_true(fake_wrote[0] || fake_wrote[1]);
+	assert_int_equal(fake_wrote[0] & ~bm[0], 0);
+	assert_int_equal(fake_wrote[1] & ~bm[1], 0);
+	assert_true(fake_runs);
+	m.vm_fd = -1;
+	close(fake_fd);
+	fake_fd = -1;
+}
+
 /* The slot's last dirty bits are taken before it goes; when KVM's log
  * cannot be read then, every page is reported, never none. */
 static void test_unmap_harvest(void **state)
@@ -372,6 +483,7 @@ int main(void)
 		T(test_unmap_harvest), T(test_disabled_rule),
 		T(test_reset_only), T(test_ram_tracking),
 		T(test_listener_sees_ram_only), T(test_wrap),
+		T(test_unmap_race),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

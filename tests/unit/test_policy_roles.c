@@ -104,6 +104,8 @@ static void test_vcpu(void **state)
 		{ "wait for any child", SYS_waitid, { P_ALL, 0, 0, WEXITED | WNOHANG }, false },
 		{ "turn a device's file watch on", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, FD_FILE0 + 5, 0 }, true },
 		{ "watch stdin (the main loop's)", SYS_epoll_ctl, { FD_EPOLL, EPOLL_CTL_ADD, 0, 0 }, false },
+		{ "kick another vCPU (an MMIO2 unmap)", SYS_tkill, { -1, WISP_SIG_KICK }, true },
+		{ "another signal", SYS_tkill, { -1, SIGKILL }, false },
 	};
 	check("vcpu", SYS_exit, calls, sizeof(calls) / sizeof(calls[0]));
 }
