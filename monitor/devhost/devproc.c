@@ -273,13 +273,15 @@ struct dp_clock {
 /* Whether the process has been quiet past the deadline. A compromised
  * process can feign progress: it then only holds its own guest's vCPU,
  * which it could stall anyway, and never wisp's stop. */
-static bool dp_hung(struct dp_shm *s, enum dp_patience pat,
+static bool dp_hung(struct dev_host *h, enum dp_patience pat,
 		    struct dp_clock *c)
 {
+	struct dp_shm *s = h->proc->shm;
 	uint64_t t = now_ns();
 	uint32_t p = atomic_load(&s->progress);
 
-	if (pat == DP_PROGRESS && (p != c->seen || atomic_load(&s->in_io))) {
+	if (pat == DP_PROGRESS && !atomic_load(&h->main_wants) &&
+	    (p != c->seen || atomic_load(&s->in_io))) {
 		c->seen = p;
 		c->quiet_since = t;
 	}
@@ -293,7 +295,7 @@ static int dp_wait(struct dev_host *h, enum dp_patience pat)
 	int rc = dp_spin(h);
 
 	for (; rc == -EAGAIN; rc = dp_check(h)) {
-		if (dp_hung(s, pat, &c))
+		if (dp_hung(h, pat, &c))
 			return -ETIMEDOUT;
 		if (pat == DP_PROGRESS && atomic_load(&h->vm->stopping))
 			return -ECANCELED;
@@ -314,7 +316,10 @@ static int dp_request(struct dev_host *h, const char *what,
 		return -EPIPE;
 	dp_post(h->proc);
 	int rc = dp_wait(h, pat);
-	if (rc == -ETIMEDOUT && pat == DP_PROGRESS)
+	if (rc == -ETIMEDOUT && atomic_load(&h->main_wants))
+		dp_fail(h, "did not answer a %s within %d ms while wisp waited "
+			"for it", what, DEVPROC_DEADLINE_MS);
+	else if (rc == -ETIMEDOUT && pat == DP_PROGRESS)
 		dp_fail(h, "did not answer a %s and made no progress for %d ms",
 			what, DEVPROC_DEADLINE_MS);
 	else if (rc == -ETIMEDOUT)
@@ -323,6 +328,13 @@ static int dp_request(struct dev_host *h, const char *what,
 	else if (rc == -ECANCELED)
 		atomic_store(&h->proc->dead, true);
 	return rc;
+}
+
+void devproc_lock_main(struct dev_host *h)
+{
+	atomic_fetch_add(&h->main_wants, 1);
+	pthread_mutex_lock(&h->lock);
+	atomic_fetch_sub(&h->main_wants, 1);
 }
 
 void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,

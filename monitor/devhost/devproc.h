@@ -208,6 +208,11 @@ void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
  * the instance lock. */
 int devproc_display(struct dev_host *h, struct dev_display *out);
 
+/* The instance lock, taken by wisp's main thread: meanwhile a vCPU that
+ * holds it waits for the device process with the fixed deadline, so the
+ * main thread (and the VM's stop) never waits on a process's progress. */
+void devproc_lock_main(struct dev_host *h);
+
 /* Console input for a sandboxed instance: its chr rx once spawned. Not
  * static so fuzz/devproc_target.c can feed it the process's answers. */
 size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len);

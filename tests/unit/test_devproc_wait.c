@@ -5,7 +5,8 @@
  * progress; blocked in a host call; or not at all) and answers. A trapped
  * access must outlast the deadline while the process makes progress or
  * sits in host I/O, and still stop the VM (79) when it makes none; wisp's
- * own requests keep a fixed deadline; a stopping VM gives up the wait.
+ * own requests keep a fixed deadline, as does an access while wisp's main
+ * thread waits for the instance; a stopping VM gives up the wait.
  * The deadline is the production one (DEVPROC_DEADLINE_MS).
  */
 #include <errno.h>
@@ -193,6 +194,20 @@ static void test_stopping_gives_up(void **state)
 	assert_true(atomic_load(&vm.procs[0].dead));
 }
 
+/* While wisp's main thread waits for the instance lock (console input,
+ * a screenshot), a vCPU holding it is not patient: progress a process may
+ * feign cannot keep the main thread, and with it the VM's stop, waiting. */
+static void test_main_thread_waiting(void **state)
+{
+	uint64_t took;
+
+	peer_start(PEER_PROGRESS, 3 * DEADLINE_NS);
+	atomic_store(&vm.hosts[0].main_wants, 1);
+	assert_int_equal(access_read(&took), 0xffffffffu);
+	assert_true(took < 2 * DEADLINE_NS);
+	assert_int_equal(stop_code, WISP_EXIT_SANDBOX);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -202,7 +217,7 @@ int main(void)
 		T(test_host_io_outlasts_deadline),
 		T(test_no_progress_is_hung),
 		T(test_own_request_fixed_deadline),
-		T(test_stopping_gives_up),
+		T(test_stopping_gives_up), T(test_main_thread_waiting),
 	};
 	return cmocka_run_group_tests_name("devproc_wait", tests, NULL, NULL);
 }
