@@ -50,7 +50,7 @@ static int shot_take(struct vm *vm, unsigned i, struct dev_display *d)
 	struct dev_host *h = &vm->hosts[i];
 	int rc;
 
-	pthread_mutex_lock(&h->lock);
+	devproc_lock_main(h);
 	if (h->sandboxed)
 		rc = h->proc ? devproc_display(h, d) : -ESRCH;
 	else

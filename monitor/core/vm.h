@@ -94,6 +94,9 @@ struct dev_host {
 	struct vm *vm;
 	struct dev_ins *ins;
 	pthread_mutex_t lock; /* serialises every call into the device */
+	/* wisp's main thread waits for the lock (devproc_lock_main): a vCPU
+	 * holding it for a device process's long work stops waiting. */
+	atomic_uint main_wants;
 	bool trusted;
 	bool sandboxed;       /* runs in its own process (devproc.h) */
 	bool constructed;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "devhost/devproc.h"
 #include "core/vm.h"
 #include "devhost/devhost.h"
 #include "jail/jail.h"
@@ -97,7 +98,7 @@ static bool chr_offer(struct vm *vm, struct chr *c)
 {
 	struct dev_host *h = c->rx_owner->host;
 
-	pthread_mutex_lock(&h->lock);
+	devproc_lock_main(h);
 	size_t took = c->rx(c->rx_owner, c->pending + c->pend_off, c->pend_len);
 	pthread_mutex_unlock(&h->lock);
 	if (took > c->pend_len)

@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "core/vm.h"
 #include "devhost/devhost.h"
+#include "devhost/devproc.h"
 #include "jail/jail.h"
 
 #define WAIT_STOP DEV_FILE_KEYS       /* epoll data of the stop eventfd */
@@ -142,6 +143,20 @@ static long io_result(ssize_t n)
 	return n < 0 ? -errno : n;
 }
 
+/* Around a host call that may block on the host's disk: in a device
+ * process, wisp does not count that time against the process's deadline,
+ * and its end is progress (devproc.h). */
+static void io_begin(struct dev_ins *ins)
+{
+	dp_in_io(ins->host, true);
+}
+
+static long io_end(struct dev_ins *ins, long rc)
+{
+	dp_in_io(ins->host, false);
+	return rc;
+}
+
 long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
 		   uint64_t off)
 {
@@ -151,7 +166,8 @@ long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
 		return fd;
 	if (off > INT64_MAX || (!buf && len))
 		return -EINVAL;
-	return io_result(pread(fd, buf, len, (off_t)off));
+	io_begin(ins);
+	return io_end(ins, io_result(pread(fd, buf, len, (off_t)off)));
 }
 
 long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
@@ -163,7 +179,8 @@ long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 		return fd;
 	if (off > INT64_MAX || (!buf && len))
 		return -EINVAL;
-	return io_result(pwrite(fd, buf, len, (off_t)off));
+	io_begin(ins);
+	return io_end(ins, io_result(pwrite(fd, buf, len, (off_t)off)));
 }
 
 long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
@@ -201,7 +218,8 @@ int devfile_sync(struct dev_ins *ins, unsigned key)
 
 	if (fd < 0)
 		return fd;
-	return fdatasync(fd) < 0 ? -errno : 0;
+	io_begin(ins);
+	return (int)io_end(ins, fdatasync(fd) < 0 ? -errno : 0);
 }
 
 #ifndef FALLOC_FL_ZERO_RANGE
@@ -220,8 +238,10 @@ static int file_falloc(struct dev_ins *ins, unsigned key, int mode,
 		return -EINVAL;
 	if (!len)
 		return 0;
-	return fallocate(fd, mode | FALLOC_FL_KEEP_SIZE, (off_t)off,
-			 (off_t)len) < 0 ? -errno : 0;
+	io_begin(ins);
+	return (int)io_end(ins, fallocate(fd, mode | FALLOC_FL_KEEP_SIZE,
+					  (off_t)off, (off_t)len) < 0 ? -errno
+								     : 0);
 }
 
 int devfile_punch(struct dev_ins *ins, unsigned key, uint64_t off,

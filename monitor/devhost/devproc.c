@@ -234,45 +234,107 @@ static void dp_sleep(struct dp_shm *s, uint32_t seq)
 	atomic_store(&s->mon_waiting, 0);
 }
 
-static int dp_wait(struct dev_host *h)
+/* The first microseconds: an answer usually comes this fast. 0 once
+ * answered, -EPIPE when the process is gone, -EAGAIN to go on waiting. */
+static int dp_check(struct dev_host *h)
 {
-	struct devproc *p = h->proc;
-	struct dp_shm *s = p->shm;
-	uint64_t start = now_ns(), t = start;
+	struct dp_shm *s = h->proc->shm;
 
-	for (unsigned i = 0;; i++) {
-		if (atomic_load(&s->down_ack) == p->seq)
-			return 0;
-		if (atomic_load(&s->up_state) == DP_UP_POSTED)
-			devproc_serve_up(h);
-		if (atomic_load(&p->dead))
-			return -EPIPE;
-		if ((i & 63) == 63)
-			t = now_ns();
-		if (t - start < DP_SPIN_NS) {
-			__builtin_ia32_pause();
-			continue;
-		}
-		if (t - start > DEVPROC_DEADLINE_MS * 1000000ull)
-			return -ETIMEDOUT;
-		if (dp_exited(h))
-			return -EPIPE;
-		dp_sleep(s, p->seq);
-		t = now_ns();
-	}
+	if (atomic_load(&s->down_ack) == h->proc->seq)
+		return 0;
+	if (atomic_load(&s->up_state) == DP_UP_POSTED)
+		devproc_serve_up(h);
+	return atomic_load(&h->proc->dead) ? -EPIPE : -EAGAIN;
 }
 
-/* Post the request already written into shm->down and wait for it. */
-static int dp_request(struct dev_host *h, const char *what)
+static int dp_spin(struct dev_host *h)
+{
+	uint64_t start = now_ns();
+	int rc;
+
+	for (unsigned i = 1; (rc = dp_check(h)) == -EAGAIN; i++) {
+		if (!(i & 63) && now_ns() - start >= DP_SPIN_NS)
+			break;
+		__builtin_ia32_pause();
+	}
+	return rc;
+}
+
+/* How a wait ends when no answer comes (devproc.h): DP_FIXED, the
+ * deadline from the request; DP_PROGRESS, the deadline from the last sign
+ * of life, and a stopping VM ends it. */
+enum dp_patience { DP_FIXED, DP_PROGRESS };
+
+struct dp_clock {
+	uint64_t quiet_since; /* last sign of life (DP_FIXED: the request) */
+	uint32_t seen;        /* the progress counter then */
+};
+
+/* Whether the process has been quiet past the deadline. A compromised
+ * process can feign progress: it then only holds its own guest's vCPU,
+ * which it could stall anyway, and never wisp's stop. */
+static bool dp_hung(struct dev_host *h, enum dp_patience pat,
+		    struct dp_clock *c)
+{
+	struct dp_shm *s = h->proc->shm;
+	uint64_t t = now_ns();
+	uint32_t p = atomic_load(&s->progress);
+
+	if (pat == DP_PROGRESS && !atomic_load(&h->main_wants) &&
+	    (p != c->seen || atomic_load(&s->in_io))) {
+		c->seen = p;
+		c->quiet_since = t;
+	}
+	return t - c->quiet_since > DEVPROC_DEADLINE_MS * 1000000ull;
+}
+
+static int dp_wait(struct dev_host *h, enum dp_patience pat)
+{
+	struct dp_shm *s = h->proc->shm;
+	struct dp_clock c = { now_ns(), atomic_load(&s->progress) };
+	int rc = dp_spin(h);
+
+	for (; rc == -EAGAIN; rc = dp_check(h)) {
+		if (dp_hung(h, pat, &c))
+			return -ETIMEDOUT;
+		if (pat == DP_PROGRESS && atomic_load(&h->vm->stopping))
+			return -ECANCELED;
+		if (dp_exited(h))
+			return -EPIPE;
+		dp_sleep(s, h->proc->seq);
+	}
+	return rc;
+}
+
+/* Post the request already written into shm->down and wait for it. A
+ * request the stopping VM gave up on leaves the process abandoned: it
+ * may still be serving it, so it is sent nothing more and killed. */
+static int dp_request(struct dev_host *h, const char *what,
+		      enum dp_patience pat)
 {
 	if (atomic_load(&h->proc->dead))
 		return -EPIPE;
 	dp_post(h->proc);
-	int rc = dp_wait(h);
-	if (rc == -ETIMEDOUT)
+	int rc = dp_wait(h, pat);
+	if (rc == -ETIMEDOUT && atomic_load(&h->main_wants))
+		dp_fail(h, "did not answer a %s within %d ms while wisp waited "
+			"for it", what, DEVPROC_DEADLINE_MS);
+	else if (rc == -ETIMEDOUT && pat == DP_PROGRESS)
+		dp_fail(h, "did not answer a %s and made no progress for %d ms",
+			what, DEVPROC_DEADLINE_MS);
+	else if (rc == -ETIMEDOUT)
 		dp_fail(h, "did not answer a %s within %d ms", what,
 			DEVPROC_DEADLINE_MS);
+	else if (rc == -ECANCELED)
+		atomic_store(&h->proc->dead, true);
 	return rc;
+}
+
+void devproc_lock_main(struct dev_host *h)
+{
+	atomic_fetch_add(&h->main_wants, 1);
+	pthread_mutex_lock(&h->lock);
+	atomic_fetch_sub(&h->main_wants, 1);
 }
 
 void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
@@ -288,7 +350,7 @@ void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
 	if (is_write)
 		memcpy(&val, data, size);
 	s->down.val = val;
-	if (dp_request(h, is_write ? "write" : "read") < 0)
+	if (dp_request(h, is_write ? "write" : "read", DP_PROGRESS) < 0)
 		val = ~0ull;
 	else
 		val = s->down.val;
@@ -306,7 +368,7 @@ size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len)
 	s->down.op = DP_CHR_RX;
 	s->down.len = (uint32_t)n;
 	memcpy(s->down.data, buf, n);
-	if (dp_request(h, "console input request") < 0)
+	if (dp_request(h, "console input request", DP_FIXED) < 0)
 		return len; /* dropped: the VM is stopping */
 	/* The child's count is untrusted: never more than it was given. */
 	return s->down.val < n ? (size_t)s->down.val : n;
@@ -318,7 +380,7 @@ int devproc_display(struct dev_host *h, struct dev_display *out)
 	struct dp_display r;
 
 	s->down.op = DP_DISPLAY;
-	int rc = dp_request(h, "screenshot request");
+	int rc = dp_request(h, "screenshot request", DP_FIXED);
 	if (rc < 0)
 		return rc;
 	memcpy(&r, s->down.data, sizeof(r));
@@ -389,7 +451,7 @@ void devproc_stop(struct dev_host *h)
 
 	if (!atomic_load(&p->dead)) {
 		p->shm->down.op = DP_DESTRUCT;
-		if (dp_request(h, "destruct request") == 0)
+		if (dp_request(h, "destruct request", DP_FIXED) == 0)
 			atomic_store(&p->dead, true);
 	}
 	if (p->pid > 0)

@@ -19,6 +19,13 @@
  *        bumps down_ack; wisp spins briefly, then futex-waits, with a
  *        deadline. A child that dies, hangs past the deadline or asks for
  *        something it does not own stops the VM (WISP_EXIT_SANDBOX).
+ *        A trapped access may queue behind long work (a doorbell's queue
+ *        of disk requests, a slow flush): for it the deadline counts only
+ *        time the child makes no progress (dp_shm.progress, in_io) and a
+ *        VM that stops gives up on it (the process is then abandoned).
+ *        wisp's own requests (console input, a screenshot, destruct) are
+ *        made on its main thread, which must stay free to stop the VM:
+ *        for them the deadline runs from the request.
  *  up    device -> wisp: the helper calls that touch the VM (level interrupt
  *        lines, console flow control, power off/reset/panic for a trusted
  *        device, MMIO2 map/unmap/track/query, marking its host-side MMIO2
@@ -91,6 +98,11 @@ struct dp_shm {
 	_Atomic uint32_t mon_bell;           /* bumped on answer or up-call */
 	_Atomic uint32_t mon_waiting;        /* a wisp thread futex-waits */
 	_Atomic uint32_t up_state;           /* enum dp_up_state */
+	/* Liveness, read by wisp while it waits: the child bumps progress
+	 * each time it finishes a unit of work (a host file call, an event
+	 * it was woken for) and keeps in_io set while it is blocked in a
+	 * host file call (the host's disk is slow, not the process hung). */
+	_Atomic uint32_t progress, in_io;
 	struct {
 		uint32_t op, space, size, len;
 		uint64_t addr, val;
@@ -196,6 +208,11 @@ void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
  * the instance lock. */
 int devproc_display(struct dev_host *h, struct dev_display *out);
 
+/* The instance lock, taken by wisp's main thread: meanwhile a vCPU that
+ * holds it waits for the device process with the fixed deadline, so the
+ * main thread (and the VM's stop) never waits on a process's progress. */
+void devproc_lock_main(struct dev_host *h);
+
 /* Console input for a sandboxed instance: its chr rx once spawned. Not
  * static so fuzz/devproc_target.c can feed it the process's answers. */
 size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len);
@@ -265,6 +282,10 @@ int dpc_pci_replay(struct dev_ins *ins, const struct dev_pci_func *f,
 int devproc_child_msix_notify(struct dev_ins *ins, unsigned vec);
 bool dpc_pci_bound(void); /* the replay registered the function */
 void dpc_pci_io(struct dev_host *h, struct dp_shm *s, unsigned bar);
+/* In a device process (no-ops for an in-process host): a unit of work
+ * is done; a host file call begins (on) or ends (off, which is progress). */
+void dp_progress(const struct dev_host *h);
+void dp_in_io(const struct dev_host *h, bool on);
 /* Cross-process futex on a word of the request page. */
 void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns);
 void dp_futex_wake(_Atomic uint32_t *w);

@@ -141,7 +141,34 @@ static void dpc_console_room(struct dev_host *h)
 		h->chr->tx(h->ins);
 }
 
-static void dpc_poll(struct dev_host *h, int timeout)
+static void dpc_event(struct dev_host *h, uint64_t d)
+{
+	if ((d >> 32) == DPC_EV_TIMER)
+		dpc_timer(h, (unsigned)d);
+	else if ((d >> 32) == DPC_EV_CONSOLE)
+		dpc_console_room(h);
+	else if ((d >> 32) == DPC_EV_WATCH)
+		devfile_watch_fire(h, (unsigned)d);
+	else
+		dpc_ioevent(h, (unsigned)d);
+}
+
+/* A request posted since *seen is served now, between two events: a
+ * trapped access waits for one event's work, not for a whole batch. */
+static void dpc_serve_posted(struct vm *vm, struct dev_host *h,
+			     uint32_t *seen)
+{
+	uint32_t seq = atomic_load(&h->proc->shm->down_seq);
+
+	if (seq == *seen)
+		return;
+	*seen = seq;
+	dpc_serve(vm, h, seq);
+}
+
+/* Each event handled is progress wisp sees while a request waits. */
+static void dpc_poll(struct vm *vm, struct dev_host *h, int timeout,
+		     uint32_t *seen)
 {
 	struct epoll_event evs[8];
 	int n = epoll_wait(FD_DPC_EPOLL, evs, 8, timeout);
@@ -150,14 +177,9 @@ static void dpc_poll(struct dev_host *h, int timeout)
 		uint64_t d = evs[i].data.u64;
 		if ((d >> 32) == DPC_EV_DOWN)
 			continue; /* the request itself is in the shared page */
-		if ((d >> 32) == DPC_EV_TIMER)
-			dpc_timer(h, (unsigned)d);
-		else if ((d >> 32) == DPC_EV_CONSOLE)
-			dpc_console_room(h);
-		else if ((d >> 32) == DPC_EV_WATCH)
-			devfile_watch_fire(h, (unsigned)d);
-		else
-			dpc_ioevent(h, (unsigned)d);
+		dpc_event(h, d);
+		dp_progress(h);
+		dpc_serve_posted(vm, h, seen);
 	}
 }
 
@@ -188,13 +210,13 @@ static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 		if (dpc_spin(s, &seen)) {
 			dpc_serve(vm, h, seen);
 			if (!(n % DPC_POLL_EVERY))
-				dpc_poll(h, 0);
+				dpc_poll(vm, h, 0, &seen);
 			continue;
 		}
 		/* Pairs with wisp's store of down_seq before it reads this. */
 		atomic_store(&s->child_sleeping, 1);
 		if (atomic_load(&s->down_seq) == seen)
-			dpc_poll(h, -1);
+			dpc_poll(vm, h, -1, &seen);
 		atomic_store(&s->child_sleeping, 0);
 	}
 }

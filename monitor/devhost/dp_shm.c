@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "devhost/devhost.h"
 #include "devhost/devproc.h"
 
 void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns)
@@ -22,6 +23,23 @@ void dp_futex_wait(_Atomic uint32_t *w, uint32_t val, long ns)
 void dp_futex_wake(_Atomic uint32_t *w)
 {
 	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Relaxed: wisp only compares the counter with what it saw before. */
+void dp_progress(const struct dev_host *h)
+{
+	if (h && h->sandboxed && h->proc && h->proc->shm)
+		atomic_fetch_add_explicit(&h->proc->shm->progress, 1,
+					  memory_order_relaxed);
+}
+
+void dp_in_io(const struct dev_host *h, bool on)
+{
+	if (!h || !h->sandboxed || !h->proc || !h->proc->shm)
+		return;
+	if (!on)
+		dp_progress(h);
+	atomic_store(&h->proc->shm->in_io, on);
 }
 
 int dp_fd(const struct devproc *p, int which)

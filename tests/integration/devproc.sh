@@ -40,7 +40,7 @@ poke "line it does not own" 2 79 \
 	"sandboxed device testbad\.0: drove interrupt line 11, which it does not own"
 poke "crash" 3 79 "sandboxed device testbad\.0: crashed \(killed by Segmentation fault\)"
 start=$(date +%s)
-poke "hang" 4 79 "sandboxed device testbad\.0: did not answer a write within 2000 ms"
+poke "hang" 4 79 "sandboxed device testbad\.0: did not answer a write and made no progress for 2000 ms"
 [ $(( $(date +%s) - start )) -le 10 ] && pass "hang: stopped within 10 s" ||
 	fail "hang: took $(( $(date +%s) - start )) s to stop"
 

@@ -779,6 +779,24 @@ static void test_file_sandboxed_table(void **state)
 	assert_int_equal(t->file_poll(a, 1000, &ready), -EPERM);
 }
 
+/* In a device process each host file call is progress wisp sees while
+ * it waits, and no call leaves the process marked as in host I/O. */
+static void test_file_calls_progress(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	const struct dev_hlp *t = devhlp_table(false, true);
+	char buf[4];
+
+	dev_attach_file(&vm, "a", 0, 2, temp_file(4, O_RDWR), 0);
+	assert_int_equal(t->file_pread(a, 2, buf, 4, 0), 4);
+	assert_int_equal(atomic_load(&shm.progress), 1);
+	assert_int_equal(t->file_pwrite(a, 2, buf, 4, 0), 4);
+	assert_int_equal(t->file_sync(a, 2), 0);
+	assert_int_equal(t->file_read(a, 3, buf, 4), -EPERM); /* no call */
+	assert_int_equal(atomic_load(&shm.progress), 3);
+	assert_int_equal(atomic_load(&shm.in_io), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TP(f) cmocka_unit_test_setup_teardown(f, setup_proc, teardown)
 
@@ -795,7 +813,7 @@ int main(void)
 		TP(test_up_mmio2_foreign_mark), TP(test_up_mmio2_big_bitmap),
 		TP(test_up_panic_untrusted), TP(test_up_panic_trusted),
 		TP(test_child_mmio2), TP(test_child_after_move),
-		TP(test_up_log_limited),
+		TP(test_up_log_limited), TP(test_file_calls_progress),
 		T(test_tables_complete), T(test_sandboxed_refusals),
 		T(test_mem_ram_only), T(test_file_size), T(test_file_readonly),
 		T(test_file_sync_falloc),

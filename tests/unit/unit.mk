@@ -27,6 +27,7 @@ UNIT_SRCS_test_handover = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_cli_virtio = monitor/cli/cli_virtio.c monitor/kvm/exit.c \
 	$(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_pci = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+UNIT_SRCS_test_devproc_wait = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 # passthru/ against a fake VFIO and a sysfs tree in /tmp
 UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) monitor/pci/pci.c \
 	devices/framework.c
@@ -35,7 +36,8 @@ UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 $(UNIT_DIR)/test_mmio2: UNIT_LIBS += -Wl,--wrap=ioctl
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
 $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
-$(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio $(UNIT_DIR)/test_pci: \
+$(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio $(UNIT_DIR)/test_pci \
+$(UNIT_DIR)/test_devproc_wait: \
 	UNIT_LIBS += -lcap-ng
 
 # Device-model tests drive the devices through the fuzz helper table
