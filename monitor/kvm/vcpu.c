@@ -118,7 +118,12 @@ static void vcpu_sample_halt(struct vcpu *v)
 /* Returns false when the loop must end. */
 static bool vcpu_run_once(struct vcpu *v)
 {
-	if (ioctl(v->fd, KVM_RUN, 0) == 0) {
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+
+	/* Metrics: the TSC, no clock call on the exit path. */
+	stat_add(&v->run_tsc, __builtin_ia32_rdtsc() - t0);
+	if (rc == 0) {
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 		return exit_dispatch(v);
 	}
@@ -130,6 +135,7 @@ static bool vcpu_run_once(struct vcpu *v)
 	v->run->immediate_exit = 0;
 	if (atomic_load(&v->vm->stopping))
 		return false;
+	vcpu_park(v); /* kicked for a pause: held here until resumed */
 	vcpu_sample_halt(v);
 	return true;
 }
@@ -143,6 +149,7 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	sandbox_enter("vcpu");
+	atomic_store(&v->start_tsc, __builtin_ia32_rdtsc());
 	while (!atomic_load(&v->vm->stopping) && vcpu_run_once(v))
 		;
 	return NULL;
