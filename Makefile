@@ -16,6 +16,7 @@ B := build/$(PROFILE)
 DEPS := build/deps
 CAPNG := $(DEPS)/capng
 ZLIB := $(DEPS)/zlib
+CJSON := $(DEPS)/cjson
 MUSL_INC := $(CAPNG)/musl-include
 SETUP := $(DEPS)/.packages
 
@@ -23,6 +24,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -Ipassthru -D_GNU_SOURCE
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -I$(ZLIB)/include \
+	-I$(CJSON)/include \
 	-fstack-protector-strong
 HOST_CC := gcc
 HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -40,6 +42,10 @@ CLI ?= cli cli_memopt cli_rom cli_virtio
 PCI_DEVICES := virtio_rng virtio_blk virtio_net pcitest
 HAS_PCI := $(if $(filter $(PCI_DEVICES),$(DEVICES)),1,0)
 MON_ROOMS := core jail kvm devhost $(if $(filter 1,$(HAS_PCI)),pci)
+# The control plane (monitor/ctl/, --api-sock): a profile sets CTL=1; the
+# others link none of it (nm finds no ctl_ symbol, no cJSON). WISP_CTL=1.
+CTL ?= 0
+HAS_CTL := $(if $(filter 1,$(CTL)),1,0)
 # VFIO raw-PCI passthrough (passthru/, --vfio): a profile sets PASSTHRU=1
 # (it needs the PCI bus, so HAS_PCI is forced on); WISP_PASSTHRU=1. The
 # others link none of it (nm finds no vfio_ symbol).
@@ -56,7 +62,7 @@ HAS_DISPLAY := $(if $(filter $(DISPLAY_DEVICES),$(DEVICES)),1,0)
 DISPLAY_SRCS := monitor/display/check.c $(if $(filter 1,$(HAS_DISPLAY)),\
 	monitor/display/render.c monitor/display/png.c)
 MON_SRCS := $(wildcard monitor/*.c) \
-	$(foreach r,$(MON_ROOMS),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
+	$(foreach r,$(MON_ROOMS) $(if $(filter 1,$(HAS_CTL)),ctl),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
 	monitor/boot/cpu_x86.c $(CLI:%=monitor/cli/%.c) \
 	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c \
@@ -80,7 +86,7 @@ WISP_DEBUG_OBJS := $(filter-out $(B)/obj/monitor/jail/sandbox.o $(B)/obj/policie
 	fuzz-build
 all: $(B)/wisp $(B)/wisp-debug
 
-setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a $(ZLIB)/lib/libz.a
+setup: $(SETUP) $(CAPNG)/lib/libcap-ng.a $(ZLIB)/lib/libz.a $(CJSON)/lib/libcjson.a
 
 $(SETUP): scripts/setup.sh
 	@mkdir -p $(DEPS)
@@ -91,6 +97,10 @@ $(CAPNG)/lib/libcap-ng.a: scripts/setup.sh | $(SETUP)
 	scripts/setup.sh capng $(abspath $(CAPNG))
 	@touch $@
 
+$(CJSON)/lib/libcjson.a: scripts/setup.sh | $(SETUP)
+	scripts/setup.sh cjson $(abspath $(CJSON))
+	@touch $@
+
 $(ZLIB)/lib/libz.a: scripts/setup.sh | $(SETUP)
 	scripts/setup.sh zlib $(abspath $(ZLIB))
 	@touch $@
@@ -99,8 +109,8 @@ $(ZLIB)/lib/libz.a: scripts/setup.sh | $(SETUP)
 # device list or trust changes (the .profile stamp holds both).
 $(B)/.profile: FORCE
 	@mkdir -p $(B)
-	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)" | cmp -s - $@ || \
-		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)" > $@
+	@echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)|$(HAS_CTL)" | cmp -s - $@ || \
+		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)|$(HAS_CTL)" > $@
 FORCE:
 
 $(B)/registry.c: devices/gen-registry.sh $(B)/.profile
@@ -140,9 +150,10 @@ $(B)/obj/%.o: %.c $(B)/.profile | setup
 	$(MUSL_CC) $(MUSL_CFLAGS) -DWISP_PROFILE='"$(PROFILE)"' \
 		-DWISP_LOADERS='"$(LOADERS)"' $(LOADERS:%=-DWISP_LOADER_%) \
 		-DWISP_DISPLAY=$(HAS_DISPLAY) -DWISP_PCI=$(HAS_PCI) \
-		-DWISP_PASSTHRU=$(HAS_PASSTHRU) -MMD -MP -c $< -o $@
+		-DWISP_PASSTHRU=$(HAS_PASSTHRU) -DWISP_CTL=$(HAS_CTL) -MMD -MP -c $< -o $@
 
-WISP_LIBS := $(CAPNG)/lib/libcap-ng.a $(if $(filter 1,$(HAS_DISPLAY)),$(ZLIB)/lib/libz.a)
+WISP_LIBS := $(CAPNG)/lib/libcap-ng.a $(if $(filter 1,$(HAS_DISPLAY)),$(ZLIB)/lib/libz.a) \
+	$(if $(filter 1,$(HAS_CTL)),$(CJSON)/lib/libcjson.a)
 $(B)/wisp: $(WISP_OBJS) $(WISP_LIBS)
 	$(MUSL_CC) -static -o $@ $(WISP_OBJS) $(WISP_LIBS) -lpthread
 

@@ -17,6 +17,8 @@
 #include "dev.h"
 
 #define BOOTPORT_NONE 0xff
+#define BOOTPORT_BOOTED 0x01 /* the guest's userspace started (tests/linux/init
+			      * writes it first thing): `guest-boot` */
 
 struct bootport {
 	uint16_t port;
@@ -40,6 +42,8 @@ static void bootport_write(struct dev_ins *ins, void *opaque, uint64_t off,
 	uint64_t ms = ins->hlp->uptime_ns(ins) / 1000000u;
 
 	b->last = (uint8_t)val;
+	if (b->last == BOOTPORT_BOOTED)
+		ins->hlp->guest_booted(ins);
 	ins->hlp->log(ins, DEV_LOG_INFO, "code 0x%02x at %llu ms", b->last,
 		      (unsigned long long)ms);
 }

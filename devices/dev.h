@@ -88,6 +88,11 @@ struct dev_ops {
 	/* optional, display devices: bring the device's copy of the screen up
 	 * to date (reading only dirty VRAM pages) and describe it. */
 	int (*display)(struct dev_ins *ins, struct dev_display *out);
+	/* optional, a trusted device inside wisp that can ask the guest to
+	 * power off (an ACPI power button): 0 when the request went to the
+	 * guest, -errno when it cannot take it now. The control socket's
+	 * `stop` presses it (main thread, instance lock held). */
+	int (*power_button)(struct dev_ins *ins);
 };
 
 struct dev_reg {
@@ -381,6 +386,9 @@ struct dev_hlp {
 	int (*pci_register)(struct dev_ins *ins, const struct dev_pci_func *f);
 	int (*msix_notify)(struct dev_ins *ins, unsigned vec);
 	/* NULL unless the profile trusts this device. */
+	/* The guest says its userspace started (the boot port's code 0x01):
+	 * the control plane's `guest-boot` event, reported once per VM. */
+	void (*guest_booted)(struct dev_ins *ins);
 	const struct dev_hlp_trusted *trusted;
 };
 

@@ -152,6 +152,7 @@ struct fuzz_dev {
 	size_t pend_len;
 	bool rx_waiting; /* a partial take: offer again after rx_ready */
 	unsigned rx_ready_calls;
+	unsigned booted_calls; /* guest_booted calls */
 	dev_chr_tx_fn tx; /* output flow control (chr_set_tx) */
 	size_t out_room;  /* bytes the console takes before it is full */
 	bool tx_owed;     /* a write was refused: tx is called on room */

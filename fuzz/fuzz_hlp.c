@@ -280,6 +280,11 @@ static int hlp_chr_set_rx(struct dev_ins *ins, dev_chr_rx_fn fn)
 	return 0;
 }
 
+static void hlp_guest_booted(struct dev_ins *ins)
+{
+	fuzz_caller(ins)->booted_calls++;
+}
+
 static void hlp_chr_rx_ready(struct dev_ins *ins)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
@@ -651,6 +656,7 @@ static const struct dev_hlp_trusted fuzz_powers = {
 	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
 	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
 	.chr_rx_ready = hlp_chr_rx_ready, .chr_set_tx = hlp_chr_set_tx,        \
+	.guest_booted = hlp_guest_booted,                                      \
 	.clock_ns = hlp_clock_ns, .uptime_ns = hlp_clock_ns,                   \
 	.mmio2_create = hlp_mmio2_create, .mmio2_map = hlp_mmio2_map,          \
 	.mmio2_unmap = hlp_mmio2_unmap, .mmio2_track = hlp_mmio2_track,        \

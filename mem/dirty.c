@@ -127,10 +127,14 @@ int dirty_harvest(struct mem *m, struct mem_dirty *d)
 	}
 	if (!bits_any(d->tmp, dirty_words(d)))
 		return 0;
+	uint64_t pages = 0;
 	for (size_t i = 0; i < dirty_words(d); i++)
-		if (d->tmp[i])
+		if (d->tmp[i]) {
 			__atomic_fetch_or(&d->acc[i], d->tmp[i],
 					  __ATOMIC_RELAXED);
+			pages += (uint64_t)__builtin_popcountll(d->tmp[i]);
+		}
+	__atomic_fetch_add(&m->dirty_pages, pages, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->acc_any, true, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -123,6 +123,7 @@ struct mem {
 	bool manual_protect; /* KVM_CLEAR_DIRTY_LOG is in use */
 	bool ram_track;
 	uint32_t max_slots;
+	uint64_t dirty_pages; /* pages KVM's dirty log reported (metrics) */
 	uint64_t slot_used[MEM_MAX_SLOTS / 64];
 	pthread_mutex_t lock; /* MMIO2 and tracking state changes, queries */
 	struct mem_writers writers;

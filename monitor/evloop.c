@@ -19,20 +19,47 @@
 #include "kvm/kvm.h"
 #include "monitor.h"
 #include "devhost/devproc.h"
+#if WISP_CTL
+#include "ctl/ctl.h"
+#endif
 
 /* epoll user data: what kind of fd fired, and which one. */
 enum ev_kind { EV_SIGNAL, EV_STOP, EV_RXREADY, EV_CONSOLE, EV_TIMER, EV_WATCHDOG,
-	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT, EV_CONSOLE_OUT, EV_WATCH };
+	       EV_DP_UP, EV_DP_EXIT, EV_IOEVENT, EV_CONSOLE_OUT, EV_WATCH,
+	       EV_CTL };
 #define EV_DATA(kind, a, b) (((uint64_t)(kind) << 32) | ((uint64_t)(a) << 16) | (b))
 
 static bool ev_drain(int fd);
 
-static void ev_add(struct evloop *ev, int fd, uint64_t data)
+static void ev_add_to(int ep, int fd, uint64_t data)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u64 = data };
 
-	if (epoll_ctl(ev->ep, EPOLL_CTL_ADD, fd, &e) < 0)
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e) < 0)
 		die(WISP_EXIT_OSERR, "epoll_ctl: %s", strerror(errno));
+}
+
+static void ev_add(struct evloop *ev, int fd, uint64_t data)
+{
+	ev_add_to(ev->ep, fd, data);
+}
+
+/* What the loop serves while the VM is paused (kvm/pause.c): signals,
+ * the stop request and the control plane's mailbox; no device's timers,
+ * doorbells or files, which wait in their fds until the resume. */
+static void ev_setup_ctl(struct evloop *ev)
+{
+#if WISP_CTL
+	if (!ev->vm->ctl)
+		return;
+	ev->ep_paused = fd_pin(epoll_create1(EPOLL_CLOEXEC), FD_EPOLL_PAUSED);
+	if (ev->ep_paused < 0)
+		die(WISP_EXIT_OSERR, "event loop setup: %s", strerror(errno));
+	ev_add_to(ev->ep_paused, ev->sig_fd, EV_DATA(EV_SIGNAL, 0, 0));
+	ev_add_to(ev->ep_paused, ev->vm->stop_fd, EV_DATA(EV_STOP, 0, 0));
+	ev_add_to(ev->ep_paused, FD_CTL_REQ, EV_DATA(EV_CTL, 0, 0));
+	ev_add(ev, FD_CTL_REQ, EV_DATA(EV_CTL, 0, 0));
+#endif
 }
 
 static void ev_console_watch(struct evloop *ev, bool on)
@@ -202,6 +229,7 @@ static void ev_setup(struct evloop *ev, struct vm *vm)
 	ev_setup_watches(ev);
 	ev_setup_devprocs(ev);
 	ev_setup_console(ev);
+	ev_setup_ctl(ev);
 }
 
 /* Returns whether anything was pending. */
@@ -272,7 +300,22 @@ static void ev_dispatch(struct evloop *ev, uint64_t d)
 	case EV_DP_EXIT: ev_devproc(ev, (d >> 16) & 0xffff, true); break;
 	case EV_IOEVENT: ev_ioevent(ev, (d >> 16) & 0xffff, d & 0xffff); break;
 	case EV_WATCH: ev_watch(ev, (d >> 16) & 0xffff, d & 0xffff); break;
+#if WISP_CTL
+	case EV_CTL: ctl_serve_main(ev->vm); break;
+#else
+	case EV_CTL: break;
+#endif
 	}
+}
+
+/* A pause earlier in the same batch: a device's event waits (level
+ * triggered, it is reported again after the resume). */
+static bool ev_held(struct vm *vm, uint64_t d)
+{
+	enum ev_kind k = (enum ev_kind)(d >> 32);
+
+	return atomic_load(&vm->pause.paused) && k != EV_SIGNAL &&
+	       k != EV_STOP && k != EV_CTL;
 }
 
 void evloop_init(struct vm *vm)
@@ -286,11 +329,14 @@ int evloop_run(struct vm *vm)
 	struct epoll_event evs[16];
 
 	while (!atomic_load(&vm->stopping)) {
-		int n = epoll_wait(ev->ep, evs, 16, -1);
+		/* paused: a device event left unserved is served on resume */
+		int ep = atomic_load(&vm->pause.paused) ? ev->ep_paused : ev->ep;
+		int n = epoll_wait(ep, evs, 16, -1);
 		if (n < 0 && errno != EINTR)
 			die(WISP_EXIT_OSERR, "epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++)
-			ev_dispatch(ev, evs[i].data.u64);
+			if (!ev_held(vm, evs[i].data.u64))
+				ev_dispatch(ev, evs[i].data.u64);
 	}
 	return atomic_load(&vm->exit_code);
 }

@@ -25,6 +25,9 @@
 #if WISP_PCI
 #include "pci/pcibus.h"
 #endif
+#if WISP_CTL
+#include "ctl/ctl.h"
+#endif
 
 static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 {
@@ -46,6 +49,8 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 	if (vm->stop_fd < 0 || vm->rxready_fd < 0)
 		die(WISP_EXIT_OSERR, "eventfd: %s", strerror(errno));
 	vm->stop_fd = fd_pin(vm->stop_fd, FD_STOP);
+	pthread_mutex_init(&vm->pause.lock, NULL);
+	pthread_cond_init(&vm->pause.cond, NULL);
 	screenshot_open(vm);
 	vm->rxready_fd = fd_pin(vm->rxready_fd, FD_RXREADY);
 }
@@ -99,16 +104,24 @@ static int vm_run(struct vm *vm)
 		if ((rc = vcpu_start(&vm->vcpus[i])) < 0)
 			die(WISP_EXIT_OSERR, "starting vCPU %u: %s", i, strerror(-rc));
 	dev_workers_start(vm);
-	/* The main thread's filter goes on last: vCPU and worker threads are
-	 * created (clone is not in its policy) and install their own. */
+#if WISP_CTL
+	ctl_start(vm);
+#endif
+	/* The main thread's filter goes on last: vCPU, worker and control
+	 * threads are created (clone is not in its policy) and install their
+	 * own. */
 	sandbox_enter("main");
 	int code = evloop_run(vm);
+	vcpus_unpark(vm); /* parked by a pause: they see the stop */
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if (vm->vcpus[i].started)
 			pthread_join(vm->vcpus[i].thread, NULL);
 	dev_workers_stop(vm);
+#if WISP_CTL
+	ctl_stop(vm, code);
+#endif
 	return code;
 }
 
@@ -149,6 +162,9 @@ int main(int argc, char **argv)
 #endif
 	cfg.load_guest(&vm);
 	vm_build(&vm);
+#if WISP_CTL
+	ctl_open(&vm); /* before the drop: the path may need its privileges */
+#endif
 	devproc_open_exe(&vm);
 	if (priv_confine(&cfg) < 0)
 		die(WISP_EXIT_OSERR, "confining wisp failed");

@@ -38,6 +38,7 @@
 #include <linux/seccomp.h>
 #include <linux/vfio.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -87,6 +88,9 @@ static const struct name names[] = {
 	N(FD_POLL_EP), N(FD_POLL_TIMER), N(FD_DOORBELL),
 	N(FD_FILE0), N(FD_FILE_MASK), N(FD_MSIX0), N(FD_MSIX_MASK),
 	N(FD_VFIO_DEV0), N(FD_VFIO_CONT0), N(FD_VFIO_GROUP0), N(FD_VFIO_MASK),
+	N(FD_CTL_LISTEN), N(FD_CTL_EPOLL), N(FD_CTL_REQ), N(FD_CTL_ACK),
+	N(FD_CTL_EVENT), N(FD_CTL_STATM), N(FD_EPOLL_PAUSED), N(FD_CTL_CLI0),
+	N(FD_CTL_CLI_MASK), N(SOL_SOCKET), N(SO_PEERCRED),
 	N(STDIN_FILENO), N(STDOUT_FILENO), N(STDERR_FILENO), N(AT_FDCWD),
 	/* KVM ioctls on /dev/kvm, the VM fd and vCPU fds */
 	N(KVM_GET_API_VERSION), N(KVM_CREATE_VM), N(KVM_CHECK_EXTENSION),

@@ -44,6 +44,22 @@
 #define FD_DOORBELL 112 /* a device's ioeventfd (the hvt net ring kick) */
 #define FD_SELF_EXE 113 /* wisp's own binary, opened before --chroot/--jail:
 			 * device processes are exec'd from it */
+/* The control plane (--api-sock, monitor/ctl/): its listening socket and
+ * epoll, the mailbox to the main thread (a request, then its answer), the
+ * event wake-up any thread writes, wisp's /proc/self/statm, the main
+ * loop's second epoll while the VM is paused, and its clients. */
+#define FD_CTL_LISTEN 92
+#define FD_CTL_EPOLL 93
+#define FD_CTL_REQ 94   /* eventfd: the control thread asks the main thread */
+#define FD_CTL_ACK 95   /* eventfd: the main thread has answered */
+#define FD_CTL_EVENT 96 /* eventfd: an event was posted (any thread) */
+#define FD_CTL_STATM 97 /* /proc/self/statm, opened before the drop */
+#define FD_EPOLL_PAUSED 98 /* the main loop's set while paused */
+#define FD_CTL_CLI0 120 /* client n is FD_CTL_CLI0 + n, n < 8 (in wisp these
+			 * numbers are free: FD_DPC_* exist only in a device
+			 * process) */
+#define FD_CTL_CLI_MASK 0xfffffffffffffff8
+#define FD_CTL_CLI_MAX 8
 #define FD_VCPU0 256    /* vCPU n is FD_VCPU0 + n, n < 256 */
 #define FD_VCPU_LAST (FD_VCPU0 + 255)
 #define FD_VCPU_MASK 0xffffffffffffff00
@@ -73,6 +89,8 @@
 #define FD_DP_UP 2
 #define FD_DP_IRQ 3
 #define FD_DP_SHM 7     /* the request page's memfd (and the handover) */
+#define FD_DP_STATM 7   /* after the fork (the memfd closed): the process's
+			 * /proc/PID/statm, for the control plane's RSS */
 #define FD_DP_MAX 32
 /* MSI-X vectors' eventfds (irqfds), FD_MSIX0 + n for the vector whose GSI
  * is PCI_MSI_GSI0 + n (pci/pci.h), n < 64: written by wisp (a device's

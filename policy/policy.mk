@@ -12,6 +12,7 @@ POLICY_FILES := $(sort $(wildcard policy/*.policy))
 POLICY_INCS := $(wildcard policy/*.inc)
 # A binary carries the thread roles and the policies of its own devices only.
 PROFILE_POLICIES := policy/main.policy policy/vcpu.policy \
+	$(if $(filter 1,$(HAS_CTL)),policy/ctl.policy) \
 	$(wildcard $(foreach d,$(DEVICES),policy/dev_$(d).policy))
 # Rewritten only when the set of policy files changes, so removing one
 # regenerates the C files too.

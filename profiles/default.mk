@@ -8,3 +8,5 @@ DEVICES := uart i8042 debug_exit
 TRUSTED := i8042 debug_exit
 SANDBOXED := uart
 LOADERS := testimg
+# The control plane (--api-sock, monitor/ctl/).
+CTL := 1

@@ -18,3 +18,5 @@ DEVICES := uart i8042 rtc pvpanic bootport pm debug_exit virtio_rng \
 TRUSTED := i8042 pvpanic pm debug_exit
 SANDBOXED := uart rtc virtio_rng virtio_blk virtio_net
 LOADERS := testimg linux
+# The control plane (--api-sock, monitor/ctl/).
+CTL := 1

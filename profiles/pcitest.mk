@@ -5,3 +5,5 @@ DEVICES := uart debug_exit pcitest
 TRUSTED := debug_exit
 SANDBOXED :=
 LOADERS := testimg
+# The control plane (--api-sock, monitor/ctl/).
+CTL := 1

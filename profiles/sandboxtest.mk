@@ -5,3 +5,5 @@ DEVICES := debug_exit testdev testbad
 TRUSTED := debug_exit
 SANDBOXED := testdev testbad
 LOADERS := testimg
+# The control plane (--api-sock, monitor/ctl/).
+CTL := 1

@@ -7,3 +7,5 @@ DEVICES := debug_exit testdev fb
 TRUSTED := debug_exit testdev
 SANDBOXED :=
 LOADERS := testimg
+# The control plane (--api-sock, monitor/ctl/).
+CTL := 1

@@ -9,7 +9,7 @@ set -eu
 PKGS="build-essential musl-tools libcmocka-dev libseccomp-dev libcap-ng-dev clang
 libfuzzer-14-dev libclang-rt-14-dev dpkg-dev iproute2 file binutils
 qemu-system-x86 busybox-static xz-utils cpio acpica-tools zlib1g-dev
-e2fsprogs"
+e2fsprogs libcjson-dev python3"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -117,9 +117,23 @@ zlib() {
 	echo "setup: built zlib for musl in $dest"
 }
 
+# cJSON for musl (the control socket's JSON, monitor/ctl/), from Debian's
+# source package like libcap-ng: one C file, compiled as it is.
+cjson() {
+	dest="$1"
+	[ -f "$dest/lib/libcjson.a" ] && return 0
+	unpack_source "$dest" cjson
+	mkdir -p "$dest/lib" "$dest/include/cjson"
+	musl-gcc -O2 -fPIC -c "$srcdir/cJSON.c" -o "$dest/cJSON.o"
+	ar rcs "$dest/lib/libcjson.a" "$dest/cJSON.o"
+	cp "$srcdir/cJSON.h" "$dest/include/cjson/"
+	echo "setup: built cJSON for musl in $dest"
+}
+
 case "${1:-}" in
 packages) packages ;;
 capng) capng "$2" ;;
 zlib) zlib "$2" ;;
-*) echo "usage: $0 packages | capng DIR | zlib DIR" >&2; exit 2 ;;
+cjson) cjson "$2" ;;
+*) echo "usage: $0 packages | capng DIR | zlib DIR | cjson DIR" >&2; exit 2 ;;
 esac

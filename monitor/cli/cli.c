@@ -24,9 +24,6 @@
 #define WISP_HAS_LINUX 0
 #endif
 
-#ifndef WISP_VERSION
-#define WISP_VERSION "0.1.0"
-#endif
 
 static const char cli_usage[] =
 	"usage: wisp [OPTIONS] --kernel IMAGE\n"
@@ -49,6 +46,9 @@ static const char cli_usage[] =
 	"  --vfio ADDR         pass the host PCI function ADDR (0000:01:00.0, bound\n"
 	"                      to vfio-pci) through to the guest (repeatable)\n"
 #endif
+#if WISP_CTL
+	"  --api-sock PATH     serve the control socket (JSON lines) at PATH\n"
+#endif
 	"  --sandbox=all       run every device in its own sandboxed process\n"
 	"                      (default: as the profile says, see --list-devices)\n"
 	"  --user UID:GID      run the VM under these numeric ids\n"
@@ -64,7 +64,8 @@ static const char cli_usage[] =
 
 enum { OPT_MEM = 256, OPT_CPUS, OPT_KERNEL, OPT_CMDLINE, OPT_SERIAL,
        OPT_DEVICE, OPT_LIST, OPT_HELP, OPT_VERSION, OPT_SANDBOX, OPT_USER, OPT_CHROOT, OPT_JAIL,
-       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD, OPT_DISK, OPT_NET, OPT_RNG, OPT_VFIO };
+       OPT_SCREENSHOT, OPT_ROM, OPT_INITRD, OPT_DISK, OPT_NET, OPT_RNG, OPT_VFIO,
+       OPT_API_SOCK };
 
 static const struct option cli_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -81,6 +82,9 @@ static const struct option cli_opts[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 #if WISP_PASSTHRU
 	{ "vfio", required_argument, NULL, OPT_VFIO },
+#endif
+#if WISP_CTL
+	{ "api-sock", required_argument, NULL, OPT_API_SOCK },
 #endif
 	{ "list-devices", no_argument, NULL, OPT_LIST },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
@@ -182,6 +186,9 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 	case OPT_RNG: cli_parse_rng(cfg); break;
 #if WISP_PASSTHRU
 	case OPT_VFIO: cli_parse_vfio(cfg, arg); break;
+#endif
+#if WISP_CTL
+	case OPT_API_SOCK: cfg->api_sock = arg; break;
 #endif
 	case OPT_LIST: dev_list(STDOUT_FILENO); exit(WISP_EXIT_OK);
 	case OPT_HELP: fputs(cli_usage, stdout); exit(WISP_EXIT_OK);

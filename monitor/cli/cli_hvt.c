@@ -25,9 +25,6 @@
 #include "devhost/devhost.h"
 #include "jail/jail.h"
 
-#ifndef WISP_VERSION
-#define WISP_VERSION "0.1.0"
-#endif
 
 static const char hvt_usage[] =
 	"usage: wisp [OPTIONS] [--] UNIKERNEL [ARGS...]\n"

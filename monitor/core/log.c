@@ -88,6 +88,7 @@ bool ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed)
 		rl->suppressed = 0;
 	} else {
 		rl->suppressed++;
+		rl->dropped++;
 	}
 	pthread_mutex_unlock(&rl->lock);
 	return ok;
@@ -100,6 +101,7 @@ static void ratelimit_undo(struct ratelimit *rl, uint64_t suppressed)
 {
 	pthread_mutex_lock(&rl->lock);
 	rl->suppressed += suppressed + 1;
+	rl->dropped++;
 	pthread_mutex_unlock(&rl->lock);
 }
 

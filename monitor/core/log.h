@@ -40,9 +40,10 @@ struct ratelimit {
 	uint64_t window_ns;
 	unsigned in_window;
 	uint64_t suppressed;
+	uint64_t dropped; /* every line ever dropped (metrics), never reset */
 };
 
-#define RATELIMIT_INIT(b) { PTHREAD_MUTEX_INITIALIZER, (b), 0, 0, 0 }
+#define RATELIMIT_INIT(b) { PTHREAD_MUTEX_INITIALIZER, (b), 0, 0, 0, 0 }
 
 /* True when a line may be printed now; *suppressed gets the number dropped
  * since the last line that passed. */

@@ -21,6 +21,10 @@
 #include "core/log.h"
 #include "mem.h"
 
+#ifndef WISP_VERSION
+#define WISP_VERSION "0.1.0"
+#endif
+
 #define VM_MAX_DEVICES 32
 #define VM_MAX_VFIO 4 /* passed-through functions */
 #define VM_MAX_CPUS 255
@@ -29,6 +33,19 @@
 #define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
 /* Doorbells per instance: its own, and one per PCI BAR. */
 #define DEV_HOST_IOEVENTS (DEV_MAX_IOEVENTS + DEV_PCI_BARS)
+
+/* A counter one thread writes (a vCPU its own, a device under its lock)
+ * and the control thread reads: a plain store, never a locked add. */
+typedef _Atomic uint64_t stat_t;
+static inline void stat_add(stat_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+static inline uint64_t stat_get(stat_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
 
 struct vm;
 struct kvm_run;
@@ -50,6 +67,8 @@ struct devproc {
 	int slot;          /* fd block: FD_DP0 + slot * FD_DP_STRIDE */
 	uint32_t seq;
 	atomic_bool dead;  /* exited, killed or abandoned: no more requests */
+	bool held;         /* answered DP_HOLD: wake it by futex (devproc.h) */
+	int statm_fd;      /* its /proc/PID/statm (metrics), -1: none */
 	unsigned n_irqfd;
 	unsigned irq_gsi[DEVPROC_MAX_IRQFD];
 };
@@ -126,11 +145,19 @@ struct dev_host {
 	const void *blob;
 	size_t blob_len;
 	bool has_doorbell;         /* FD_DOORBELL is its own */
+	stat_t accesses;           /* trapped accesses (under the lock) */
+	stat_t upcalls;            /* a device process's calls served */
+	stat_t answers;            /* its answers to trapped accesses */
+	stat_t answer_lat[8];      /* ... by time taken (ctl.h's buckets) */
 	dev_worker_fn worker;      /* started by dev_workers_start */
 	void *worker_opaque;
 	pthread_t worker_thread;
 	bool worker_started;
 };
+
+/* Exits by kind, for the control plane's metrics. */
+enum vcpu_exit_kind { VX_IO, VX_MMIO, VX_HLT, VX_INTR, VX_SYSTEM, VX_OTHER,
+		      VX_KINDS };
 
 struct vcpu {
 	struct vm *vm;
@@ -145,12 +172,26 @@ struct vcpu {
 	_Atomic uint64_t halt_rip;    /* where, for the line that says so */
 	uint64_t wd_last;             /* exits at the last watchdog tick */
 	atomic_bool in_run;           /* inside KVM_RUN, or about to be */
+	stat_t exit_kind[VX_KINDS];   /* metrics: exits by kind */
+	stat_t run_tsc;               /* TSC ticks spent in KVM_RUN */
+	stat_t start_tsc;             /* the thread's first KVM_RUN */
+};
+
+/* Pausing (kvm/pause.c): vCPUs kicked out of KVM_RUN park until resumed;
+ * device processes hold still; the main loop waits on a smaller set. */
+struct vm_pause {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool want;        /* under lock: vCPUs must park */
+	unsigned parked;  /* under lock */
+	atomic_bool paused; /* the VM is held (read by info and the loop) */
 };
 
 /* The main thread's event loop state (evloop.c). */
 struct evloop {
 	struct vm *vm;
 	int ep;
+	int ep_paused;  /* FD_EPOLL_PAUSED: signals, stop, the mailbox */
 	int sig_fd;
 	int wd_fd;
 	bool console_pollable;
@@ -192,6 +233,7 @@ struct vm_config {
 	bool warn_root;     /* say so when root without --user (wisp's CLI;
 			     * the solo5-hvt drop-in has no --user) */
 	const char *screenshot; /* --screenshot PATH or NULL */
+	const char *api_sock;   /* --api-sock PATH or NULL (profiles with CTL=1) */
 	unsigned n_roms;
 	struct cli_rom roms[CLI_MAX_ROMS];
 	unsigned n_devs;
@@ -209,6 +251,13 @@ struct vm_config {
 	char vfio[VM_MAX_VFIO][16];
 	int guest_status_max; /* highest status a guest may report (63) */
 	bool strict_io;       /* an unclaimed port or MMIO access ends the VM */
+};
+
+/* Lifecycle events (the control plane's, ctl/ctl.h; vm_event below). */
+enum vm_event {
+	VM_EV_STARTED, VM_EV_GUEST_BOOT, VM_EV_PAUSED, VM_EV_RESUMED,
+	VM_EV_DEVICE_ERROR, VM_EV_PANIC, VM_EV_REBOOT, VM_EV_EXIT,
+	VM_EV_COUNT
 };
 
 struct kvm_cpuid2;
@@ -242,6 +291,12 @@ struct vm {
 	unsigned n_vfio;
 	int vfio_kvm;        /* their KVM_DEV_TYPE_VFIO fd (one per VM) */
 	struct evloop ev;
+	struct vm_pause pause;
+	struct ctl *ctl;     /* the control plane (ctl/ctl.h), NULL: none */
+	/* its event sink (vm_event), set by the control plane */
+	void (*event)(struct vm *vm, enum vm_event ev, const char *device,
+		      const char *cause, int status);
+	atomic_bool booted;  /* guest-boot reported (once) */
 	int shot_fd;    /* --screenshot file, -1 without */
 	unsigned shots;
 	/* vCPUs held out of KVM_RUN (vcpu.c, mem's writers hook) */
@@ -250,6 +305,16 @@ struct vm {
 	pthread_cond_t hold_cond;
 	atomic_bool held;
 };
+
+/* Lifecycle events (the control plane's, ctl/ctl.h): any thread reports
+ * one through vm_event; vm->event is NULL (nothing listens) unless the
+ * profile has the control plane and --api-sock was given. */
+static inline void vm_event(struct vm *vm, enum vm_event ev,
+			    const char *device, const char *cause, int status)
+{
+	if (vm && vm->event)
+		vm->event(vm, ev, device, cause, status);
+}
 
 /* stop.c: ask the VM to stop with `code`; the first request wins. Any
  * thread. */

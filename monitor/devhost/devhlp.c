@@ -359,6 +359,14 @@ static uint64_t hlp_walltime_ns(struct dev_ins *ins)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static void hlp_guest_booted(struct dev_ins *ins)
+{
+	struct vm *vm = host_of(ins)->vm;
+
+	if (!atomic_exchange(&vm->booted, true))
+		vm_event(vm, VM_EV_GUEST_BOOT, ins->name, NULL, 0);
+}
+
 static uint64_t hlp_uptime_ns(struct dev_ins *ins)
 {
 	return uptime_ns();
@@ -381,6 +389,7 @@ static void hlp_vm_poweroff(struct dev_ins *ins, int status)
 
 static void hlp_vm_reset(struct dev_ins *ins)
 {
+	vm_event(host_of(ins)->vm, VM_EV_REBOOT, ins->name, NULL, 0);
 	wlog(LOG_INFO, "%s: guest requested a reboot; stopping (exit 80)",
 	     ins->name);
 	vm_request_stop(host_of(ins)->vm, WISP_EXIT_GUEST_REBOOT, "guest reset");
@@ -415,9 +424,11 @@ static void hlp_vm_panic(struct dev_ins *ins)
 {
 	struct vm *vm = host_of(ins)->vm;
 
-	if (!atomic_load(&vm->stopping))
+	if (!atomic_load(&vm->stopping)) {
 		wlog(LOG_ERR, "%s: the guest kernel panicked; stopping the VM",
 		     ins->name);
+		vm_event(vm, VM_EV_PANIC, ins->name, NULL, 0);
+	}
 	vm_request_stop(vm, WISP_EXIT_GUEST_PANIC, "guest kernel panicked");
 }
 
@@ -491,12 +502,14 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
 
 static const struct dev_hlp hlp_untrusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.guest_booted = hlp_guest_booted,
 	.msix_notify = hlp_msix_notify,
 	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,
 	.trusted = NULL,
 };
 static const struct dev_hlp hlp_trusted = {
 	HLP_LOCAL, HLP_MMIO2, .irq_set = hlp_irq_set,
+	.guest_booted = hlp_guest_booted,
 	.msix_notify = hlp_msix_notify,
 	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,
 	.trusted = &hlp_trusted_powers,
@@ -517,6 +530,7 @@ static const struct dev_hlp_trusted hlp_sandboxed_powers = {
 	.msix_notify = devproc_child_msix_notify,                              \
 	.chr_write = devproc_child_chr_write,                                  \
 	.chr_rx_ready = devproc_child_rx_ready,                                \
+	.guest_booted = devproc_child_guest_booted,                            \
 	.mmio2_map = devproc_child_mmio2_map,                                  \
 	.mmio2_unmap = devproc_child_mmio2_unmap,                              \
 	.mmio2_track = devproc_child_mmio2_track,                              \

@@ -48,6 +48,7 @@ void dp_fail(struct dev_host *h, const char *fmt, ...)
 	va_end(ap);
 	wlog(LOG_ERR, "sandboxed device %s: %s; stopping the VM", h->ins->name,
 	     why);
+	vm_event(h->vm, VM_EV_DEVICE_ERROR, h->ins->name, why, 0);
 	atomic_store(&h->proc->dead, true);
 	vm_request_stop(h->vm, WISP_EXIT_SANDBOX, why);
 	atomic_fetch_add(&h->proc->shm->mon_bell, 1);
@@ -165,6 +166,9 @@ static int dp_up_call(struct dev_host *h, uint32_t op, uint64_t a0,
 	case DP_UP_RX_READY:
 		devhlp_table(h->trusted, false)->chr_rx_ready(h->ins);
 		return 0;
+	case DP_UP_BOOTED:
+		devhlp_table(h->trusted, false)->guest_booted(h->ins);
+		return 0;
 	case DP_UP_POWEROFF:
 	case DP_UP_RESET:
 	case DP_UP_PANIC: return dp_up_power(h, op, a0);
@@ -187,6 +191,7 @@ void devproc_serve_up(struct dev_host *h)
 	if (!atomic_compare_exchange_strong(&s->up_state, &posted,
 					    DP_UP_SERVING))
 		return;
+	stat_add(&h->upcalls, 1);
 	uint32_t op = s->up.op;
 	uint64_t a0 = s->up.a0, a1 = s->up.a1, a2 = s->up.a2;
 	int rc = atomic_load(&h->proc->dead) ? -EPIPE
@@ -208,6 +213,8 @@ static void dp_post(struct devproc *p)
 	 * down_seq: one of the two sees the other, no wakeup is lost. */
 	if (atomic_load(&s->child_sleeping))
 		(void)!write(dp_fd(p, FD_DP_DOWN), &one, sizeof(one));
+	if (p->held)
+		dp_futex_wake(&s->down_seq);
 }
 
 /* Whether the process has ended (it is then reaped and reported). */
@@ -337,11 +344,33 @@ void devproc_lock_main(struct dev_host *h)
 	atomic_fetch_sub(&h->main_wants, 1);
 }
 
+/* Metrics: how long an answer took, in ctl.h's buckets (x4 each). */
+static void dp_answer_time(struct dev_host *h, uint64_t ns)
+{
+	unsigned b = 0;
+
+	for (uint64_t le = 1000; b < 7 && ns > le; le *= 4)
+		b++;
+	stat_add(&h->answers, 1);
+	stat_add(&h->answer_lat[b], 1);
+}
+
+void devproc_hold(struct dev_host *h, bool hold)
+{
+	struct devproc *p = h->proc;
+
+	if (p->held == hold || atomic_load(&p->dead))
+		return;
+	p->shm->down.op = hold ? DP_HOLD : DP_RELEASE;
+	if (dp_request(h, hold ? "pause" : "resume", DP_FIXED) == 0)
+		p->held = hold;
+}
+
 void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
 		void *data, unsigned size, bool is_write)
 {
 	struct dp_shm *s = h->proc->shm;
-	uint64_t val = 0;
+	uint64_t val = 0, t0 = now_ns();
 
 	s->down.op = is_write ? DP_IO_WRITE : DP_IO_READ;
 	s->down.space = space;
@@ -354,6 +383,7 @@ void devproc_io(struct dev_host *h, unsigned space, uint64_t addr,
 		val = ~0ull;
 	else
 		val = s->down.val;
+	dp_answer_time(h, now_ns() - t0);
 	if (!is_write)
 		memcpy(data, &val, size);
 }
@@ -545,6 +575,24 @@ static void dp_files_after_fork(struct dev_host *h)
 	h->n_watches = 0;
 }
 
+/* Its resident set for the control plane's metrics, where /proc is
+ * reachable (not under a --chroot without it): a missing one is -1. */
+static void dp_statm_open(struct devproc *p)
+{
+	char path[40];
+	int fd;
+
+	p->statm_fd = -1;
+#if WISP_CTL
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		p->statm_fd = fd_pin(fd, dp_fd(p, FD_DP_STATM));
+#else
+	(void)path; (void)fd;
+#endif
+}
+
 /* In wisp after the fork: the process holds the device's timers, doorbells
  * and irqfds now, and console input goes to it through the slot. */
 static void dp_parent_after_fork(struct dev_host *h)
@@ -565,6 +613,7 @@ static void dp_parent_after_fork(struct dev_host *h)
 	for (unsigned i = 0; i < p->n_irqfd; i++)
 		close(dp_fd(p, FD_DP_IRQ + (int)i));
 	close(dp_fd(p, FD_DP_SHM));
+	dp_statm_open(p);
 	dp_files_after_fork(h);
 	if (h->chr && h->chr->rx_owner == h->ins)
 		h->chr->rx = dp_chr_rx;

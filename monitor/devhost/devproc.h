@@ -34,6 +34,11 @@
  *        the instance owns, served by whichever wisp thread is waiting on
  *        the device, or by the event loop. A dirty bitmap comes back in the
  *        page's bitmap area (DEVPROC_BITMAP bytes, checked on both sides).
+ *  hold  wisp -> device (DP_HOLD, DP_RELEASE): the VM is paused. Once
+ *        it has answered DP_HOLD the process serves wisp's requests only
+ *        (it sleeps on a futex on down_seq, which wisp wakes), and its
+ *        doorbells, timers and file watches wait in their fds until
+ *        DP_RELEASE: nothing it does changes guest memory meanwhile.
  *  display  wisp -> device (DP_DISPLAY): a screenshot of a sandboxed
  *        display device. The child runs its display op and writes the PNG
  *        to FD_SCREENSHOT itself (pixels never cross into wisp); the
@@ -76,7 +81,7 @@ struct dev_ins;
 #define DEVPROC_ARGV0 "wisp-device" /* argv[0] of an exec'd device process */
 
 enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT,
-		  DP_DISPLAY };
+		  DP_DISPLAY, DP_HOLD, DP_RELEASE };
 /* down.space of an access to the device's PCI BAR n: DP_SPACE_BAR0 + n,
  * down.addr the offset in the BAR (the guest moves BARs; the process's
  * own map does not follow). Below it: enum dev_space. */
@@ -88,7 +93,7 @@ enum dp_down_op { DP_IO_READ = 1, DP_IO_WRITE, DP_CHR_RX, DP_DESTRUCT,
 enum dp_up_op { DP_UP_IRQ_SET = 1, DP_UP_RX_READY, DP_UP_POWEROFF,
 		DP_UP_RESET, DP_UP_MMIO2_MAP, DP_UP_MMIO2_UNMAP,
 		DP_UP_MMIO2_TRACK, DP_UP_MMIO2_QUERY, DP_UP_MMIO2_MARK,
-		DP_UP_PANIC, DP_UP_LOG };
+		DP_UP_PANIC, DP_UP_LOG, DP_UP_BOOTED };
 enum dp_up_state { DP_UP_IDLE, DP_UP_POSTED, DP_UP_SERVING, DP_UP_DONE };
 
 /* The page shared between wisp and one device process. */
@@ -219,6 +224,9 @@ size_t dp_chr_rx(struct dev_ins *ins, const uint8_t *buf, size_t len);
 
 /* Event loop hooks: an up-call was posted; a device process ended. */
 void devproc_serve_up(struct dev_host *h);
+/* Hold a device process still (the VM paused) or let it go; caller holds
+ * the instance lock. Returns once the process has answered. */
+void devproc_hold(struct dev_host *h, bool hold);
 void devproc_reap(struct dev_host *h);
 
 /* Ask the process to destruct its device and exit, then kill it (it may
@@ -240,6 +248,7 @@ int dp_up_log(struct dev_host *h, uint64_t level);
 int devproc_child_irq_set(struct dev_ins *ins, unsigned gsi,
 			  enum dev_irq_level level);
 void devproc_child_rx_ready(struct dev_ins *ins);
+void devproc_child_guest_booted(struct dev_ins *ins);
 long devproc_child_chr_write(struct dev_ins *ins, const void *buf, size_t len);
 /* What woke a device process's epoll loop: the high 32 bits of an event's
  * data (the low ones index a timer or doorbell). */

@@ -33,6 +33,8 @@
 				* sleeping process costs a wakeup (~3x slower
 				* exits measured on an idle 2-core host) */
 #define DPC_POLL_EVERY 64     /* look at timers every N back-to-back requests */
+#define DPC_HELD_SLICE_NS 200000000L /* held: re-check down_seq this often
+					* even if a wake-up were lost */
 
 
 static void dpc_io(struct vm *vm, struct dev_host *h, struct dp_shm *s)
@@ -200,6 +202,26 @@ static bool dpc_spin(struct dp_shm *s, uint32_t *seen)
 	}
 }
 
+/* Held (the VM paused, devproc.h): serve wisp's requests only, sleeping
+ * on a futex on down_seq that wisp wakes; until DP_RELEASE. */
+static void dpc_held(struct vm *vm, struct dev_host *h, uint32_t *seen)
+{
+	struct dp_shm *s = h->proc->shm;
+
+	for (;;) {
+		uint32_t seq = atomic_load(&s->down_seq);
+		if (seq == *seen) {
+			dp_futex_wait(&s->down_seq, seq, DPC_HELD_SLICE_NS);
+			continue;
+		}
+		*seen = seq;
+		bool release = s->down.op == DP_RELEASE;
+		dpc_serve(vm, h, seq);
+		if (release)
+			return;
+	}
+}
+
 static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 {
 	struct dp_shm *s = h->proc->shm;
@@ -208,7 +230,11 @@ static _Noreturn void dpc_loop(struct vm *vm, struct dev_host *h)
 
 	for (unsigned n = 1;; n++) {
 		if (dpc_spin(s, &seen)) {
+			/* read before the answer: then wisp may post again */
+			bool hold = s->down.op == DP_HOLD;
 			dpc_serve(vm, h, seen);
+			if (hold)
+				dpc_held(vm, h, &seen);
 			if (!(n % DPC_POLL_EVERY))
 				dpc_poll(vm, h, 0, &seen);
 			continue;

@@ -66,6 +66,11 @@ void devproc_child_rx_ready(struct dev_ins *ins)
 	dpc_up(ins, DP_UP_RX_READY, 0, 0, 0);
 }
 
+void devproc_child_guest_booted(struct dev_ins *ins)
+{
+	dpc_up(ins, DP_UP_BOOTED, 0, 0, 0);
+}
+
 /* Console output is this process's own: a refused write arms its own
  * loop's watch (DPC_EV_CONSOLE, devproc_child.c), so it never blocks and
  * wisp's deadline never sees a slow reader. A watch it cannot set would

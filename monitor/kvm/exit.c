@@ -65,6 +65,7 @@ static void io_call(const struct io_target *t, uint64_t addr, void *data,
 	uint64_t val = 0, off = addr - t->base;
 
 	pthread_mutex_lock(&h->lock);
+	stat_add(&h->accesses, 1);
 	if (h->proc) {
 		io_call_proc(t, addr, data, size, is_write);
 	} else if (is_write) {
@@ -183,6 +184,7 @@ static bool exit_system_event(struct vcpu *v)
 	case KVM_SYSTEM_EVENT_RESET:
 		wlog(LOG_INFO, "vCPU %u: guest reset (KVM system event); stopping",
 		     v->idx);
+		vm_event(v->vm, VM_EV_REBOOT, NULL, "KVM system event", 0);
 		vm_request_stop(v->vm, WISP_EXIT_GUEST_REBOOT, "guest reset event");
 		return false;
 	default:
@@ -191,11 +193,26 @@ static bool exit_system_event(struct vcpu *v)
 	}
 }
 
+/* Metrics: exits by kind, as kind + 1 (0: other). */
+static const uint8_t exit_kinds[] = {
+	[KVM_EXIT_IO] = VX_IO + 1, [KVM_EXIT_MMIO] = VX_MMIO + 1,
+	[KVM_EXIT_HLT] = VX_HLT + 1, [KVM_EXIT_INTR] = VX_INTR + 1,
+	[KVM_EXIT_SYSTEM_EVENT] = VX_SYSTEM + 1,
+};
+
+static void exit_count(struct vcpu *v, uint32_t reason)
+{
+	unsigned k = reason < sizeof(exit_kinds) ? exit_kinds[reason] : 0;
+
+	stat_add(&v->exit_kind[k ? k - 1 : VX_OTHER], 1);
+}
+
 bool exit_dispatch(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	char what[96];
 
+	exit_count(v, run->exit_reason);
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		return exit_io(v);

@@ -23,6 +23,14 @@ void vcpus_halt_check(struct vm *vm);
 /* Give vm->mem its writers hook: while it unmaps a tracked MMIO2 slot, no
  * vCPU is inside KVM_RUN (the holder kicks them out and waits). */
 void vcpus_hold_init(struct vm *vm);
+/* pause.c (main thread): hold every vCPU out of KVM_RUN and every device
+ * process still, or let them go; 0 once the VM is in that state, or
+ * -ESHUTDOWN (stopping), -EOPNOTSUPP (a device worker thread). A kicked
+ * vCPU parks in vcpu_park; vcpus_unpark wakes parked ones (at stop too). */
+int vm_pause(struct vm *vm);
+int vm_resume(struct vm *vm);
+void vcpu_park(struct vcpu *v);
+void vcpus_unpark(struct vm *vm);
 /* exit.c: one exit of a vCPU; returns false when the VM must stop. */
 bool exit_dispatch(struct vcpu *v);
 /* io dispatch shared with the benchmark and tests */

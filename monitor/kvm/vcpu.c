@@ -195,9 +195,13 @@ void vcpus_hold_init(struct vm *vm)
 /* Returns false when the loop must end. */
 static bool vcpu_run_once(struct vcpu *v)
 {
+	uint64_t t0 = __builtin_ia32_rdtsc();
+
 	vcpu_gate_enter(v);
 	int rc = ioctl(v->fd, KVM_RUN, 0);
 	vcpu_gate_leave(v);
+	/* Metrics: the TSC, no clock call on the exit path. */
+	stat_add(&v->run_tsc, __builtin_ia32_rdtsc() - t0);
 	if (rc == 0) {
 		atomic_fetch_add_explicit(&v->exits, 1, memory_order_relaxed);
 		return exit_dispatch(v);
@@ -210,6 +214,7 @@ static bool vcpu_run_once(struct vcpu *v)
 	v->run->immediate_exit = 0;
 	if (atomic_load(&v->vm->stopping))
 		return false;
+	vcpu_park(v); /* kicked for a pause: held here until resumed */
 	vcpu_sample_halt(v);
 	return true;
 }
@@ -223,6 +228,7 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	sandbox_enter("vcpu");
+	atomic_store(&v->start_tsc, __builtin_ia32_rdtsc());
 	while (!atomic_load(&v->vm->stopping) && vcpu_run_once(v))
 		;
 	return NULL;
