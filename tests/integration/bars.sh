@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/integration/bars.sh - a guest decodes every BAR at once
 # (tests/guests/bars.c) with the largest device set each PCI profile
-# allows and 4 GiB of RAM (two RAM ranges). Each decode adds ranges to
+# allows. Each decode adds ranges to
 # the guest-physical map on a vCPU thread, under the vCPU filter, which
 # has no mmap: the map must not allocate there (it did, and the VM died
 # by SIGSYS, status 159, with no line). pcitest: four pcitest functions;
@@ -50,21 +50,21 @@ run_ns() {
 PCITEST4="--device pcitest --device pcitest --device pcitest --device pcitest"
 
 # shellcheck disable=SC2086 # the device lists are words
-run_wisp 60 build/pcitest/wisp --mem 4096 $PCITEST4 \
+run_wisp 60 build/pcitest/wisp --mem 1024 $PCITEST4 \
 	--kernel "$GUESTS/bars.elf" --cmdline "fns=4"
 expect "pcitest: four functions, every BAR decoded" 0 \
 	"bars: 4 functions, 8 BARs decoded"
 
 N=$((9 + NNET))
 # shellcheck disable=SC2086
-run_ns 120 build/linux/wisp --mem 4096 $DISKS --rng $NETS \
+run_ns 120 build/linux/wisp --mem 1024 $DISKS --rng $NETS \
 	--kernel "$GUESTS/bars.elf" --cmdline "fns=$N"
 expect "linux: eight disks, rng and $NNET NICs, every BAR decoded" 0 \
 	"bars: $N functions, $((2 * N)) BARs decoded"
 
 N=$((13 + NNET))
 # shellcheck disable=SC2086
-run_ns 120 build/linuxpci/wisp --mem 4096 $DISKS --rng $NETS \
+run_ns 120 build/linuxpci/wisp --mem 1024 $DISKS --rng $NETS \
 	$PCITEST4 --kernel "$GUESTS/bars.elf" --cmdline "fns=$N"
 expect "linuxpci: the same and four pcitest functions" 0 \
 	"bars: $N functions, $((2 * N)) BARs decoded"
