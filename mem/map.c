@@ -2,6 +2,7 @@
 #include "map.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,8 @@ static void gmap_clash(const struct gmap_range *a, const struct gmap_range *b,
 		 (unsigned long long)(b->gpa + b->size));
 }
 
-static int gmap_grow(struct gmap *g)
+static int gmap_resize(struct gmap *g, size_t cap)
 {
-	size_t cap = g->cap ? g->cap * 2 : 16;
 	struct gmap_range *r = realloc(g->r, cap * sizeof(*r));
 
 	if (!r)
@@ -76,6 +76,38 @@ static int gmap_grow(struct gmap *g)
 	g->r = r;
 	g->cap = cap;
 	return 0;
+}
+
+/* Room for one more: grown while the VM is built; once reserved, a full
+ * map says so and stays as it is (the caller may be a vCPU thread, whose
+ * filter has no mmap). */
+static int gmap_room(struct gmap *g, char *err, size_t errlen)
+{
+	if (g->n < g->cap)
+		return 0;
+	if (!g->fixed)
+		return gmap_resize(g, g->cap ? g->cap * 2 : 16);
+	if (err)
+		snprintf(err, errlen, "the guest-physical map is full (%zu "
+			 "ranges, reserved at start)", g->cap);
+	return -ENOSPC;
+}
+
+int gmap_reserve(struct gmap *g, size_t extra)
+{
+	size_t want;
+	int rc = 0;
+
+	pthread_rwlock_wrlock(&g->lock);
+	if (__builtin_add_overflow(g->n, extra, &want) ||
+	    want > SIZE_MAX / sizeof(*g->r))
+		rc = -EOVERFLOW;
+	else if (want > g->cap)
+		rc = gmap_resize(g, want ? want : 1);
+	if (rc == 0)
+		g->fixed = true;
+	pthread_rwlock_unlock(&g->lock);
+	return rc;
 }
 
 static int gmap_insert_locked(struct gmap *g, const struct gmap_range *nr,
@@ -97,8 +129,9 @@ static int gmap_insert_locked(struct gmap *g, const struct gmap_range *nr,
 		gmap_clash(nr, &g->r[i], err, errlen);
 		return -EEXIST;
 	}
-	if (g->n == g->cap && gmap_grow(g) < 0)
-		return -ENOMEM;
+	int rc = gmap_room(g, err, errlen);
+	if (rc < 0)
+		return rc;
 	memmove(&g->r[i + 1], &g->r[i], (g->n - i) * sizeof(*g->r));
 	g->r[i] = *nr;
 	g->n++;

@@ -8,6 +8,12 @@
  * adds memslots on top. Readers on vCPU threads (exit dispatch, guest
  * memory access) take the read lock; map changes take the write lock.
  * Listeners hear RAM ranges come and go (VFIO DMA mappings follow them).
+ *
+ * Room: the array grows while the VM is being built (the main thread,
+ * before any filter). gmap_reserve then fixes its capacity: a vCPU thread
+ * inserts (a BAR the guest decodes, an MMIO2 region a device maps) and
+ * its filter has no mmap for malloc, so from then on an insert never
+ * allocates and a full map refuses with -ENOSPC.
  */
 #ifndef WISP_MAP_H
 #define WISP_MAP_H
@@ -43,6 +49,7 @@ struct gmap {
 	pthread_rwlock_t lock;
 	struct gmap_range *r;
 	size_t n, cap;
+	bool fixed; /* gmap_reserve ran: cap never changes */
 	unsigned n_listeners;
 	struct {
 		gmap_listener_fn fn;
@@ -54,10 +61,15 @@ void gmap_init(struct gmap *g);
 void gmap_free(struct gmap *g);
 
 /* Insert a copy of nr. -EINVAL (size 0, overflow, past GMAP_LIMIT),
- * -EEXIST (overlap: err names both ranges), -ENOMEM. err may be NULL.
- * Takes the write lock. */
+ * -EEXIST (overlap: err names both ranges), -ENOMEM, -ENOSPC (full after
+ * gmap_reserve: err says so). err may be NULL. Takes the write lock. */
 int gmap_insert(struct gmap *g, const struct gmap_range *nr, char *err,
 		size_t errlen);
+
+/* Room for `extra` more ranges than the map holds now, allocated here,
+ * and the capacity fixed: no later insert allocates. Call once, on the
+ * thread that builds the VM, before vCPUs run. 0, -ENOMEM, -EOVERFLOW. */
+int gmap_reserve(struct gmap *g, size_t extra);
 
 /* Remove the range starting exactly at gpa; *out gets a copy (may be NULL).
  * -ENOENT if none, -EPERM if owner differs. Takes the write lock. */

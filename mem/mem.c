@@ -364,6 +364,11 @@ int mem_reserve_kvm(struct mem *m, char *err, size_t errlen)
 	return rc;
 }
 
+int mem_map_reserve(struct mem *m, unsigned bars)
+{
+	return gmap_reserve(&m->map, (size_t)MEM_MAX_MMIO2 + bars);
+}
+
 int mem_sim_guest_write(struct mem *m, uint64_t gpa, const void *buf,
 			size_t len)
 {

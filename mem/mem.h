@@ -205,6 +205,12 @@ int mem_reserve(struct mem *m, uint64_t gpa, uint64_t size, const char *name,
  * (err names both ranges). */
 int mem_reserve_kvm(struct mem *m, char *err, size_t errlen);
 
+/* Fix the map's room before vCPUs run: what it holds now plus every
+ * MMIO2 region mapped (MEM_MAX_MMIO2) and `bars` ranges (each PCI BAR a
+ * guest may decode: one range per BAR at a time). After it no insert
+ * allocates; one past the room is refused (-ENOSPC). 0 or -errno. */
+int mem_map_reserve(struct mem *m, unsigned bars);
+
 /* --- memslots (slot.c) --- */
 int mem_slot_alloc(struct mem *m);
 void mem_slot_free(struct mem *m, int slot);

@@ -56,6 +56,22 @@ static void vm_prepare(struct vm *vm, const struct vm_config *cfg)
 }
 
 
+/* The map's room is fixed before vCPUs run: decoding a BAR or mapping
+ * MMIO2 happens on a vCPU thread, whose filter has no mmap for malloc. */
+static void vm_map_reserve(struct vm *vm)
+{
+	unsigned bars = 0;
+
+#if WISP_PCI
+	bars = pcibus_bar_count(vm);
+#endif
+	int rc = mem_map_reserve(&vm->mem, bars);
+	if (rc < 0)
+		die(WISP_EXIT_OSERR, "guest-physical map: no room for %u BARs "
+		    "and %d MMIO2 regions: %s", bars, MEM_MAX_MMIO2,
+		    strerror(-rc));
+}
+
 static void vm_build(struct vm *vm)
 {
 	int rc;
@@ -77,6 +93,7 @@ static void vm_build(struct vm *vm)
 #if WISP_PASSTHRU
 	pcibus_vfio_start(vm); /* after RAM, irqchip and routes exist */
 #endif
+	vm_map_reserve(vm); /* last: nothing is added to the map after it */
 	for (unsigned i = 0; i < vm->ncpus; i++)
 		if ((rc = vcpu_create(vm, i)) < 0)
 			die(WISP_EXIT_KVM, "creating vCPU %u: %s", i, strerror(-rc));

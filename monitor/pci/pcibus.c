@@ -466,6 +466,17 @@ void pcibus_start(struct vm *vm)
 		die(WISP_EXIT_KVM, "KVM_SET_GSI_ROUTING: %s", strerror(-rc));
 }
 
+unsigned pcibus_bar_count(const struct vm *vm)
+{
+	const struct pcibus *pb = vm->pci;
+	unsigned n = 0;
+
+	for (unsigned s = 1; pb && s < PCI_SLOTS; s++)
+		for (unsigned i = 0; pb->bus.fn[s] && i < DEV_PCI_BARS; i++)
+			n += pb->bus.fn[s]->bar_size[i] != 0;
+	return n;
+}
+
 void pcibus_destroy(struct vm *vm)
 {
 	struct pcibus *pb = vm->pci;

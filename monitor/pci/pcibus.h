@@ -26,6 +26,9 @@ void pcibus_start(struct vm *vm);
 /* At the end: close what the bus holds (vectors' and wisp's doorbell
  * fds; the instances' doorbell fds are theirs) and free it. */
 void pcibus_destroy(struct vm *vm);
+/* How many BARs the bus's functions have (passed-through ones too): the
+ * ranges a guest may decode at run time, room mem_map_reserve keeps. */
+unsigned pcibus_bar_count(const struct vm *vm);
 /* The helper table's pci_register and msix_notify (dev.h). */
 int pcibus_register(struct dev_ins *ins, const struct dev_pci_func *f);
 int pcibus_notify(struct dev_ins *ins, unsigned vec);

@@ -28,6 +28,12 @@ UNIT_SRCS_test_cli_virtio = monitor/cli/cli_virtio.c monitor/kvm/exit.c \
 	$(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_pci = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_devproc_wait = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+# What a guest makes a vCPU thread do, under the real vCPU filter, with
+# wisp's calls to the malloc family wrapped so that any one is caught.
+UNIT_SRCS_test_vcpu_noalloc = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
+NOALLOC_WRAP := malloc calloc realloc reallocarray free strdup posix_memalign
+$(UNIT_DIR)/test_vcpu_noalloc: UNIT_LIBS += -lcap-ng \
+	$(foreach f,$(NOALLOC_WRAP),-Wl,--wrap=$(f))
 # passthru/ against a fake VFIO and a sysfs tree in /tmp
 UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) monitor/pci/pci.c \
 	devices/framework.c
