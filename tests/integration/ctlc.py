@@ -4,7 +4,7 @@
   ctlc.py SOCK REQUEST...     send each request (a JSON line), print each
                               reply line; exit 1 if a reply is missing
   ctlc.py SOCK get CMD PATH   one request {"cmd":CMD}; print the value at
-                              PATH (dot-separated; [name=X] picks a list
+                              PATH (/-separated; [name=X] picks a list
                               item whose "name" is X)
   ctlc.py SOCK events N SECS  subscribe; print event lines until N events
                               or SECS seconds or the socket closes
@@ -41,7 +41,7 @@ def lines(s, n, secs):
 
 
 def pick(v, path):
-    for part in path.split("."):
+    for part in path.split("/"):
         if part.startswith("[name="):
             v = [x for x in v if x.get("name") == part[6:-1]][0]
         elif isinstance(v, list):

@@ -31,6 +31,9 @@ UNIT_SRCS_test_pci = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) monitor/pci/pci.c \
 	devices/framework.c
 UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
+# the control protocol over a fake backend; cJSON is Debian's (libcjson-dev)
+UNIT_SRCS_test_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c
+$(UNIT_DIR)/test_ctl: UNIT_LIBS += -lcjson
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
 $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
 $(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio $(UNIT_DIR)/test_pci: \
