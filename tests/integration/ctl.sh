@@ -145,7 +145,9 @@ fds_back() { # N: the fd count returns to N within 5 s
 	[ $n -gt 0 ]
 }
 dropped() {
-	[ "$($C "$S" get metrics metrics/socket/dropped_clients)" -ge 1 ] && advancing
+	$C "$S" flood 600 >/dev/null &&
+		[ "$($C "$S" get metrics metrics/socket/dropped_clients)" -ge 1 ] &&
+		advancing
 }
 
 # The protocol's errors: each its reply, the connection and the VM go on.
@@ -155,10 +157,9 @@ if start_vm; then
 	fds0=$(ls /proc/"$PID"/fd | wc -l)
 	$C "$S" cycles 100
 	check "100 connections leave no fd behind ($fds0 before)" fds_back "$fds0"
-	$C "$S" flood 20000
 	check "a client that never reads is let go and counted; the VM goes on" dropped
 	if command -v setpriv >/dev/null; then
-		chmod 0666 "$S"
+		chmod 0711 "$T" && chmod 0666 "$S"
 		setpriv --reuid 65534 --regid 65534 --clear-groups \
 			"$PY" tests/integration/ctlc.py "$S" '{"id":1,"cmd":"info"}' \
 			>"$T/other" 2>&1

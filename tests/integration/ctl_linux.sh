@@ -41,6 +41,11 @@ else
 	fail "Linux reached /init and waits for its ACPI power button"
 	show_output
 fi
+n=600
+until grep -q '"event":"guest-boot"' "$T/events" || [ "$n" -eq 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
 if grep -q '"event":"guest-boot".*"device":"bootport.0"' "$T/events"; then
 	pass "the subscriber saw guest-boot from the boot port"
 else
