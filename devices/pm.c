@@ -10,6 +10,16 @@
  * Sleep status: WAK_STS (bit 7) never set, nothing ever sleeps. Reset: the
  * FADT's RESET_VALUE ends the VM as a reboot (the helper table's vm_reset);
  * other values are ignored, as the register's owner may.
+ *
+ * Power button (ACPI 6, 4.8.2.2.1.2, a control-method button behind the
+ * hardware-reduced Generic Event Device, as Cloud Hypervisor offers it):
+ * pressing it (the control socket's `stop`, dev_ops.power_button) sets
+ * bit 0 of the event status register (port 0x3c3) and raises GSI 9, level
+ * triggered; the DSDT's GED _EVT reads the register, writes the bit back
+ * to clear it (which lowers the line) and notifies the PNP0C0C device,
+ * which Linux's button driver reports as KEY_POWER to the guest's own
+ * userspace. A guest that never clears it keeps the line high: harmless,
+ * and a second press finds it pending.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -17,10 +27,13 @@
 #include "dev.h"
 
 #define PM_BASE 0x3c0
-#define PM_LEN 3
+#define PM_LEN 4
 #define PM_SLEEP_CONTROL 0
 #define PM_SLEEP_STATUS 1
 #define PM_RESET 2
+#define PM_EVENT 3
+#define PM_EV_PWRBTN (1u << 0)
+#define PM_GSI 9 /* the DSDT's GED interrupt (monitor/boot/dsdt.asl) */
 #define SLP_EN (1u << 5)
 #define SLP_TYP(v) (((v) >> 2) & 7u)
 #define S5 5u
@@ -28,6 +41,7 @@
 
 struct pm {
 	uint8_t sleep_status; /* guest-written bits, WAK_STS never set */
+	uint8_t event;        /* PM_EV_* pending, the GED's line high */
 };
 
 static uint64_t pm_read(struct dev_ins *ins, void *opaque, uint64_t off,
@@ -35,6 +49,8 @@ static uint64_t pm_read(struct dev_ins *ins, void *opaque, uint64_t off,
 {
 	struct pm *p = ins->priv;
 
+	if (off == PM_EVENT)
+		return p->event;
 	return off == PM_SLEEP_STATUS ? p->sleep_status & 0x7f : 0;
 }
 
@@ -67,6 +83,19 @@ static void pm_write(struct dev_ins *ins, void *opaque, uint64_t off,
 		p->sleep_status &= (uint8_t)~v; /* write 1 to clear */
 	else if (off == PM_RESET && v == RESET_VALUE)
 		ins->hlp->trusted->vm_reset(ins);
+	else if (off == PM_EVENT && (p->event & v)) {
+		p->event &= (uint8_t)~v; /* write 1 to clear */
+		if (!p->event)
+			ins->hlp->irq_set(ins, PM_GSI, DEV_IRQ_LOW);
+	}
+}
+
+static int pm_power_button(struct dev_ins *ins)
+{
+	struct pm *p = ins->priv;
+
+	p->event |= PM_EV_PWRBTN;
+	return ins->hlp->irq_set(ins, PM_GSI, DEV_IRQ_HIGH);
 }
 
 static const struct dev_io_ops pm_io = {
@@ -79,6 +108,9 @@ static void pm_reset(struct dev_ins *ins)
 	struct pm *p = ins->priv;
 
 	p->sleep_status = 0;
+	if (p->event)
+		ins->hlp->irq_set(ins, PM_GSI, DEV_IRQ_LOW);
+	p->event = 0;
 }
 
 static int pm_construct(struct dev_ins *ins)
@@ -88,6 +120,9 @@ static int pm_construct(struct dev_ins *ins)
 			      "to power the VM off; the profile does not trust it");
 		return -EPERM;
 	}
+	int rc = ins->hlp->irq_claim(ins, PM_GSI);
+	if (rc < 0)
+		return rc;
 	pm_reset(ins);
 	return ins->hlp->io_register(ins, DEV_SPACE_PIO, PM_BASE, PM_LEN, &pm_io,
 				     NULL);
@@ -96,12 +131,14 @@ static int pm_construct(struct dev_ins *ins)
 static const struct dev_ops pm_ops = {
 	.construct = pm_construct,
 	.reset = pm_reset,
+	.power_button = pm_power_button,
 };
 
 const struct dev_reg dev_reg_pm = {
 	.name = "pm",
 	.desc = "ACPI power management: sleep control/status (S5 power-off) "
-		"and reset registers at ports 0x3c0-0x3c2",
+		"reset and power-button event registers at ports 0x3c0-0x3c3 "
+		"(GSI 9)",
 	.cls = DEV_CLASS_PLATFORM,
 	.flags = DEV_F_TRUSTABLE | DEV_F_NEEDS_TRUST,
 	.max_instances = 1,

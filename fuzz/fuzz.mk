@@ -83,6 +83,8 @@ LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c fuzz/fuzz_core.c fuz
 # Exit dispatch: exit.c with what the unit test of it links (test_exit).
 LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) \
 	-DWISP_DISPLAY=1 -lcap-ng -lz
+# The control protocol (monitor/ctl/): parser, dispatcher and printers.
+LIB_FUZZ_EXTRA_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c -lcjson
 # The CLI target: wisp's parser, the device-spec parser and every device's
 # options (the unit tests' registry); exit() wrapped so die() returns.
 LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \

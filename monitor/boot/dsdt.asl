@@ -49,6 +49,37 @@ DefinitionBlock ("", "DSDT", 2, "WISP  ", "WISPDSDT", 1)
             Name (_CRS, ResourceTemplate () { IRQNoFlags () {12} })
         }
 
+        /* The power button (the control socket's `stop`; devices/pm.c):
+         * the pm device raises GSI 9 (level, high) with bit 0 of its event
+         * register (port 0x3c3) set; the Generic Event Device's _EVT
+         * clears the bit and notifies PWRB, which Linux's button driver
+         * turns into KEY_POWER for the guest's userspace. */
+        Device (PWRB)
+        {
+            Name (_HID, EisaId ("PNP0C0C"))
+            Name (_UID, 1)
+        }
+
+        Device (GED0)
+        {
+            Name (_HID, "ACPI0013")
+            Name (_UID, 0)
+            Name (_CRS, ResourceTemplate () {
+                Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive) {9}
+            })
+            OperationRegion (PMEV, SystemIO, 0x03C3, 1)
+            Field (PMEV, ByteAcc, NoLock, Preserve) { PBST, 8 }
+            Method (_EVT, 1, Serialized)
+            {
+                If (LEqual (Arg0, 9)) {
+                    If (And (PBST, 1)) {
+                        Store (1, PBST)
+                        Notify (PWRB, 0x80)
+                    }
+                }
+            }
+        }
+
         /* QEMU's pvpanic (the pvpanic device): Linux's pvpanic driver
          * binds to this ID and writes PANICKED on a kernel panic. */
         Device (PEVT)

@@ -18,6 +18,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # nvme (nvme-core): a passed-through NVMe controller under Linux's own
 # driver (tests/integration/vfio.sh).
 GUEST_MODS="virtio_pci virtio_blk virtio_net virtio-rng pvpanic-mmio nvme"
+# The ACPI power button (button) and its input events (evdev): the control
+# socket's `stop` (tests/integration/ctl_linux.sh).
+GUEST_MODS="$GUEST_MODS button evdev"
 # make bench's baseline, QEMU's microvm, has virtio-mmio (found by ACPI).
 GUEST_MODS="$GUEST_MODS virtio_mmio"
 out=$1

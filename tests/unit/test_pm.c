@@ -70,11 +70,36 @@ static void test_outside_and_wide(void **state)
 
 	create(h);
 	fuzz_pio_write(h, 0x3bf, 1, 0xff);
-	fuzz_pio_write(h, 0x3c3, 1, 0x01);
-	fuzz_pio_write(h, 0x3c2, 2, 0x01); /* runs past the last port */
+	fuzz_pio_write(h, 0x3c4, 1, 0x01);
+	fuzz_pio_write(h, 0x3c3, 2, 0x01); /* runs past the last port */
 	assert_int_equal(h->reset_calls + h->poweroff_calls, 0);
 	assert_int_equal(fuzz_pio_read(h, 0x3c0, 1), 0);
 	assert_int_equal(fuzz_pio_read(h, 0x3c2, 1), 0);
+}
+
+/* The power button (the control socket's stop): the event bit and GSI 9
+ * until the guest's GED handler writes the bit back; a write of other
+ * bits, or before a press, changes nothing. */
+static void test_power_button(void **state)
+{
+	struct fuzz_host *h = *state;
+	struct dev_ins *ins = NULL;
+
+	assert_int_equal(fuzz_dev_create(h, &dev_reg_pm, true, NULL, &ins), 0);
+	fuzz_pio_write(h, 0x3c3, 1, 0x01);
+	assert_int_equal(h->irqs[9].sets, 0);
+	assert_int_equal(dev_reg_pm.ops->power_button(ins), 0);
+	assert_true(h->irqs[9].level);
+	assert_int_equal(fuzz_pio_read(h, 0x3c3, 1), 0x01);
+	fuzz_pio_write(h, 0x3c3, 1, 0xfe);
+	assert_true(h->irqs[9].level);
+	fuzz_pio_write(h, 0x3c3, 1, 0x01);
+	assert_false(h->irqs[9].level);
+	assert_int_equal(fuzz_pio_read(h, 0x3c3, 1), 0);
+	assert_int_equal(h->poweroff_calls, 0); /* the guest decides */
+	assert_int_equal(dev_reg_pm.ops->power_button(ins), 0);
+	dev_reg_pm.ops->reset(ins);
+	assert_false(h->irqs[9].level);
 }
 
 static void test_refuses_untrusted(void **state)
@@ -97,7 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_s5_powers_off), T(test_other_sleep_states_ignored),
 		T(test_reset_register), T(test_outside_and_wide),
-		T(test_refuses_untrusted),
+		T(test_power_button), T(test_refuses_untrusted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
@@ -151,6 +152,35 @@ static void test_main(void **state)
 		{ "madvise(MADV_DONTFORK)", SYS_madvise, { 0, 8192, MADV_DONTFORK }, false },
 	};
 	check("main", SYS_exit_group, calls, sizeof(calls) / sizeof(calls[0]));
+}
+
+/* The control thread: its socket and clients, nothing of the VM's. */
+static void test_ctl(void **state)
+{
+	const struct call calls[] = {
+		{ "accept a client", SYS_accept4, { FD_CTL_LISTEN, 0, 0, SOCK_NONBLOCK }, true },
+		{ "accept on another fd", SYS_accept4, { 5, 0, 0, 0 }, false },
+		{ "ask a client's uid", SYS_getsockopt, { 7, SOL_SOCKET, SO_PEERCRED, 0, 0 }, true },
+		{ "another socket option", SYS_getsockopt, { 7, SOL_SOCKET, SO_RCVBUF, 0, 0 }, false },
+		{ "pin a client", SYS_dup3, { 7, FD_CTL_CLI0 + 7, O_CLOEXEC }, true },
+		{ "dup onto the VM fd", SYS_dup3, { 7, FD_VM, O_CLOEXEC }, false },
+		{ "read a client", SYS_read, { FD_CTL_CLI0 + 3, (long)buf, 0 }, true },
+		{ "read the signalfd", SYS_read, { FD_SIGNAL, (long)buf, 0 }, false },
+		{ "reply to a client", SYS_write, { FD_CTL_CLI0, (long)buf, 0 }, true },
+		{ "hand the main thread a command", SYS_write, { FD_CTL_REQ, (long)buf, 0 }, true },
+		{ "write the stop eventfd itself", SYS_write, { FD_STOP, (long)buf, 0 }, false },
+		{ "read wisp's statm", SYS_pread64, { FD_CTL_STATM, (long)buf, 0, 0 }, true },
+		{ "pread the guest's RAM memfd", SYS_pread64, { FD_MEM, (long)buf, 0, 0 }, false },
+		{ "wait on its epoll", SYS_epoll_pwait, { FD_CTL_EPOLL, (long)buf, 1, 0, 0, 8 }, true },
+		{ "wait on the main loop's", SYS_epoll_pwait, { FD_EPOLL, (long)buf, 1, 0, 0, 8 }, false },
+		{ "KVM_RUN", SYS_ioctl, { VCPU(0), KVM_RUN }, false },
+		{ "KVM_IRQ_LINE", SYS_ioctl, { FD_VM, KVM_IRQ_LINE }, false },
+		{ "socket", SYS_socket, { 1, 1, 0 }, false },
+		{ "connect", SYS_connect, { 7, 0, 0 }, false },
+		{ "tkill a vCPU", SYS_tkill, { -1, WISP_SIG_KICK }, false },
+		{ "mmap executable", SYS_mmap, { 0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0 }, false },
+	};
+	check("ctl", SYS_exit, calls, sizeof(calls) / sizeof(calls[0]));
 }
 
 static uint32_t word;
@@ -300,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vcpu),
 		cmocka_unit_test(test_main),
+		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_dev_plain),
 		cmocka_unit_test(test_dev_irqfd),
 		cmocka_unit_test(test_dev_uart),

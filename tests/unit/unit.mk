@@ -40,6 +40,9 @@ UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) monitor/pci/pci.c \
 UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 # test_mmio2 puts a fake KVM behind one fd: mem/'s ioctl calls reach it.
 $(UNIT_DIR)/test_mmio2: UNIT_LIBS += -Wl,--wrap=ioctl
+# the control protocol over a fake backend; cJSON is Debian's (libcjson-dev)
+UNIT_SRCS_test_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c
+$(UNIT_DIR)/test_ctl: UNIT_LIBS += -lcjson
 # priv.c links the host's libcap-ng (libcap-ng-dev) in these tests.
 $(UNIT_DIR)/test_devhlp $(UNIT_DIR)/test_exit $(UNIT_DIR)/test_screenshot \
 $(UNIT_DIR)/test_handover $(UNIT_DIR)/test_cli_virtio $(UNIT_DIR)/test_pci \
