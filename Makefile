@@ -3,10 +3,11 @@
 #   make DEVICES="uart i8042"        build/custom/wisp with exactly those
 #   make run | test | bench | fuzz   see README.md
 PROFILE ?= default
+include devices/devices.mk
 ifeq ($(origin DEVICES),command line)
 PROFILE := custom
-TRUSTED ?= $(filter i8042 debug_exit testdev pvpanic,$(DEVICES))
-SANDBOXED ?= $(filter uart,$(DEVICES))
+TRUSTED ?= $(call devs_with,trusted,$(DEVICES))
+SANDBOXED ?= $(call devs_with,sandboxed,$(DEVICES))
 LOADERS ?= testimg
 else
 include profiles/$(PROFILE).mk
@@ -34,13 +35,12 @@ HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-poi
 CLI ?= cli cli_memopt cli_rom cli_virtio
 # monitor/'s rooms (README: "Where things are"); the CLI and the loaders
 # are the profile's. LOADER_EXTRA_<name>: what a loader brings along.
-# A profile with a display device (DISPLAY_DEVICES) gets the PNG writer and
-# zlib; the others contain neither (build.sh checks with nm).
-# A profile with a PCI device (PCI_DEVICES) gets the PCI bus (monitor/pci/,
-# WISP_PCI=1: host bridge, conf1, ECAM, MSI-X, the DSDT's root bridge and
+# A profile with a display device ("display" in devices/devices.mk) gets
+# the PNG writer and zlib; the others contain neither (build.sh checks with
+# nm). A profile with a PCI device ("pci" there) gets the PCI bus
+# (monitor/pci/, WISP_PCI=1: host bridge, conf1, ECAM, MSI-X, the DSDT's root bridge and
 # the MCFG table); the others contain none of it.
-PCI_DEVICES := virtio_rng virtio_blk virtio_net pcitest
-HAS_PCI := $(if $(filter $(PCI_DEVICES),$(DEVICES)),1,0)
+HAS_PCI := $(if $(call devs_with,pci,$(DEVICES)),1,0)
 MON_ROOMS := core jail kvm devhost $(if $(filter 1,$(HAS_PCI)),pci)
 # The control plane (monitor/ctl/, --api-sock): a profile sets CTL=1; the
 # others link none of it (nm finds no ctl_ symbol, no cJSON). WISP_CTL=1.
@@ -57,8 +57,7 @@ MON_ROOMS := core jail kvm devhost pci
 endif
 PASSTHRU_SRCS := $(if $(filter 1,$(HAS_PASSTHRU)),$(wildcard passthru/*.c))
 LOADER_EXTRA_linux := monitor/boot/acpi.c
-DISPLAY_DEVICES := fb
-HAS_DISPLAY := $(if $(filter $(DISPLAY_DEVICES),$(DEVICES)),1,0)
+HAS_DISPLAY := $(if $(call devs_with,display,$(DEVICES)),1,0)
 DISPLAY_SRCS := monitor/display/check.c $(if $(filter 1,$(HAS_DISPLAY)),\
 	monitor/display/render.c monitor/display/png.c)
 MON_SRCS := $(wildcard monitor/*.c) \
@@ -70,10 +69,10 @@ CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c \
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
 # The virtio transport and virtqueue (devices/virtio.h): a library, not a
-# registration, linked when the profile names any virtio_* device.
+# registration, linked when the profile names a "virtio" device.
 VIRTIO_SRCS := devices/virtio_pci.c devices/virtq.c
 DEV_SRCS := $(foreach d,$(DEVICES) $(DEV_EXTRA),devices/$(d).c) \
-	$(if $(filter virtio_%,$(DEVICES)),$(VIRTIO_SRCS))
+	$(if $(call devs_with,virtio,$(DEVICES)),$(VIRTIO_SRCS))
 WISP_SRCS := $(CORE_SRCS) $(DEV_SRCS)
 WISP_OBJS := $(patsubst %.c,$(B)/obj/%.o,$(WISP_SRCS)) $(B)/obj/registry.o \
 	$(B)/obj/policies.o $(if $(filter linux,$(LOADERS)),$(B)/obj/dsdt.o)
@@ -113,7 +112,7 @@ $(B)/.profile: FORCE
 		echo "$(DEVICES)|$(TRUSTED)|$(SANDBOXED)|$(LOADERS)|$(CLI)|$(DEV_EXTRA)|$(HAS_DISPLAY)|$(HAS_PCI)|$(HAS_PASSTHRU)|$(HAS_CTL)" > $@
 FORCE:
 
-$(B)/registry.c: devices/gen-registry.sh $(B)/.profile
+$(B)/registry.c: devices/gen-registry.sh devices/devices.mk $(B)/.profile
 	devices/gen-registry.sh "$(PROFILE)" "$(DEVICES)" "$(TRUSTED)" \
 		"$(SANDBOXED)" > $@.tmp
 	mv $@.tmp $@
@@ -194,7 +193,7 @@ hvt:
 endif
 
 # The profiles tests/integration/placement.sh runs (and slowcon.sh's UART
-# inside wisp): built here, on the host, so the guest tier (perhaps inside
+# inside wisp, and build.sh's DEVICES= build): built here, on the host, so the guest tier (perhaps inside
 # the testbed) never compiles.
 PLACE = $(MAKE) -s PROFILE=place-$(1) DEVICES="debug_exit fb" TRUSTED="$(2)" \
 	SANDBOXED="$(3)" build/place-$(1)/wisp
@@ -205,7 +204,11 @@ test-profiles:
 	$(call PLACE,fbsandboxed,debug_exit,fb)
 	$(MAKE) -s PROFILE=uartin DEVICES="uart debug_exit" \
 		TRUSTED=debug_exit SANDBOXED= build/uartin/wisp
+	$(MAKE) -s DEVICES="$(CUSTOM_TEST_DEVICES)" build/custom/wisp
 .PHONY: test-profiles
+# A DEVICES= build with the defaults of devices/devices.mk (build.sh,
+# placement.sh); pm and debug_exit need the trusted table.
+CUSTOM_TEST_DEVICES := uart pm debug_exit
 
 # The Linux guest of tests/integration/linux.sh: Debian's kernel (the
 # testbed's cached package: bzImage and PVH vmlinux) and a busybox

@@ -2,12 +2,16 @@
 # devices/gen-registry.sh PROFILE "DEVICES" "TRUSTED" "SANDBOXED" - write the
 # generated device registration table for a profile to stdout. Only the
 # registrations named here are referenced, so only their code is linked.
+# Every device needs its line in devices/devices.mk (the Makefile's and the
+# unit tests' TRUSTED and SANDBOXED defaults come from it).
 set -eu
 profile="$1" devices="$2" trusted="$3" sandboxed="${4:-}"
 
 for d in $devices; do
 	case "$d" in *[!a-z0-9_]*|"") echo "gen-registry: bad device name '$d'" >&2; exit 1 ;; esac
 	[ -f "$(dirname "$0")/$d.c" ] || { echo "gen-registry: no devices/$d.c for '$d'" >&2; exit 1; }
+	# What the device needs is stated once, in the table the Makefile reads.
+	grep -q "^DEV_$d :=" "$(dirname "$0")/devices.mk" || { echo "gen-registry: no line for '$d' in devices/devices.mk" >&2; exit 1; }
 done
 for t in $trusted $sandboxed; do
 	case " $devices " in *" $t "*) ;; *) echo "gen-registry: '$t' (TRUSTED/SANDBOXED) is not in DEVICES" >&2; exit 1 ;; esac

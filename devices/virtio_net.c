@@ -18,7 +18,8 @@
  * the bounce buffer and copies header and frame into the next chain. A
  * frame larger than that chain is dropped and counted, and the chain stays
  * available for the next frame. A receive chain with readable buffers is a
- * protocol violation.
+ * protocol violation. A tap that fails (deleted, closed) ends the watch for
+ * good, with one line: its error would otherwise be reported forever.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ struct virtio_net {
 	struct virtio_dev vd; /* first: the transport's callbacks cast back */
 	uint8_t mac[6];
 	bool watching;        /* the tap's watch is on */
+	bool tap_failed;      /* a read failed: the watch stays off for good */
 	uint64_t rx_frames, rx_dropped;
 	uint64_t tx_frames, tx_dropped;
 	struct virtq_chain chain;
@@ -64,7 +66,7 @@ static void net_watch(struct virtio_net *n, bool on)
 {
 	struct dev_ins *ins = n->vd.ins;
 
-	if (on == n->watching)
+	if (on == n->watching || (on && n->tap_failed))
 		return;
 	if (ins->hlp->file_watch_set(ins, NET_KEY, on) < 0)
 		ins->hlp->log(ins, DEV_LOG_WARN, "tap watch %s refused",
@@ -113,6 +115,22 @@ static int net_rx_put(struct virtio_net *n, size_t len)
 	return 0;
 }
 
+/* The tap failed (deleted: EBADFD; hung up: end of file). Its level-
+ * triggered watch would report it forever and the read fail each time:
+ * the watch ends, one line says why, frames sent to it are dropped. */
+static void net_tap_failed(struct virtio_net *n, long rc)
+{
+	struct dev_ins *ins = n->vd.ins;
+
+	net_watch(n, false);
+	n->tap_failed = true;
+	if (rc)
+		ins->hlp->log(ins, DEV_LOG_ERR, "tap read failed: %s; "
+			      "receiving stops", strerror((int)-rc));
+	else
+		ins->hlp->log(ins, DEV_LOG_ERR, "tap closed: receiving stops");
+}
+
 /* The tap is readable (file_watch): one frame into the next chain. */
 static void net_rx_ready(struct dev_ins *ins, void *opaque, uint64_t key)
 {
@@ -132,6 +150,8 @@ static void net_rx_ready(struct dev_ins *ins, void *opaque, uint64_t key)
 	long len = ins->hlp->file_read(ins, NET_KEY, n->buf, sizeof(n->buf));
 	if (len <= 0) { /* not readable after all: the chain stays */
 		virtq_unpop(q);
+		if (len != -EAGAIN && len != -EINTR)
+			net_tap_failed(n, len);
 		return;
 	}
 	net_rx_put(n, (size_t)len);

@@ -18,12 +18,13 @@ FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_f
 FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
 # A virtio device's target links the transport and the virtqueue too
 # (VIRTIO_SRCS, Makefile); fuzz/virtio_drv.h sets a driver up for it.
-FUZZ_VIRTIO = $(if $(filter virtio_%,$(1)),$(VIRTIO_SRCS))
+FUZZ_VIRTIO = $(if $(call devs_with,virtio,$(1)),$(VIRTIO_SRCS))
 
 .PRECIOUS: $(FUZZ_DIR)/registry-%.c
-$(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/%.c
+$(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/devices.mk devices/%.c
 	@mkdir -p $(dir $@)
-	devices/gen-registry.sh fuzz-$* "$*" "" > $@.tmp
+	devices/gen-registry.sh fuzz-$* "$*" \
+		"$(call devs_with,trusted,$*)" > $@.tmp
 	mv $@.tmp $@
 
 $(FUZZ_DIR)/replay/%: fuzz/%_fuzz.c devices/%.c fuzz/replay.c \

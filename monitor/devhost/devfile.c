@@ -16,6 +16,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -264,6 +265,36 @@ int devfile_nofalloc(struct dev_ins *ins, unsigned key, uint64_t off,
 	int fd = file_fd(ins, key, true);
 
 	return fd < 0 ? fd : -EOPNOTSUPP;
+}
+
+/* A compromised device writes where its policy lets it, at any offset:
+ * each regular file it may write ends at its size when it was attached (a
+ * disk image never grows), or at floor (the largest screenshot) if that
+ * is more. Past it a write fails with EFBIG, SIGXFSZ being ignored, and
+ * the device answers its request with an error status. Taps, pipes and
+ * block devices are not bounded by it (a block device cannot grow). A
+ * device process calls it before its filter (setrlimit is in no policy). */
+int devfile_limit_fsize(const struct dev_host *h, uint64_t floor)
+{
+	uint64_t max = floor;
+	bool any = floor != 0;
+	struct stat st;
+
+	for (unsigned k = 0; k < DEV_FILE_KEYS; k++) {
+		if (!((h->file_keys >> k) & 1) || ((h->file_ro >> k) & 1))
+			continue;
+		if (fstat(h->files[k], &st) < 0)
+			return -errno;
+		if (!S_ISREG(st.st_mode))
+			continue;
+		any = true;
+		max = h->file_size[k] > max ? h->file_size[k] : max;
+	}
+	struct rlimit rl = { .rlim_cur = max, .rlim_max = max };
+	if (any && (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+		    setrlimit(RLIMIT_FSIZE, &rl) < 0))
+		return -errno;
+	return 0;
 }
 
 /* --- watches: a pollable file in the epoll set of the loop that serves

@@ -12,6 +12,8 @@
 
 #include "dev.h"
 
+struct dev_host;
+
 int devfile_blob(struct dev_ins *ins, const char *key, const void **p,
 		 size_t *len);
 long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
@@ -38,5 +40,8 @@ int devfile_doorbell_create(struct dev_ins *ins, enum dev_space space,
 			    uint64_t addr, unsigned len);
 int devfile_doorbell_wait(struct dev_ins *ins, int bell);
 int devfile_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque);
+/* This process's writes to h's writable regular files end at each one's
+ * attached size (or at floor, if more): EFBIG past it. 0 or -errno. */
+int devfile_limit_fsize(const struct dev_host *h, uint64_t floor);
 
 #endif

@@ -411,9 +411,11 @@ static void hlp_vm_fault(struct dev_ins *ins, const char *why)
 {
 	struct dev_host *h = host_of(ins);
 
-	/* The guest can repeat it until the vCPUs stop: rate-limited. */
-	wlog_guest(&h->rl, ins->name, LOG_ERR, "%s: guest error, stopping: %s",
-		   ins->name, why);
+	/* The line of the fault that ends the VM: never rate-limited (earlier
+	 * guest lines may have used the limit up, and then wisp would exit 74
+	 * saying nothing), once: a repeat on the way out is not printed. */
+	if (!atomic_load(&h->vm->stopping))
+		wlog(LOG_ERR, "%s: guest error, stopping: %s", ins->name, why);
 	vm_request_stop(h->vm, WISP_EXIT_GUEST_ABI, why);
 }
 

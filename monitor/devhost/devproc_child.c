@@ -23,6 +23,7 @@
 #include "core/exitcode.h"
 #include "policy.h"
 #include "core/vm.h"
+#include "devhost/devfile.h"
 #include "devhost/devhost.h"
 #include "display/display.h"
 #include "jail/jail.h"
@@ -522,7 +523,8 @@ _Noreturn void devproc_exec_main(void)
 	dp_handover_files(h, &ho);
 	dpc_replay(h, &ho);
 	dpc_close_memfds(&vm.mem);
-	if (WISP_DISPLAY && dpc_shots(&vm, h) && screenshot_limit_fsize() < 0)
+	if (devfile_limit_fsize(h, WISP_DISPLAY && dpc_shots(&vm, h)
+					   ? screenshot_max_size() : 0) < 0)
 		_exit(WISP_EXIT_OSERR);
 	dpc_epoll(h);
 	devfile_watch_loop(h, FD_DPC_EPOLL, (uint64_t)DPC_EV_WATCH << 32);

@@ -23,8 +23,8 @@ int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d);
 bool screenshot_check(const struct dev_display *d);
 /* d's rectangles as " WxH+X+Y"..., cut to fit size; returns the length. */
 size_t screenshot_rects(const struct dev_display *d, char *buf, size_t size);
-/* This process's files end at the largest screenshot PNG (writes past it
- * fail with EFBIG). 0 or -errno. */
-int screenshot_limit_fsize(void);
+/* The size of the largest screenshot PNG (the file size bound of a
+ * device process writing screenshots). */
+uint64_t screenshot_max_size(void);
 
 #endif

@@ -5,10 +5,8 @@
  * and zlib, only into profiles with a display device (WISP_DISPLAY).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "display/display.h"
@@ -42,17 +40,10 @@ int screenshot_render(struct dev_ins *ins, int fd, struct dev_display *d)
 	return rc == 0 ? screenshot_write(fd, d) : rc;
 }
 
-/* Bounded by the FSIZE limit: a write past the largest PNG of the largest
- * screen fails with EFBIG instead of filling the disk (or killing the
- * process with SIGXFSZ). For a device process, before its filter. */
-int screenshot_limit_fsize(void)
+/* The largest PNG of the largest screen: a device process's file size
+ * limit (devfile_limit_fsize) is at least this when it writes screenshots,
+ * so a write past it fails instead of filling the disk. */
+uint64_t screenshot_max_size(void)
 {
-	size_t max = png_size(DEV_DISPLAY_MAX_W, DEV_DISPLAY_MAX_H);
-	struct rlimit rl = { .rlim_cur = max, .rlim_max = max };
-
-	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
-	    setrlimit(RLIMIT_FSIZE, &rl) < 0)
-		return -errno;
-	return 0;
+	return png_size(DEV_DISPLAY_MAX_W, DEV_DISPLAY_MAX_H);
 }
-

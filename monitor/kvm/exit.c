@@ -18,11 +18,12 @@ static void io_unclaimed(struct vm *vm, const char *space, uint64_t addr,
 {
 	uint64_t n = atomic_fetch_add(&vm->unclaimed, 1) + 1, supp;
 
+	/* Fatal: its line is never rate-limited, and printed once. */
 	if (vm->cfg && vm->cfg->strict_io) {
-		wlog_guest(&vm->unclaimed_rl, "unclaimed", LOG_ERR,
-			   "guest %s %s at 0x%llx size %u: nothing handles it",
-			   space, is_write ? "write" : "read",
-			   (unsigned long long)addr, size);
+		if (!atomic_load(&vm->stopping))
+			wlog(LOG_ERR, "guest %s %s at 0x%llx size %u: nothing "
+			     "handles it", space, is_write ? "write" : "read",
+			     (unsigned long long)addr, size);
 		vm_request_stop(vm, WISP_EXIT_GUEST_ABI, "unclaimed access");
 	}
 	if (!is_write)
@@ -110,43 +111,6 @@ void mmio_dispatch(struct vm *vm, uint64_t addr, void *data, unsigned size,
 			     addr, data, size, is_write);
 }
 
-static bool exit_io(struct vcpu *v)
-{
-	/* Read once: the data area must not be able to rewrite the exit. */
-	typeof(v->run->io) io = v->run->io;
-	unsigned size = io.size;
-	uint64_t span = (uint64_t)io.count * size;
-
-	/* KVM puts the data on a page of its own past struct kvm_run; a data
-	 * area inside the header or past the mapping would mean a broken
-	 * kernel contract: stop rather than touch memory we do not own. */
-	if ((size != 1 && size != 2 && size != 4) ||
-	    io.data_offset < sizeof(struct kvm_run) ||
-	    io.data_offset > v->run_size || span > v->run_size - io.data_offset) {
-		vm_request_stop(v->vm, WISP_EXIT_INTERNAL, "bad KVM_EXIT_IO");
-		return false;
-	}
-	uint8_t *data = (uint8_t *)v->run + io.data_offset;
-	for (uint32_t i = 0; i < io.count; i++)
-		io_dispatch(v->vm, &v->vm->pio, io.port, data + i * size, size,
-			    io.direction == KVM_EXIT_IO_OUT);
-	return true;
-}
-
-static bool exit_mmio(struct vcpu *v)
-{
-	struct kvm_run *run = v->run;
-	unsigned len = run->mmio.len;
-
-	if (len != 1 && len != 2 && len != 4 && len != 8) {
-		vm_request_stop(v->vm, WISP_EXIT_INTERNAL, "bad KVM_EXIT_MMIO");
-		return false;
-	}
-	mmio_dispatch(v->vm, run->mmio.phys_addr, run->mmio.data, len,
-		      run->mmio.is_write);
-	return true;
-}
-
 static unsigned long long vcpu_rip(struct vcpu *v)
 {
 	struct kvm_regs regs;
@@ -160,6 +124,40 @@ static bool exit_fatal(struct vcpu *v, int code, const char *what)
 	wlog(LOG_ERR, "vCPU %u: %s (rip 0x%llx)", v->idx, what, vcpu_rip(v));
 	vm_request_stop(v->vm, code, what);
 	return false;
+}
+
+static bool exit_io(struct vcpu *v)
+{
+	/* Read once: the data area must not be able to rewrite the exit. */
+	typeof(v->run->io) io = v->run->io;
+	unsigned size = io.size;
+	uint64_t span = (uint64_t)io.count * size;
+
+	/* KVM puts the data on a page of its own past struct kvm_run; a data
+	 * area inside the header or past the mapping would mean a broken
+	 * kernel contract: stop rather than touch memory we do not own. */
+	if ((size != 1 && size != 2 && size != 4) ||
+	    io.data_offset < sizeof(struct kvm_run) ||
+	    io.data_offset > v->run_size || span > v->run_size - io.data_offset)
+		return exit_fatal(v, WISP_EXIT_INTERNAL, "bad KVM_EXIT_IO");
+	uint8_t *data = (uint8_t *)v->run + io.data_offset;
+	for (uint32_t i = 0; i < io.count; i++)
+		io_dispatch(v->vm, &v->vm->pio, io.port, data + i * size, size,
+			    io.direction == KVM_EXIT_IO_OUT);
+	return true;
+}
+
+static bool exit_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	unsigned len = run->mmio.len;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8) {
+		return exit_fatal(v, WISP_EXIT_INTERNAL, "bad KVM_EXIT_MMIO");
+	}
+	mmio_dispatch(v->vm, run->mmio.phys_addr, run->mmio.data, len,
+		      run->mmio.is_write);
+	return true;
 }
 
 static bool exit_internal(struct vcpu *v)

@@ -5,7 +5,7 @@
  * sequence numbers 0..N-1 of "rounds=N" were echoed (default 10; a resent
  * frame is echoed again but counted once) or POLL waited "idle=MS" with
  * nothing (default 5000, then exit 2). Bad requests get EINVAL: a bad handle, an oversized
- * frame.
+ * frame. "loud=N": N frames the tap refuses, then a fault (see loud()).
  */
 #include "hvtlib.h"
 
@@ -86,6 +86,24 @@ static void bad_requests(unsigned h)
 	CHECK(hvt_net(true, h, frame, &len) == HVT_R_EINVAL);
 }
 
+/* N one-byte frames the tap refuses (shorter than an Ethernet header):
+ * each gets EUNSPEC and a line wisp rate-limits; then a read into memory
+ * past the guest's ends the VM (74), whose line must be printed however
+ * many lines came before. */
+static void loud(unsigned h, uint64_t n)
+{
+	uint64_t len;
+
+	for (uint64_t i = 0; i < n; i++) {
+		len = 1;
+		CHECK(hvt_net(true, h, frame, &len) == HVT_R_EUNSPEC);
+	}
+	len = sizeof(frame);
+	hvt_net(false, h, (void *)(uintptr_t)hvt_bi->mem_size, &len);
+	hvt_puts("still running\n");
+	hvt_exit(3);
+}
+
 int hvt_main_test(void)
 {
 	unsigned h = hvt_handle("net0");
@@ -94,6 +112,8 @@ int hvt_main_test(void)
 
 	CHECK(h == 1 && m->e[h].attached && m->e[h].u.net_basic.mtu >= 576);
 	bad_requests(h);
+	if (cmd_has("loud"))
+		loud(h, cmd_u64("loud", 0));
 	if ((hvt_bi->host_features & HVT_FEATURE_RING_IO) && hvt_bi->net_ring &&
 	    !cmd_has("noring"))
 		ring = (volatile struct hvt_ring *)(uintptr_t)hvt_bi->net_ring;

@@ -1,10 +1,11 @@
 #!/bin/sh
 # tests/integration/build.sh - what the build promises about its binaries:
-# static, and containing exactly their profile's devices.
+# static, containing exactly their profile's devices, each placed (trust,
+# process) as its registration allows, a DEVICES= build too.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_built "$WISP_DEFAULT" "$WISP_TEST" build/pcitest/wisp build/vfio/wisp \
-	build/linuxpci/wisp
+	build/linuxpci/wisp build/custom/wisp
 
 for p in default test; do
 	b=build/$p/wisp
@@ -110,6 +111,37 @@ for p in default test; do
 		pass "$p: --list-devices lists exactly:$want"
 	else
 		fail "$p: --list-devices:$bad"
+		show_output
+	fi
+done
+
+# What wisp checks before it constructs a device (devmgr_check_placement)
+# against the registry's trust and place, which --list-devices prints: a
+# DEV_F_NEEDS_TRUST device must be trusted, only a DEV_F_TRUSTABLE one may
+# be, a DEV_F_NO_SANDBOX one never runs in a process. The flags are read
+# from each device's own source, not from devices/devices.mk, which gave
+# build/custom (make DEVICES="uart pm debug_exit") its defaults. Running a
+# guest needs KVM: placement.sh runs build/custom's.
+placed_badly() { # FLAGS TRUST RUNS-IN
+	case "$1" in *DEV_F_NEEDS_TRUST*) [ "$2" = trusted ] || return 0 ;; esac
+	case "$1" in *DEV_F_TRUSTABLE*) ;; *) [ "$2" = untrusted ] || return 0 ;; esac
+	case "$1" in *DEV_F_NO_SANDBOX*) [ "$3" != process ] || return 0 ;; esac
+	return 1
+}
+for p in default test custom; do
+	run_wisp 10 "build/$p/wisp" --list-devices
+	bad=""
+	# shellcheck disable=SC2034
+	while read -r d cls trust runs rest; do
+		[ -f "devices/$d.c" ] || continue
+		flags=$(grep -E '^[[:space:]]*\.flags[[:space:]]*=' "devices/$d.c")
+		placed_badly "$flags" "$trust" "$runs" && bad="$bad $d:$trust/$runs"
+	done <"$T/out"
+	n=$(grep -c '^[a-z_0-9][a-z_0-9]* ' "$T/out")
+	if [ "$RC" = 0 ] && [ -z "$bad" ] && [ "$n" -gt 1 ]; then
+		pass "$p: every device placed as its flags allow ($((n - 1)) devices)"
+	else
+		fail "$p: exit $RC, placed against the flags:$bad"
 		show_output
 	fi
 done

@@ -43,6 +43,14 @@ grep -q "wisp exit 74" "$T/out" && pass "bad pointer in a ring entry ends the VM
 	{ fail "bad pointer in a ring entry: $(cat "$T/out")"; show_output; }
 stderr_matches "ring bad pointer: named" "^wisp: hvt.0: guest error, stopping: net ring: bad data pointer"
 
+# 100 frames the tap refuses: 100 "write failed" lines, rate-limited (10 a
+# second); then a bad pointer ends the VM, and its line is printed anyway.
+run_wisp 30 "$W" --net:net0=tap0 "$MAC" "$G/net.hvt" loud=100
+expect "a fault after 100 rate-limited lines ends the VM (74)" 74
+stderr_matches "fault after rate-limited lines: its line is printed" \
+	"^wisp: hvt.0: guest error, stopping: NET_READ: bad data pointer"
+grep -q "still running" "$T/out" && fail "loud: the guest went on"
+
 # nothing arrives: POLL times out and the guest gives up (exit 2)
 run_wisp 30 "$W" --net:net0=tap0 "$MAC" "$G/net.hvt" idle=100
 expect "POLL on an idle tap times out" 2 "net ready"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -21,6 +22,7 @@
 #include "hlp_complete.h"
 #include "policy.h"
 #include "core/vm.h"
+#include "devhost/devfile.h"
 #include "devhost/devhost.h"
 #include "kvm/kvm.h"
 #include "devhost/devproc.h"
@@ -761,6 +763,50 @@ static void test_file_watch_loop(void **state)
 	close(ep);
 }
 
+/* In a child, as a device process before its filter (the limit is per
+ * process): a compromised device writing past the end of its image, or
+ * growing it by truncation, fails with EFBIG (no SIGXFSZ kills it); the
+ * image keeps its size. Its read-only file and its pipe are not bounded. */
+static int fsize_child(const struct dev_hlp *t, struct dev_ins *a, int wr)
+{
+	char b = 'x', buf[2] = "yz";
+
+	if (devfile_limit_fsize(&vm.hosts[0], 0) < 0)
+		return 1;
+	if (t->file_pwrite(a, 1, &b, 1, 40) != -EFBIG ||
+	    t->file_pwrite(a, 1, &b, 1, (1ull << 40)) != -EFBIG)
+		return 2;
+	if (t->file_pwrite(a, 1, buf, 2, 31) != 1) /* cut at the end */
+		return 3;
+	if (ftruncate(vm.hosts[0].files[1], 1 << 20) != -1 || errno != EFBIG)
+		return 4;
+	if (t->file_pwrite(a, 1, &b, 1, 0) != 1 || write(wr, buf, 2) != 2)
+		return 5;
+	return 0;
+}
+
+static void test_file_fsize_bound(void **state)
+{
+	struct dev_ins *a = &vm.devs[0];
+	const struct dev_hlp *t = devhlp_table(false, true);
+	int wr, st;
+	struct stat s;
+
+	attach_pipe(&wr);
+	dev_attach_file(&vm, "a", 0, 2, temp_file(64, O_RDONLY), DEVFILE_RO);
+	assert_int_equal(ftruncate(vm.hosts[0].files[1], 32), 0);
+	vm.hosts[0].file_size[1] = 32; /* as if attached at 32 bytes */
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(fsize_child(t, a, wr));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(fstat(vm.hosts[0].files[1], &s), 0);
+	assert_int_equal(s.st_size, 32);
+	close(wr);
+}
+
 /* A device process's table runs the same file calls and checks on the
  * files its host was given; what only wisp has stays refused. */
 static void test_file_sandboxed_table(void **state)
@@ -818,7 +864,7 @@ int main(void)
 		T(test_mem_ram_only), T(test_file_size), T(test_file_readonly),
 		T(test_file_sync_falloc),
 		T(test_file_watch_refused), T(test_file_watch_loop),
-		T(test_file_sandboxed_table),
+		T(test_file_sandboxed_table), T(test_file_fsize_bound),
 	};
 	return cmocka_run_group_tests_name("devhlp", tests, NULL, NULL);
 }

@@ -21,6 +21,8 @@
 #include "core/vm.h"
 #include "display/display.h"
 #include "monitor.h"
+#include "devhost/devfile.h"
+#include "devhost/devhost.h"
 #include "devhost/devproc.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
@@ -133,14 +135,17 @@ static void test_rects_bounded(void **state)
 	assert_string_equal(buf, " 10x20+1+2");
 }
 
-/* In a child (the limit is per process): writes past the largest PNG fail
- * with EFBIG, no SIGXFSZ kills it; up to the bound they succeed. */
+/* In a child (the limit is per process): a display device's process with
+ * no other file writes up to the largest PNG; past it writes fail with
+ * EFBIG, no SIGXFSZ kills it. */
 static int fsize_child(int fd)
 {
 	off_t max = (off_t)png_size(DEV_DISPLAY_MAX_W, DEV_DISPLAY_MAX_H);
+	struct dev_host none = { 0 };
 	char b = 1;
 
-	if (screenshot_limit_fsize() < 0 || pwrite(fd, &b, 1, max - 1) != 1)
+	if (devfile_limit_fsize(&none, screenshot_max_size()) < 0 ||
+	    pwrite(fd, &b, 1, max - 1) != 1)
 		return 1;
 	if (pwrite(fd, &b, 1, max) != -1 || errno != EFBIG)
 		return 2;

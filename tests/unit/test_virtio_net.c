@@ -242,6 +242,36 @@ static void test_reset_turns_watch_off(void **state)
 	assert_true(x->tap->watch_on);
 }
 
+/* A deleted tap: its read fails (EBADFD) however often epoll reports it.
+ * EAGAIN (a read that raced) leaves the watch on; a failure ends it at
+ * once, one line says so, and new receive buffers do not turn it on
+ * again; the chain stays unused and the device does not need a reset. */
+static void test_rx_tap_error_ends_watch(void **state)
+{
+	struct fx *x = *state;
+
+	rx_buffer(x, RXBUF, 1526);
+	vdrv_kick(&x->d, RXQ);
+	tap_frame(x, 60, 0); /* readable, as a failed fd reports EPOLLERR */
+	x->tap->fail = -EAGAIN;
+	assert_true(fuzz_file_ready(x->h, x->ins, 0) > 1);
+	assert_true(x->tap->watch_on);
+	x->tap->watch_calls = 0;
+	x->tap->fail = -EBADFD;
+	assert_int_equal(fuzz_file_ready(x->h, x->ins, 0), 1);
+	assert_false(x->tap->watch_on);
+	assert_int_equal(x->h->log_lines[DEV_LOG_ERR], 1);
+	assert_non_null(strstr(x->h->last_log, "tap read failed"));
+	rx_buffer(x, RXBUF + 0x800, 1526);
+	vdrv_kick(&x->d, RXQ);
+	assert_false(x->tap->watch_on);
+	assert_int_equal(fuzz_file_ready(x->h, x->ins, 0), 0);
+	assert_int_equal(x->tap->watch_calls, 1);
+	assert_int_equal(vdrv_used_idx(&x->d, RXQ), 0);
+	assert_int_equal(x->h->log_lines[DEV_LOG_ERR], 1);
+	assert_int_equal(vdrv_status(&x->d) & VIRTIO_S_NEEDS_RESET, 0);
+}
+
 static void test_mac_option(void **state)
 {
 	struct fx *x;
@@ -288,6 +318,7 @@ int main(void)
 		T(test_rx_split_and_oversize),
 		T(test_rx_readable_is_violation),
 		T(test_reset_turns_watch_off),
+		T(test_rx_tap_error_ends_watch),
 		cmocka_unit_test_teardown(test_mac_option, teardown),
 		cmocka_unit_test(test_no_tap),
 #undef T

@@ -52,11 +52,11 @@ $(UNIT_DIR)/test_devproc_wait: \
 # Device-model tests drive the devices through the fuzz helper table
 # (fuzz/fuzz_hlp.c) and a registry of every device with a fuzz target.
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
-DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm pvpanic,$(DEV_TEST_DEVICES))
+DEV_TEST_TRUSTED := $(call devs_with,trusted,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
 DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c) \
-	$(if $(filter virtio_%,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
+	$(if $(call devs_with,virtio,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_uart := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_i8042 := $(DEV_TEST_SRCS)
@@ -78,7 +78,7 @@ UNIT_SRCS_test_virtio_net := $(DEV_TEST_SRCS)
 UNIT_SRCS_test_hvt := $(DEV_TEST_SRCS) devices/hvt_block.c devices/hvt_net.c
 
 # Rewritten only when its content changes (FORCE + cmp, like .profile).
-$(DEV_TEST_REGISTRY): devices/gen-registry.sh FORCE
+$(DEV_TEST_REGISTRY): devices/gen-registry.sh devices/devices.mk FORCE
 	@mkdir -p $(dir $@)
 	@devices/gen-registry.sh host "$(DEV_TEST_DEVICES)" \
 		"$(DEV_TEST_TRUSTED)" > $@.tmp
