@@ -27,18 +27,30 @@ $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/devices.mk devices/%.c
 		"$(call devs_with,trusted,$*)" > $@.tmp
 	mv $@.tmp $@
 
-$(FUZZ_DIR)/replay/%: fuzz/%_fuzz.c devices/%.c fuzz/replay.c \
-		$(FUZZ_DIR)/registry-%.c $(FUZZ_DEPS) \
-		$$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
-	@mkdir -p $(dir $@)
-	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_fuzz.c fuzz/replay.c \
-		$(FUZZ_LIBSRCS) $(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
+# Replays link the host objects the unit tests link (tests/unit/unit.mk:
+# each source compiled once); libFuzzer builds their own, compiled once
+# each into build/fuzz/obj/ with clang's fuzzer instrumentation.
+LF_OBJ := $(FUZZ_DIR)/obj
+LF_OBJ_CFLAGS := $(FUZZ_CFLAGS) -DWISP_DISPLAY=1 -DWISP_PCI=1 \
+	-DWISP_PASSTHRU=1 -DWISP_PROFILE='"host"'
+lf_objs = $(patsubst %.c,$(LF_OBJ)/%.o,$(filter %.c,$(1)))
 
-$(FUZZ_DIR)/lf/%: fuzz/%_fuzz.c devices/%.c $(FUZZ_DIR)/registry-%.c \
-		$(FUZZ_DEPS) $$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
+$(LF_OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_fuzz.c $(FUZZ_LIBSRCS) \
-		$(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
+	$(FUZZ_CC) $(LF_OBJ_CFLAGS) -MMD -MP -c $< -o $@
+-include $(shell find $(LF_OBJ) -name '*.d' 2>/dev/null)
+
+FUZZ_DEV_SRCS = fuzz/$(1)_fuzz.c $(FUZZ_LIBSRCS) $(call FUZZ_VIRTIO,$(1)) \
+	$(FUZZ_DIR)/registry-$(1).c
+
+$(FUZZ_DIR)/replay/%: $(HOST_OBJ)/fuzz/replay.o \
+		$$(call host_objs,$$(call FUZZ_DEV_SRCS,$$*)) | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ $(filter %.o,$^)
+
+$(FUZZ_DIR)/lf/%: $$(call lf_objs,$$(call FUZZ_DEV_SRCS,$$*)) | setup
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^)
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(FUZZ_TARGETS))
 
@@ -89,6 +101,7 @@ LIB_FUZZ_EXTRA_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c -lcjson
 # The CLI target: wisp's parser, the device-spec parser and every device's
 # options (the unit tests' registry); exit() wrapped so die() returns.
 LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \
+	passthru/vfio_addr.c \
 	monitor/cli/cli_virtio.c \
 	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c devices/framework.c \
 	$(DEV_TEST_DEVICES:%=devices/%.c) $(call FUZZ_VIRTIO,$(DEV_TEST_DEVICES)) \
@@ -100,17 +113,18 @@ LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli
 PCT := %
 .SECONDEXPANSION:
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
-		fuzz/%_target.c fuzz/replay.c $(LIB_FUZZ_DEPS) \
-		$$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
+		$(HOST_OBJ)/fuzz/%_target.o $(HOST_OBJ)/fuzz/replay.o \
+		$$(call host_objs,$(LIB_FUZZ_SRCS) $$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_target.c fuzz/replay.c \
-		$(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread
+	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ $(filter %.o,$^) \
+		$(call host_flags,$(LIB_FUZZ_EXTRA_$*)) -lpthread
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
-		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
+		$(LF_OBJ)/fuzz/%_target.o \
+		$$(call lf_objs,$(LIB_FUZZ_SRCS) $$(LIB_FUZZ_EXTRA_$$*)) | setup
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS) \
-		$(LIB_FUZZ_EXTRA_$*) -lpthread
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^) \
+		$(call host_flags,$(LIB_FUZZ_EXTRA_$*)) -lpthread
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
 fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)

@@ -14,11 +14,11 @@
 #include "core/log.h"
 #include "jail/jail.h"
 #include "policy.h"
-#ifdef WISP_LOADER_linux
-#include "boot/linux.h"
 #if WISP_PASSTHRU
 #include "vfio.h"
 #endif
+#ifdef WISP_LOADER_linux
+#include "boot/linux.h"
 #define WISP_HAS_LINUX 1
 #else
 #define WISP_HAS_LINUX 0

@@ -88,11 +88,28 @@ $(DEV_TEST_REGISTRY): devices/gen-registry.sh devices/devices.mk FORCE
 UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1 \
 	-DWISP_PCI=1 -DWISP_PASSTHRU=1
 
+# Host objects: each source is compiled once (ASan, UBSan, the defines of
+# every optional part) into build/host/obj/, and every unit test and fuzz
+# replay that names it links that object; before, each test compiled its
+# whole list again. A list may hold flags besides sources (LIB_FUZZ_EXTRA):
+# host_objs takes the sources, host_flags the rest (link flags and
+# libraries). OBJ_CFLAGS_<path without .c> adds flags to one object.
+HOST_OBJ := build/host/obj
+HOST_OBJ_CFLAGS := $(UNIT_CFLAGS) -Ifuzz -DWISP_PROFILE='"host"'
+host_objs = $(patsubst %.c,$(HOST_OBJ)/%.o,$(filter %.c,$(1)))
+host_flags = $(filter-out %.c,$(1))
+
+$(HOST_OBJ)/%.o: %.c | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_OBJ_CFLAGS) $(OBJ_CFLAGS_$*) -MMD -MP -c $< -o $@
+-include $(shell find $(HOST_OBJ) -name '*.d' 2>/dev/null)
+
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:
-$(UNIT_DIR)/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(wildcard devices/*.h mem/*.h monitor/*.h monitor/*/*.h fuzz/*.h tests/unit/*.h passthru/*.h) | setup
+$(UNIT_DIR)/%: $(HOST_OBJ)/tests/unit/%.o $$(call host_objs,$$(UNIT_SRCS_$$*)) | setup
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(UNIT_CFLAGS) -Ifuzz -o $@ $< $(UNIT_SRCS_$*) -lcmocka -lpthread $(UNIT_LIBS) -lz
+	$(HOST_CC) $(UNIT_CFLAGS) -o $@ $(filter %.o,$^) \
+		$(call host_flags,$(UNIT_SRCS_$*)) -lcmocka -lpthread $(UNIT_LIBS) -lz
 
 unit-tests: $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 
@@ -113,8 +130,8 @@ $(POLICY_FIXTURE_C): $$(POLICY_COMPILE) $(POLICY_FIXTURES)
 $(POLICY_FIXTURE_DEBUG_C): $$(POLICY_COMPILE) $(POLICY_FIXTURES)
 	$(POLICY_COMPILE) --debug -o $@ $(POLICY_FIXTURES)
 
-$(UNIT_DIR)/test_policy: UNIT_CFLAGS += $(POLICY_TEST_CFLAGS)
-$(UNIT_DIR)/test_policy: policy/policy.h $$(POLICY_COMPILE)
+OBJ_CFLAGS_tests/unit/test_policy = $(POLICY_TEST_CFLAGS)
+$(HOST_OBJ)/tests/unit/test_policy.o: $$(POLICY_COMPILE)
 
 $(UNIT_DIR)/test_policy_debug: tests/unit/test_policy.c $(POLICY_FIXTURE_DEBUG_C) policy/policy.h | setup
 	@mkdir -p $(dir $@)
