@@ -10,8 +10,19 @@ FUZZ_TARGETS := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 FUZZ_DIR := build/fuzz
 FUZZ_TIME ?= 20
 FUZZ_CC := clang
-FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
+# Compiled with FUZZ_CC and FUZZ_SAN, linked with FUZZ_LD, FUZZ_LDFLAGS and
+# FUZZ_ENGINE: fuzz/oss-fuzz/build.sh sets them from OSS-Fuzz's $CC $CFLAGS
+# $CXX $CXXFLAGS $LIB_FUZZING_ENGINE (it links with $CXX, its engines being
+# C++), and FUZZ_STATIC_LIBS to the -l libraries its runner lacks.
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz $(FUZZ_SAN)
+FUZZ_LD := $(FUZZ_CC)
+FUZZ_LDFLAGS := $(FUZZ_SAN)
+FUZZ_ENGINE :=
+FUZZ_STATIC_LIBS :=
+# What the fuzz builds need installed (scripts/setup.sh); OSS-Fuzz's image
+# has it from its Dockerfile instead.
+FUZZ_SETUP := setup
 # UBSan findings must fail the replay, not scroll past.
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
 FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
@@ -33,11 +44,29 @@ $(FUZZ_DIR)/replay/%: fuzz/%_fuzz.c devices/%.c fuzz/replay.c \
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ fuzz/$*_fuzz.c fuzz/replay.c \
 		$(FUZZ_LIBSRCS) $(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
 
+# $(call FUZZ_LINK,sources and flags): each .c compiled on its own (with
+# every -D of the list) into $(FUZZ_DIR)/obj/<target>/, then the objects
+# linked with the rest of the list (-l, -Wl); FUZZ_STATIC_LIBS' -l static.
+FUZZ_LIBS_OF = $(filter-out %.c -D%,$(1))
+define FUZZ_LINK
+	@rm -rf $(FUZZ_DIR)/obj/$(@F) && mkdir -p $(dir $@) $(FUZZ_DIR)/obj/$(@F)
+	@set -e; for s in $(filter %.c,$(1)); do \
+		o=$(FUZZ_DIR)/obj/$(@F)/$$(echo $$s | tr / _).o; \
+		echo "$(FUZZ_CC) -c $$s ($(@F))"; \
+		$(FUZZ_CC) $(FUZZ_CFLAGS) $(filter -D%,$(1)) -c $$s -o $$o; \
+	done
+	$(FUZZ_LD) $(FUZZ_LDFLAGS) -o $@ $(FUZZ_DIR)/obj/$(@F)/*.o \
+		$(filter-out $(FUZZ_STATIC_LIBS),$(FUZZ_LIBS_OF)) \
+		$(if $(filter $(FUZZ_STATIC_LIBS),$(FUZZ_LIBS_OF)),-Wl$(,)-Bstatic \
+		$(filter $(FUZZ_STATIC_LIBS),$(FUZZ_LIBS_OF)) -Wl$(,)-Bdynamic) \
+		$(FUZZ_ENGINE)
+endef
+, := ,
+
 $(FUZZ_DIR)/lf/%: fuzz/%_fuzz.c devices/%.c $(FUZZ_DIR)/registry-%.c \
-		$(FUZZ_DEPS) $$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | setup
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_fuzz.c $(FUZZ_LIBSRCS) \
-		$(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c
+		$(FUZZ_DEPS) $$(call FUZZ_VIRTIO,$$*) $(wildcard devices/*.h fuzz/*.h) | $(FUZZ_SETUP)
+	$(call FUZZ_LINK,fuzz/$*_fuzz.c $(FUZZ_LIBSRCS) \
+		$(call FUZZ_VIRTIO,$*) $(FUZZ_DIR)/registry-$*.c)
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(FUZZ_TARGETS))
 
@@ -106,10 +135,9 @@ $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
 		$(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
-		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) | setup
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/$*_target.c $(LIB_FUZZ_SRCS) \
-		$(LIB_FUZZ_EXTRA_$*) -lpthread
+		fuzz/%_target.c $(LIB_FUZZ_DEPS) $$(filter $$(PCT).c,$$(LIB_FUZZ_EXTRA_$$*)) \
+		| $(FUZZ_SETUP)
+	$(call FUZZ_LINK,fuzz/$*_target.c $(LIB_FUZZ_SRCS) $(LIB_FUZZ_EXTRA_$*) -lpthread)
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
 fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)
@@ -132,3 +160,31 @@ LIB_FUZZ_EXTRA_devproc = $(MON_FUZZ_SRCS)
 LIB_FUZZ_EXTRA_devhlp = $(MON_FUZZ_SRCS)
 $(foreach t,devproc devhlp,$(FUZZ_DIR)/replay/$(t) $(FUZZ_DIR)/lf/$(t)): \
 	fuzz/mon_harness.h $(wildcard monitor/*.h monitor/*/*.h)
+
+# make fuzz-coverage: every target built with clang's source-based coverage
+# over fuzz/replay.c (a replay, not libFuzzer) in build/fuzz-cov/, run over
+# its corpus, and the line coverage of the code it targets printed
+# (fuzz/coverage.sh: llvm-profdata, llvm-cov). That code: a device target's
+# device, a library target's FUZZ_COVERS_<name>.
+FUZZ_COVERS_cli := $(addprefix monitor/cli/,cli.c cli_memopt.c cli_rom.c cli_virtio.c)
+FUZZ_COVERS_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c
+FUZZ_COVERS_devhlp := monitor/devhost/devhlp.c monitor/devhost/devfile.c
+FUZZ_COVERS_devproc := monitor/devhost/devproc.c
+FUZZ_COVERS_exit := monitor/kvm/exit.c
+FUZZ_COVERS_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c
+FUZZ_COVERS_map := $(MEM_SRCS)
+FUZZ_COVERS_pci := monitor/pci/pci.c
+FUZZ_COVERS_vfio_cfg := passthru/vfio_cfg.c
+FUZZ_COVERS_vfio_vm := passthru/vfio_pci.c passthru/vfio_vm.c
+FUZZ_COVERS_virtq := devices/virtq.c
+FUZZ_COVERS = $(or $(FUZZ_COVERS_$(1)),devices/$(1).c)
+FUZZ_COV_DIR := build/fuzz-cov
+LLVM_VERSION ?= 14
+fuzz-coverage: | setup
+	$(MAKE) fuzz-replay FUZZ_DIR=$(FUZZ_COV_DIR) HOST_CC=clang \
+		FUZZ_REPLAY_CFLAGS="$(CFLAGS_COMMON) -Ifuzz -fprofile-instr-generate -fcoverage-mapping"
+	@printf '%-11s %-60s %s\n' target "code it targets" lines
+	@set -e; $(foreach t,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS),\
+		LLVM_VERSION=$(LLVM_VERSION) fuzz/coverage.sh $(FUZZ_COV_DIR)/replay/$(t) \
+			fuzz/corpus/$(t) $(call FUZZ_COVERS,$(t));)
+.PHONY: fuzz-coverage
