@@ -184,7 +184,7 @@ fuzz-coverage: | setup
 	$(MAKE) fuzz-replay FUZZ_DIR=$(FUZZ_COV_DIR) HOST_CC=clang \
 		FUZZ_REPLAY_CFLAGS="$(CFLAGS_COMMON) -Ifuzz -fprofile-instr-generate -fcoverage-mapping"
 	@printf '%-11s %-60s %s\n' target "code it targets" lines
-	@set -e; $(foreach t,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS),\
+	@rc=0; $(foreach t,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS),\
 		LLVM_VERSION=$(LLVM_VERSION) fuzz/coverage.sh $(FUZZ_COV_DIR)/replay/$(t) \
-			fuzz/corpus/$(t) $(call FUZZ_COVERS,$(t));)
+			fuzz/corpus/$(t) $(call FUZZ_COVERS,$(t)) || rc=1;) exit $$rc
 .PHONY: fuzz-coverage
