@@ -264,5 +264,5 @@ test: setup
 	tests/run-all.sh
 
 clean:
-	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/vfio build/custom build/place-* build/host build/guests build/fuzz build/bench \
+	rm -rf build/default build/test build/linux build/pcitest build/linuxpci build/vfio build/custom build/place-* build/host build/guests build/fuzz build/fuzz-cov build/bench \
 		build/hvt build/hvt-app build/hvt-guests

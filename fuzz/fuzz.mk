@@ -10,8 +10,19 @@ FUZZ_TARGETS := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 FUZZ_DIR := build/fuzz
 FUZZ_TIME ?= 20
 FUZZ_CC := clang
-FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all
+# Compiled with FUZZ_CC and FUZZ_SAN, linked with FUZZ_LD, FUZZ_LDFLAGS and
+# FUZZ_ENGINE: fuzz/oss-fuzz/build.sh sets them from OSS-Fuzz's $CC $CFLAGS
+# $CXX $CXXFLAGS $LIB_FUZZING_ENGINE (it links with $CXX, its engines being
+# C++), and FUZZ_STATIC_LIBS to the -l libraries its runner lacks.
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -Ifuzz $(FUZZ_SAN)
+FUZZ_LD := $(FUZZ_CC)
+FUZZ_LDFLAGS := $(FUZZ_SAN)
+FUZZ_ENGINE :=
+FUZZ_STATIC_LIBS :=
+# What the fuzz builds need installed (scripts/setup.sh); OSS-Fuzz's image
+# has it from its Dockerfile instead.
+FUZZ_SETUP := setup
 # UBSan findings must fail the replay, not scroll past.
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
 FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
@@ -31,11 +42,10 @@ $(FUZZ_DIR)/registry-%.c: devices/gen-registry.sh devices/devices.mk devices/%.c
 # each source compiled once); libFuzzer builds their own, compiled once
 # each into build/fuzz/obj/ with clang's fuzzer instrumentation.
 LF_OBJ := $(FUZZ_DIR)/obj
-LF_OBJ_CFLAGS := $(FUZZ_CFLAGS) -DWISP_DISPLAY=1 -DWISP_PCI=1 \
-	-DWISP_PASSTHRU=1 -DWISP_PROFILE='"host"'
+LF_OBJ_CFLAGS := $(FUZZ_CFLAGS) $(HOST_DEFINES)
 lf_objs = $(patsubst %.c,$(LF_OBJ)/%.o,$(filter %.c,$(1)))
 
-$(LF_OBJ)/%.o: %.c | setup
+$(LF_OBJ)/%.o: %.c | $(FUZZ_SETUP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(LF_OBJ_CFLAGS) -MMD -MP -c $< -o $@
 -include $(shell find $(LF_OBJ) -name '*.d' 2>/dev/null)
@@ -48,9 +58,21 @@ $(FUZZ_DIR)/replay/%: $(HOST_OBJ)/fuzz/replay.o \
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(FUZZ_REPLAY_CFLAGS) -o $@ $(filter %.o,$^)
 
-$(FUZZ_DIR)/lf/%: $$(call lf_objs,$$(call FUZZ_DEV_SRCS,$$*)) | setup
+# $(call FUZZ_LINK,flags): the target's objects linked with the list's
+# libraries and link flags (FUZZ_STATIC_LIBS' -l static), then the engine.
+FUZZ_LIBS_OF = $(filter-out %.c -D%,$(1))
+define FUZZ_LINK
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^)
+	$(FUZZ_LD) $(FUZZ_LDFLAGS) -o $@ $(filter %.o,$^) \
+		$(filter-out $(FUZZ_STATIC_LIBS),$(FUZZ_LIBS_OF)) \
+		$(if $(filter $(FUZZ_STATIC_LIBS),$(FUZZ_LIBS_OF)),-Wl$(,)-Bstatic \
+		$(filter $(FUZZ_STATIC_LIBS),$(FUZZ_LIBS_OF)) -Wl$(,)-Bdynamic) \
+		$(FUZZ_ENGINE)
+endef
+, := ,
+
+$(FUZZ_DIR)/lf/%: $$(call lf_objs,$$(call FUZZ_DEV_SRCS,$$*)) | $(FUZZ_SETUP)
+	$(call FUZZ_LINK,)
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(FUZZ_TARGETS))
 
@@ -121,10 +143,8 @@ $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/replay/%): $(FUZZ_DIR)/replay/%: \
 
 $(LIB_FUZZ_TARGETS:%=$(FUZZ_DIR)/lf/%): $(FUZZ_DIR)/lf/%: \
 		$(LF_OBJ)/fuzz/%_target.o \
-		$$(call lf_objs,$(LIB_FUZZ_SRCS) $$(LIB_FUZZ_EXTRA_$$*)) | setup
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.o,$^) \
-		$(call host_flags,$(LIB_FUZZ_EXTRA_$*)) -lpthread
+		$$(call lf_objs,$(LIB_FUZZ_SRCS) $$(LIB_FUZZ_EXTRA_$$*)) | $(FUZZ_SETUP)
+	$(call FUZZ_LINK,$(LIB_FUZZ_EXTRA_$*) -lpthread)
 
 fuzz-replay: $(addprefix $(FUZZ_DIR)/replay/,$(LIB_FUZZ_TARGETS))
 fuzz: FUZZ_TARGETS += $(LIB_FUZZ_TARGETS)
@@ -147,3 +167,34 @@ LIB_FUZZ_EXTRA_devproc = $(MON_FUZZ_SRCS)
 LIB_FUZZ_EXTRA_devhlp = $(MON_FUZZ_SRCS)
 $(foreach t,devproc devhlp,$(FUZZ_DIR)/replay/$(t) $(FUZZ_DIR)/lf/$(t)): \
 	fuzz/mon_harness.h $(wildcard monitor/*.h monitor/*/*.h)
+
+# make fuzz-coverage: every target built with clang's source-based coverage
+# over fuzz/replay.c (a replay, not libFuzzer) in build/fuzz-cov/, run over
+# its corpus, and the line coverage of the code it targets printed
+# (fuzz/coverage.sh: llvm-profdata, llvm-cov). That code: a device target's
+# device, a library target's FUZZ_COVERS_<name>.
+FUZZ_COVERS_cli := $(addprefix monitor/cli/,cli.c cli_memopt.c cli_rom.c cli_virtio.c)
+FUZZ_COVERS_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c
+FUZZ_COVERS_devhlp := monitor/devhost/devhlp.c monitor/devhost/devfile.c
+FUZZ_COVERS_devproc := monitor/devhost/devproc.c
+FUZZ_COVERS_exit := monitor/kvm/exit.c
+FUZZ_COVERS_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c
+FUZZ_COVERS_map := $(MEM_SRCS)
+FUZZ_COVERS_pci := monitor/pci/pci.c
+FUZZ_COVERS_vfio_cfg := passthru/vfio_cfg.c
+FUZZ_COVERS_vfio_vm := passthru/vfio_pci.c passthru/vfio_vm.c
+FUZZ_COVERS_virtq := devices/virtq.c
+FUZZ_COVERS = $(or $(FUZZ_COVERS_$(1)),devices/$(1).c)
+FUZZ_COV_DIR := build/fuzz-cov
+FUZZ_COV_FLAGS := -fprofile-instr-generate -fcoverage-mapping
+LLVM_VERSION ?= 14
+fuzz-coverage: | setup
+	$(MAKE) fuzz-replay FUZZ_DIR=$(FUZZ_COV_DIR) HOST_CC=clang \
+		HOST_OBJ=$(FUZZ_COV_DIR)/obj \
+		HOST_OBJ_CFLAGS="$(CFLAGS_COMMON) -Ifuzz $(FUZZ_COV_FLAGS) $(HOST_DEFINES)" \
+		FUZZ_REPLAY_CFLAGS="$(CFLAGS_COMMON) -Ifuzz $(FUZZ_COV_FLAGS)"
+	@printf '%-11s %-60s %s\n' target "code it targets" lines
+	@rc=0; $(foreach t,$(FUZZ_TARGETS) $(LIB_FUZZ_TARGETS),\
+		LLVM_VERSION=$(LLVM_VERSION) fuzz/coverage.sh $(FUZZ_COV_DIR)/replay/$(t) \
+			fuzz/corpus/$(t) $(call FUZZ_COVERS,$(t)) || rc=1;) exit $$rc
+.PHONY: fuzz-coverage

@@ -9,7 +9,7 @@ set -eu
 PKGS="build-essential musl-tools libcmocka-dev libseccomp-dev libcap-ng-dev clang
 libfuzzer-14-dev libclang-rt-14-dev dpkg-dev iproute2 file binutils
 qemu-system-x86 busybox-static xz-utils cpio acpica-tools zlib1g-dev
-e2fsprogs libcjson-dev python3"
+e2fsprogs libcjson-dev python3 llvm-14"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

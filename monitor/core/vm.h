@@ -24,6 +24,9 @@
 #ifndef WISP_VERSION
 #define WISP_VERSION "0.1.0"
 #endif
+#ifndef WISP_PROFILE
+#define WISP_PROFILE "host" /* compiled outside a profile: tests, fuzzing */
+#endif
 
 #define VM_MAX_DEVICES 32
 #define VM_MAX_VFIO 4 /* passed-through functions */

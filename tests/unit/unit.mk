@@ -95,7 +95,8 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -fno-sanitize-recover=all -DWISP_DISPLAY=1 \
 # host_objs takes the sources, host_flags the rest (link flags and
 # libraries). OBJ_CFLAGS_<path without .c> adds flags to one object.
 HOST_OBJ := build/host/obj
-HOST_OBJ_CFLAGS := $(UNIT_CFLAGS) -Ifuzz -DWISP_PROFILE='"host"'
+HOST_DEFINES := -DWISP_DISPLAY=1 -DWISP_PCI=1 -DWISP_PASSTHRU=1
+HOST_OBJ_CFLAGS := $(UNIT_CFLAGS) -Ifuzz
 host_objs = $(patsubst %.c,$(HOST_OBJ)/%.o,$(filter %.c,$(1)))
 host_flags = $(filter-out %.c,$(1))
 
