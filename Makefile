@@ -62,7 +62,7 @@ DISPLAY_SRCS := monitor/display/check.c $(if $(filter 1,$(HAS_DISPLAY)),\
 	monitor/display/render.c monitor/display/png.c)
 MON_SRCS := $(wildcard monitor/*.c) \
 	$(foreach r,$(MON_ROOMS) $(if $(filter 1,$(HAS_CTL)),ctl),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
-	monitor/boot/cpu_x86.c $(CLI:%=monitor/cli/%.c) \
+	monitor/boot/cpu_x86.c monitor/boot/elf.c $(CLI:%=monitor/cli/%.c) \
 	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
 CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c \
 	$(PASSTHRU_SRCS)
@@ -173,8 +173,9 @@ include policy/policy.mk
 # make hvt GUEST=app.hvt: build/hvt-app/wisp with only the back ends the
 # unikernel's manifest declares (read at build time by HVT_BACKENDS).
 HVT_BACKENDS := build/host/hvt-backends
-HVT_BACKENDS_SRCS := monitor/tools/hvt_backends.c monitor/boot/loader_hvt.c $(wildcard mem/*.c)
-$(HVT_BACKENDS): $(HVT_BACKENDS_SRCS) monitor/boot/hvt.h devices/hvt_abi.h | setup
+HVT_BACKENDS_SRCS := monitor/tools/hvt_backends.c monitor/boot/loader_hvt.c \
+	monitor/boot/elf.c $(wildcard mem/*.c)
+$(HVT_BACKENDS): $(HVT_BACKENDS_SRCS) monitor/boot/hvt.h monitor/boot/elf.h devices/hvt_abi.h | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $(HVT_BACKENDS_SRCS) -lpthread
 

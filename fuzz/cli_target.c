@@ -42,6 +42,11 @@ void *image_read(const char *path, size_t *len)
 	abort();
 }
 
+int image_open(const char *path, uint64_t *len)
+{
+	abort();
+}
+
 /* The same for cli_virtio.c's attach (its --disk/--net/--rng parsing is
  * the parse's). */
 void dev_attach_file(struct vm *vm, const char *dev, unsigned idx,

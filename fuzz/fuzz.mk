@@ -103,7 +103,7 @@ LIB_FUZZ_TARGETS := $(patsubst fuzz/%_target.c,%,$(wildcard fuzz/*_target.c))
 LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
 LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c \
-	monitor/boot/cpu_x86.c
+	$(LINUX_LOADER_SRCS) $(BOOT_ELF_SRCS)
 # The PCI bus's config space and MSI-X (monitor/pci/pci.c) over mem/'s map.
 LIB_FUZZ_EXTRA_pci := monitor/pci/pci.c devices/framework.c
 # A passed-through function's virtualised config space (passthru/).
@@ -125,7 +125,8 @@ LIB_FUZZ_EXTRA_ctl := monitor/ctl/ctl_proto.c monitor/ctl/ctl_print.c -lcjson
 LIB_FUZZ_EXTRA_cli := monitor/cli/cli.c monitor/cli/cli_memopt.c monitor/cli/cli_rom.c \
 	passthru/vfio_addr.c \
 	monitor/cli/cli_virtio.c \
-	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c devices/framework.c \
+	monitor/core/log.c monitor/jail/fd.c monitor/boot/loader_testimg.c $(BOOT_ELF_SRCS) \
+	devices/framework.c \
 	$(DEV_TEST_DEVICES:%=devices/%.c) $(call FUZZ_VIRTIO,$(DEV_TEST_DEVICES)) \
 	$(DEV_TEST_REGISTRY) -Wl,--wrap=exit \
 	-DWISP_PROFILE='"fuzz"'

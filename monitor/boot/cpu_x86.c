@@ -1,6 +1,7 @@
 /*
- * monitor/boot/cpu_x86.c - a vCPU's entry state for the test-image boot modes
- * described in loader.h: segments, control registers, entry registers.
+ * monitor/boot/cpu_x86.c - a vCPU's entry state for the boot modes described
+ * in loader.h: segments, control registers, entry registers; and the GDT
+ * and identity page tables long mode enters with (test images, Linux).
  */
 #include "boot/loader.h"
 
@@ -28,6 +29,44 @@
 #define SEG_TYPE_DATA 0x3 /* read/write, accessed */
 
 #define RFLAGS_RESERVED 0x2ull
+
+/* 64-bit flat code and data descriptors: the selectors above. */
+#define GDT_CODE64 0x00af9a000000ffffull
+#define GDT_DATA 0x00cf92000000ffffull
+
+#define PTE_P 0x1ull
+#define PTE_RW 0x2ull
+#define PTE_PS 0x80ull
+#define PDPT_GPA (TESTIMG_BOOT_PML4 + 0x1000)
+#define PD_GPA (TESTIMG_BOOT_PML4 + 0x2000)
+#define PD_COUNT 4 /* 4 x 1 GiB: the first 4 GiB, MMIO hole included */
+
+static void put64(uint8_t *p, unsigned idx, uint64_t v)
+{
+	memcpy(p + idx * sizeof(v), &v, sizeof(v));
+}
+
+int boot_long_mode_tables(const struct mem *m)
+{
+	uint8_t *gdt = mem_gpa_ptr(m, TESTIMG_BOOT_GDT, 3 * 8);
+	uint8_t *pml4 = mem_gpa_ptr(m, TESTIMG_BOOT_PML4, 0x1000);
+	uint8_t *pdpt = mem_gpa_ptr(m, PDPT_GPA, 0x1000);
+	uint8_t *pd = mem_gpa_ptr(m, PD_GPA, PD_COUNT * 0x1000ull);
+
+	if (!gdt || !pml4 || !pdpt || !pd)
+		return -1;
+	put64(gdt, 0, 0);
+	put64(gdt, 1, GDT_CODE64);
+	put64(gdt, 2, GDT_DATA);
+	memset(pml4, 0, 0x1000);
+	memset(pdpt, 0, 0x1000);
+	put64(pml4, 0, PDPT_GPA | PTE_P | PTE_RW);
+	for (unsigned i = 0; i < PD_COUNT; i++)
+		put64(pdpt, i, (PD_GPA + i * 0x1000ull) | PTE_P | PTE_RW);
+	for (unsigned i = 0; i < PD_COUNT * 512; i++)
+		put64(pd, i, ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS);
+	return 0;
+}
 
 static struct kvm_segment flat_seg(uint16_t sel, uint8_t type, bool code64)
 {

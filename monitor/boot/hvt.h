@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "hvt_abi.h"
+#include "boot/elf.h"
 #include "boot/loader.h"
 #include "mem.h"
 
@@ -33,10 +34,10 @@ struct hvt_seg {
 	uint32_t flags;
 };
 
-/* What a valid hvt executable says, pointing into the image. */
+/* What a valid hvt executable says; elf reads the file (kept open until
+ * hvt_load). */
 struct hvt_elf {
-	const uint8_t *img;
-	size_t len;
+	struct elf elf;
 	uint64_t entry;
 	unsigned n_segs;
 	struct hvt_seg segs[HVT_MAX_PHDRS]; /* loadable: p_filesz > 0 */
@@ -46,13 +47,14 @@ struct hvt_elf {
 };
 
 /*
- * Check the ELF header and program headers of (img, len) and read the
+ * Check the ELF header (elf_open, ELF64 only; at most HVT_MAX_PHDRS, entry
+ * from 1 MiB) and program headers of the file fd (size bytes) and read the
  * Solo5 notes from PT_NOTE segments: the ABI note must say hvt version 2,
  * the manifest must pass hvt_mft_validate. Segments are checked for
  * alignment, order, overlap, overflow and W^X; their bounds against guest
  * memory are hvt_load's. On success e->mft is malloc'ed (hvt_elf_free).
  */
-int hvt_elf_parse(const void *img, size_t len, struct hvt_elf *e, char *err,
+int hvt_elf_parse(int fd, uint64_t size, struct hvt_elf *e, char *err,
 		  size_t errlen);
 void hvt_elf_free(struct hvt_elf *e);
 

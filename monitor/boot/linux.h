@@ -11,6 +11,7 @@
 #define WISP_LINUX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "boot/loader.h"
 
@@ -18,18 +19,20 @@ enum linux_kind { LINUX_NONE, LINUX_BZIMAGE, LINUX_PVH };
 
 struct linux_args {
 	const char *cmdline; /* NUL-terminated, never NULL */
-	const void *initrd;  /* NULL: none */
-	size_t initrd_len;
+	int initrd_fd;       /* -1: none; read from offset 0 */
+	uint64_t initrd_len;
 	unsigned ncpus;      /* the MADT's local APICs */
 };
 
-/* What the image is, by content: a bzImage ("HdrS"), an x86-64 ELF with a
- * PVH entry note, or neither. Reads only inside [img, img+len). */
-enum linux_kind linux_detect(const void *img, size_t len);
+/* What the kernel file fd (len bytes) is, by content: a bzImage ("HdrS"),
+ * an x86-64 ELF (elf.h's checks) with a PVH entry note, or neither. */
+enum linux_kind linux_detect(int fd, uint64_t len);
 
-/* Check and load a Linux image into m and fill bi (BOOT_LINUX64 or
- * BOOT_PVH32). Returns 0, or -1 with one line in err (exit 65). */
-int loader_linux_load(const struct mem *m, const void *img, size_t len,
+/* Check and load the Linux kernel file fd (len bytes) into m, preading
+ * its segments and the initrd straight into guest RAM (neither file is
+ * held in wisp's memory), and fill bi (BOOT_LINUX64 or BOOT_PVH32).
+ * Returns 0, or -1 with one line in err (exit 65). */
+int loader_linux_load(const struct mem *m, int fd, uint64_t len,
 		      const struct linux_args *a, struct boot_info *bi,
 		      char *err, size_t errlen);
 

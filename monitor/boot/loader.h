@@ -60,16 +60,17 @@ struct boot_info {
 };
 
 /*
- * Validate and load a test image (img, len) into guest RAM m, writing the
- * boot structures for its mode. Every header field is untrusted: offsets and
- * sizes are overflow-checked before use. Returns 0, or -1 with one line in
- * err (the caller exits WISP_EXIT_IMAGE).
+ * Validate and load a test image (the file fd of size bytes, read through
+ * elf.h) into guest RAM m, writing the boot structures for its mode. Every
+ * header field is untrusted: offsets and sizes are overflow-checked before
+ * use. Returns 0, or -1 with one line in err (the caller exits
+ * WISP_EXIT_IMAGE).
  */
-int loader_testimg_load(const struct mem *m, const void *img, size_t len,
+int loader_testimg_load(const struct mem *m, int fd, uint64_t size,
 			const char *cmdline, struct boot_info *bi, char *err,
 			size_t errlen);
 
-/* GDT (null, code64, data) at TESTIMG_BOOT_GDT and page tables at
+/* (cpu_x86.c) GDT (null, code64, data) at TESTIMG_BOOT_GDT and page tables at
  * TESTIMG_BOOT_PML4 identity-mapping the first 4 GiB with 2 MiB pages.
  * 0, or -1 when that area is not RAM. */
 int boot_long_mode_tables(const struct mem *m);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "boot/elf.h"
 #include "boot/hvt.h"
 
 int hvt_err(char *err, size_t errlen, const char *fmt, ...)
@@ -35,12 +36,6 @@ static bool pow2(uint64_t v)
 static uint64_t align_down(uint64_t v, uint64_t a)
 {
 	return v & ~(a - 1);
-}
-
-/* [off, off+n) inside a buffer of len bytes, overflow-safe. */
-static bool in_buf(uint64_t off, uint64_t n, size_t len)
-{
-	return off <= len && n <= len - off;
 }
 
 /* --- the manifest: untrusted input, checked here and only here --- */
@@ -109,51 +104,17 @@ int hvt_mft_find(const struct mft *m, const char *name, uint32_t type)
 	return -1;
 }
 
-/* --- notes: the first note of each PT_NOTE segment --- */
+/* --- notes: Solo5's, found through elf_note --- */
 
-struct note_ref {
-	const uint8_t *desc;
-	uint64_t len;
-	uint32_t type;
-};
-
-/* 1: a Solo5 note in *n; 0: not one (skipped); -1: invalid. */
-static int note_read(const struct hvt_elf *e, const Elf64_Phdr *ph,
-		     struct note_ref *n, char *err, size_t errlen)
+static int abi_check(struct hvt_elf *e, uint64_t off, uint32_t len, char *err,
+		     size_t errlen)
 {
-	Elf64_Nhdr nh;
-
-	if (!in_buf(ph->p_offset, ph->p_filesz, e->len))
-		return FAIL("PT_NOTE lies outside the file");
-	if (ph->p_filesz < sizeof(nh))
-		return FAIL("PT_NOTE of %llu bytes", (unsigned long long)ph->p_filesz);
-	if (ph->p_filesz < HVT_NOTE_HDR)
-		return 0;
-	const uint8_t *p = e->img + ph->p_offset;
-	memcpy(&nh, p, sizeof(nh));
-	if (nh.n_namesz != HVT_NOTE_NAMESZ ||
-	    memcmp(p + sizeof(nh), HVT_NOTE_NAME, HVT_NOTE_NAMESZ) != 0)
-		return 0;
-	bool abi = nh.n_type == HVT_NOTE_ABI;
-	if (!abi && nh.n_type != HVT_NOTE_MFT)
-		return 0;
-	uint64_t max = abi ? HVT_NOTE_ABI_MAX : HVT_NOTE_MFT_MAX + 4;
-	uint64_t pad = abi ? 0 : 4; /* payload at 20 rounded up to 8 */
-	if (nh.n_descsz < 1 || nh.n_descsz > max || nh.n_descsz <= pad ||
-	    ph->p_filesz < HVT_NOTE_HDR + (uint64_t)nh.n_descsz)
-		return FAIL("Solo5 %s note: bad size %u", abi ? "ABI" : "manifest",
-			    nh.n_descsz);
-	*n = (struct note_ref){ p + HVT_NOTE_HDR + pad, nh.n_descsz - pad,
-				nh.n_type };
-	return 1;
-}
-
-static int note_abi(struct hvt_elf *e, const struct note_ref *n, char *err,
-		    size_t errlen)
-{
-	if (n->len < sizeof(e->abi))
-		return FAIL("Solo5 ABI note: %llu bytes", (unsigned long long)n->len);
-	memcpy(&e->abi, n->desc, sizeof(e->abi));
+	if (len < 1 || len > HVT_NOTE_ABI_MAX)
+		return FAIL("Solo5 ABI note: bad size %u", len);
+	if (len < sizeof(e->abi))
+		return FAIL("Solo5 ABI note: %u bytes", len);
+	if (elf_read(&e->elf, off, &e->abi, sizeof(e->abi)) < 0)
+		return -1;
 	if (e->abi.target != HVT_ABI_TARGET)
 		return FAIL("executable is not for the solo5-hvt target "
 			    "(ABI target %u)", e->abi.target);
@@ -164,42 +125,49 @@ static int note_abi(struct hvt_elf *e, const struct note_ref *n, char *err,
 	return 0;
 }
 
-static int note_mft(struct hvt_elf *e, const struct note_ref *n, char *err,
+/* The ABI note of PT_NOTE ph, if it has one. */
+static int note_abi(struct hvt_elf *e, const struct elf_phdr *ph, bool *seen,
+		    char *err, size_t errlen)
+{
+	uint64_t off;
+	uint32_t len;
+	int rc = elf_note(&e->elf, ph, HVT_NOTE_NAME, HVT_NOTE_ABI, &off, &len);
+
+	if (rc <= 0)
+		return rc;
+	if (*seen)
+		return FAIL("two Solo5 ABI notes");
+	*seen = true;
+	return abi_check(e, off, len, err, errlen);
+}
+
+/* The manifest note of PT_NOTE ph, if it has one: its payload starts 4
+ * bytes into the descriptor (8-aligned in the file), and is copied to the
+ * heap (aligned for struct mft) before hvt_mft_validate reads it. */
+static int note_mft(struct hvt_elf *e, const struct elf_phdr *ph, char *err,
 		    size_t errlen)
 {
-	/* Copied before it is read: malloc's storage is aligned for struct
-	 * mft, the note's own bytes may not be (a hostile p_offset). */
-	struct mft *m = malloc(n->len);
+	uint64_t off;
+	uint32_t len;
+	int rc = elf_note(&e->elf, ph, HVT_NOTE_NAME, HVT_NOTE_MFT, &off, &len);
 
+	if (rc <= 0)
+		return rc;
+	if (e->mft)
+		return FAIL("two Solo5 manifest notes");
+	if (len <= 4 || len > HVT_NOTE_MFT_MAX + 4)
+		return FAIL("Solo5 manifest note: bad size %u", len);
+	struct mft *m = malloc(len - 4);
 	if (!m)
 		return FAIL("out of memory");
-	memcpy(m, n->desc, n->len);
-	if (hvt_mft_validate(m, n->len, err, errlen) < 0) {
+	if (elf_read(&e->elf, off + 4, m, len - 4) < 0 ||
+	    hvt_mft_validate(m, len - 4, err, errlen) < 0) {
 		free(m);
 		return -1;
 	}
 	e->mft = m;
-	e->mft_len = n->len;
+	e->mft_len = len - 4;
 	return 0;
-}
-
-static int note_one(struct hvt_elf *e, const Elf64_Phdr *ph, bool *seen_abi,
-		    char *err, size_t errlen)
-{
-	struct note_ref n = { 0 };
-	int rc = note_read(e, ph, &n, err, errlen);
-
-	if (rc <= 0)
-		return rc;
-	if (n.type == HVT_NOTE_ABI) {
-		if (*seen_abi)
-			return FAIL("two Solo5 ABI notes");
-		*seen_abi = true;
-		return note_abi(e, &n, err, errlen);
-	}
-	if (e->mft)
-		return FAIL("two Solo5 manifest notes");
-	return note_mft(e, &n, err, errlen);
 }
 
 /* --- segments --- */
@@ -240,16 +208,16 @@ static uint64_t seg_end(const struct hvt_seg *s)
 	return align_down(s->vaddr + s->memsz + s->align - 1, s->align);
 }
 
-static int seg_add(struct hvt_elf *e, const Elf64_Phdr *ph, char *err,
+static int seg_add(struct hvt_elf *e, const struct elf_phdr *ph, char *err,
 		   size_t errlen)
 {
-	struct hvt_seg s = { ph->p_vaddr, ph->p_filesz, ph->p_memsz,
-			     ph->p_offset, ph->p_align, ph->p_flags };
+	struct hvt_seg s = { ph->vaddr, ph->filesz, ph->memsz, ph->offset,
+			     ph->align, ph->flags };
 	uint64_t prev = e->n_segs ? seg_end(&e->segs[e->n_segs - 1]) : 0;
 
-	if (ph->p_filesz == 0)
+	if (ph->filesz == 0)
 		return 0; /* BSS-only: guest RAM is already zero */
-	if (!in_buf(s.offset, s.filesz, e->len))
+	if (!elf_span(&e->elf, s.offset, s.filesz))
 		return FAIL("segment at 0x%llx lies outside the file",
 			    (unsigned long long)s.vaddr);
 	if (e->n_segs && s.vaddr < e->segs[e->n_segs - 1].vaddr)
@@ -260,43 +228,20 @@ static int seg_add(struct hvt_elf *e, const Elf64_Phdr *ph, char *err,
 	return 0;
 }
 
-/* --- the ELF header --- */
+/* --- the ELF header: elf_open's checks, then hvt's policy --- */
 
-static int ehdr_check(const Elf64_Ehdr *h, size_t len, char *err,
-		      size_t errlen)
-{
-	if (memcmp(h->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    h->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    h->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    h->e_ident[EI_VERSION] != EV_CURRENT || h->e_version != EV_CURRENT)
-		return FAIL("not a little-endian ELF64 file");
-	if (h->e_type != ET_EXEC || h->e_machine != EM_X86_64)
-		return FAIL("not an x86-64 executable (ET_EXEC)");
-	if (h->e_ehsize != sizeof(Elf64_Ehdr) ||
-	    h->e_phentsize != sizeof(Elf64_Phdr))
-		return FAIL("unexpected ELF header sizes");
-	if (h->e_phnum < 1 || h->e_phnum > HVT_MAX_PHDRS ||
-	    !in_buf(h->e_phoff, (uint64_t)h->e_phnum * sizeof(Elf64_Phdr), len))
-		return FAIL("bad program header table (%u entries)", h->e_phnum);
-	if (h->e_entry < HVT_GUEST_MIN_BASE)
-		return FAIL("entry point 0x%llx is below 0x100000",
-			    (unsigned long long)h->e_entry);
-	return 0;
-}
-
-static int phdrs_walk(struct hvt_elf *e, const Elf64_Ehdr *h, char *err,
-		      size_t errlen)
+static int phdrs_walk(struct hvt_elf *e, char *err, size_t errlen)
 {
 	bool seen_abi = false;
-	Elf64_Phdr ph;
+	struct elf_phdr ph;
 
-	for (unsigned i = 0; i < h->e_phnum; i++) {
-		memcpy(&ph, e->img + h->e_phoff + i * sizeof(ph), sizeof(ph));
-		int rc = 0;
-		if (ph.p_type == PT_LOAD)
+	for (unsigned i = 0; i < e->elf.phnum; i++) {
+		int rc = elf_phdr(&e->elf, i, &ph);
+		if (rc == 0 && ph.type == PT_LOAD)
 			rc = seg_add(e, &ph, err, errlen);
-		else if (ph.p_type == PT_NOTE)
-			rc = note_one(e, &ph, &seen_abi, err, errlen);
+		else if (rc == 0 && ph.type == PT_NOTE)
+			rc = note_abi(e, &ph, &seen_abi, err, errlen) < 0 ? -1 :
+			     note_mft(e, &ph, err, errlen);
 		if (rc < 0)
 			return -1;
 	}
@@ -309,21 +254,20 @@ static int phdrs_walk(struct hvt_elf *e, const Elf64_Ehdr *h, char *err,
 	return 0;
 }
 
-int hvt_elf_parse(const void *img, size_t len, struct hvt_elf *e, char *err,
+int hvt_elf_parse(int fd, uint64_t size, struct hvt_elf *e, char *err,
 		  size_t errlen)
 {
-	Elf64_Ehdr h;
-
 	memset(e, 0, sizeof(*e));
-	e->img = img;
-	e->len = len;
-	if (len < sizeof(h))
-		return FAIL("file too small for an ELF header");
-	memcpy(&h, img, sizeof(h));
-	if (ehdr_check(&h, len, err, errlen) < 0)
+	if (elf_open(&e->elf, fd, size, ELF_WANT64, err, errlen) < 0)
 		return -1;
-	e->entry = h.e_entry;
-	if (phdrs_walk(e, &h, err, errlen) < 0) {
+	if (e->elf.phnum > HVT_MAX_PHDRS)
+		return FAIL("bad program header table (%u entries)",
+			    e->elf.phnum);
+	if (e->elf.entry < HVT_GUEST_MIN_BASE)
+		return FAIL("entry point 0x%llx is below 0x100000",
+			    (unsigned long long)e->elf.entry);
+	e->entry = e->elf.entry;
+	if (phdrs_walk(e, err, errlen) < 0) {
 		hvt_elf_free(e);
 		return -1;
 	}
@@ -385,6 +329,9 @@ static int load_segments(const struct mem *m, const struct hvt_elf *e,
 			 uint64_t mem_size, uint64_t *kernel_end, char *err,
 			 size_t errlen)
 {
+	struct elf f = e->elf; /* its read errors go to this call's err */
+
+	f.err = err, f.errlen = errlen;
 	*kernel_end = 0;
 	for (unsigned i = 0; i < e->n_segs; i++) {
 		const struct hvt_seg *s = &e->segs[i];
@@ -394,9 +341,12 @@ static int load_segments(const struct mem *m, const struct hvt_elf *e,
 				    "(%llu MiB): raise --mem",
 				    (unsigned long long)s->vaddr,
 				    (unsigned long long)(mem_size >> 20));
-		if (hvt_copy(m, s->vaddr, e->img + s->offset, s->filesz) < 0)
+		void *dst = s->filesz ? mem_gpa_ptr(m, s->vaddr, s->filesz) : NULL;
+		if (!dst)
 			return FAIL("segment at 0x%llx: not in RAM",
 				    (unsigned long long)s->vaddr);
+		if (elf_read(&f, s->offset, dst, s->filesz) < 0)
+			return -1;
 		*kernel_end = end > *kernel_end ? end : *kernel_end;
 	}
 	if (e->entry >= mem_size)

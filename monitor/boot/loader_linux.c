@@ -14,13 +14,18 @@
  * Application processors wait for the guest's INIT/SIPI (in-kernel LAPIC).
  * Every header field is untrusted and checked before use; a kernel or
  * initrd that does not fit is refused with one line (the CLI exits 65).
+ * Neither file is held in wisp's memory: the setup header and the ELF
+ * headers are pread into small buffers (elf.h), the kernel's bytes and the
+ * initrd straight into guest RAM once their spans are checked.
  */
 #include <elf.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "boot/acpi.h"
+#include "boot/elf.h"
 #include "boot/linux.h"
 
 /* Guest-physical layout below 1 MiB (the page tables are loader.h's). */
@@ -53,6 +58,7 @@
 #define HDR_PREF_ADDRESS 0x258
 #define HDR_INIT_SIZE 0x260
 #define HDR_END 0x268
+#define HDR_BUF 0x400 /* the longest setup header check_setup_header takes */
 #define BP_ACPI_RSDP_ADDR 0x070 /* protocol 2.14; older kernels scan */
 #define BP_EXT_RAMDISK_IMAGE 0x0c0
 #define BP_EXT_RAMDISK_SIZE 0x0c4
@@ -96,8 +102,9 @@ struct hvm_memmap_entry {
 
 struct lx {
 	const struct mem *m;
-	const uint8_t *img;
-	size_t len;
+	int fd;
+	uint64_t len;
+	uint8_t hdr[HDR_BUF]; /* the file's start, zero past its end */
 	const struct linux_args *a;
 	char *err;
 	size_t errlen;
@@ -134,76 +141,57 @@ static uint8_t *ram(const struct lx *l, uint64_t gpa, uint64_t len)
 	return mem_gpa_ptr(l->m, gpa, len);
 }
 
-static bool is_bzimage(const uint8_t *p, size_t len)
+static bool is_bzimage(const uint8_t *hdr, uint64_t len)
 {
-	return len > HDR_END && get(p, HDR_BOOT_FLAG, 2) == 0xaa55 &&
-	       memcmp(p + HDR_MAGIC, "HdrS", 4) == 0;
+	return len > HDR_END && get(hdr, HDR_BOOT_FLAG, 2) == 0xaa55 &&
+	       memcmp(hdr + HDR_MAGIC, "HdrS", 4) == 0;
 }
 
-/* The PVH entry from a PT_NOTE's notes, 0 if none. */
-static uint64_t pvh_note(const uint8_t *p, uint64_t len)
+/* The first HDR_BUF bytes of the file (fewer if it is shorter). */
+static int read_head(int fd, uint64_t len, uint8_t *hdr)
 {
-	uint64_t off = 0;
-
-	while (len - off >= sizeof(Elf64_Nhdr)) {
-		Elf64_Nhdr nh;
-		memcpy(&nh, p + off, sizeof(nh));
-		uint64_t name = (nh.n_namesz + 3ull) & ~3ull;
-		uint64_t desc = (nh.n_descsz + 3ull) & ~3ull;
-		uint64_t next = off + sizeof(nh) + name + desc;
-		if (next > len || next <= off)
-			return 0;
-		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
-		    !memcmp(p + off + sizeof(nh), "Xen", 4) &&
-		    (nh.n_descsz == 4 || nh.n_descsz == 8))
-			return get(p, off + sizeof(nh) + name, nh.n_descsz);
-		off = next;
-	}
-	return 0;
+	memset(hdr, 0, HDR_BUF);
+	return boot_pread(fd, hdr, len < HDR_BUF ? len : HDR_BUF, 0);
 }
 
-static bool elf64_ok(const uint8_t *p, size_t len, Elf64_Ehdr *eh)
+/* The PVH entry of an opened ELF: 1 with *entry, 0 if it has no PVH
+ * note, -1 for a malformed note (the reason in e's err). */
+static int pvh_entry(const struct elf *e, uint64_t *entry)
 {
-	if (len < sizeof(*eh))
-		return false;
-	memcpy(eh, p, sizeof(*eh));
-	return !memcmp(eh->e_ident, ELFMAG, SELFMAG) &&
-	       eh->e_ident[EI_CLASS] == ELFCLASS64 &&
-	       eh->e_machine == EM_X86_64 && eh->e_phentsize == sizeof(Elf64_Phdr) &&
-	       eh->e_phoff <= len && eh->e_phnum <= (len - eh->e_phoff) / sizeof(Elf64_Phdr);
-}
+	struct elf_phdr ph;
+	uint64_t off;
+	uint32_t n;
 
-static bool phdr(const uint8_t *p, const Elf64_Ehdr *eh, unsigned i,
-		 Elf64_Phdr *ph)
-{
-	memcpy(ph, p + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
-	return true;
-}
-
-/* The PVH entry of an x86-64 ELF, 0 if it has none. */
-static uint64_t pvh_entry(const uint8_t *p, size_t len)
-{
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-
-	if (!elf64_ok(p, len, &eh))
-		return 0;
-	for (unsigned i = 0; i < eh.e_phnum && phdr(p, &eh, i, &ph); i++) {
-		if (ph.p_type != PT_NOTE || ph.p_offset > len ||
-		    ph.p_filesz > len - ph.p_offset)
+	for (unsigned i = 0; i < e->phnum; i++) {
+		if (elf_phdr(e, i, &ph) < 0)
+			return -1;
+		if (ph.type != PT_NOTE)
 			continue;
-		uint64_t e = pvh_note(p + ph.p_offset, ph.p_filesz);
-		if (e)
-			return e;
+		int rc = elf_note(e, &ph, "Xen", XEN_ELFNOTE_PHYS32_ENTRY, &off, &n);
+		if (rc < 0 || (rc > 0 && n != 4 && n != 8))
+			return rc < 0 ? -1 : elf_fail(e, "vmlinux PVH entry note "
+						      "of %u bytes", n);
+		*entry = 0;
+		if (rc > 0)
+			return elf_read(e, off, entry, n) < 0 ? -1 : 1;
 	}
 	return 0;
 }
 
-enum linux_kind linux_detect(const void *img, size_t len)
+enum linux_kind linux_detect(int fd, uint64_t len)
 {
-	if (is_bzimage(img, len))
+	uint8_t hdr[HDR_BUF];
+	char err[8];
+	struct elf e;
+	uint64_t entry;
+
+	if (read_head(fd, len, hdr) < 0)
+		return LINUX_NONE;
+	if (is_bzimage(hdr, len))
 		return LINUX_BZIMAGE;
-	return pvh_entry(img, len) ? LINUX_PVH : LINUX_NONE;
+	if (elf_open(&e, fd, len, ELF_WANT64, err, sizeof(err)) < 0)
+		return LINUX_NONE;
+	return pvh_entry(&e, &entry) > 0 ? LINUX_PVH : LINUX_NONE;
 }
 
 /* The RAM the guest sees, as e820 entries; returns the count. */
@@ -246,25 +234,27 @@ static int put_initrd(struct lx *l, uint64_t max, uint64_t *gpa)
 	uint64_t top = mem_low_top(l->m), size = l->a->initrd_len;
 
 	*gpa = 0;
-	if (!l->a->initrd)
+	if (l->a->initrd_fd < 0)
 		return 0;
 	if (max < top)
 		top = max + 1;
 	uint64_t at = size < top ? (top - size) & ~(MEM_PAGE - 1) : 0;
 	uint8_t *dst = ram(l, at, size);
 	if (size >= top || at < l->kernel_end || !dst)
-		return fail(l, "initrd of %zu bytes does not fit between the "
-			    "kernel's end (0x%llx) and 0x%llx", l->a->initrd_len,
+		return fail(l, "initrd of %llu bytes does not fit between the "
+			    "kernel's end (0x%llx) and 0x%llx",
+			    (unsigned long long)size,
 			    (unsigned long long)l->kernel_end,
 			    (unsigned long long)top);
-	memcpy(dst, l->a->initrd, size);
+	if (boot_pread(l->a->initrd_fd, dst, size, 0) < 0)
+		return fail(l, "cannot read the initrd: %s", strerror(errno));
 	*gpa = at;
 	return 0;
 }
 
 static int check_setup_header(const struct lx *l)
 {
-	const uint8_t *p = l->img;
+	const uint8_t *p = l->hdr;
 	uint64_t align = get(p, HDR_KERNEL_ALIGNMENT, 4);
 
 	if (get(p, HDR_VERSION, 2) < PROTOCOL_MIN)
@@ -289,7 +279,7 @@ static int check_setup_header(const struct lx *l)
  * init_size fits there in low RAM, else the first aligned one from 1 MiB. */
 static int kernel_place(struct lx *l, uint64_t *at)
 {
-	const uint8_t *p = l->img;
+	const uint8_t *p = l->hdr;
 	uint64_t align = get(p, HDR_KERNEL_ALIGNMENT, 4);
 	uint64_t need = get(p, HDR_INIT_SIZE, 4), top = mem_low_top(l->m);
 	uint64_t pref = get(p, HDR_PREF_ADDRESS, 8);
@@ -307,16 +297,17 @@ static int kernel_place(struct lx *l, uint64_t *at)
 
 static int bz_copy_kernel(struct lx *l, uint64_t at)
 {
-	unsigned sects = (unsigned)get(l->img, HDR_SETUP_SECTS, 1);
+	unsigned sects = (unsigned)get(l->hdr, HDR_SETUP_SECTS, 1);
 	uint64_t off = ((sects ? sects : 4) + 1ull) * 512;
 
 	if (off >= l->len)
 		return fail(l, "bzImage ends inside its setup code");
 	uint8_t *dst = ram(l, at, l->len - off);
 	if (!dst || l->len - off > l->kernel_end - at)
-		return fail(l, "bzImage kernel (%zu bytes) is larger than its "
-			    "init_size", l->len - off);
-	memcpy(dst, l->img + off, l->len - off);
+		return fail(l, "bzImage kernel (%llu bytes) is larger than its "
+			    "init_size", (unsigned long long)(l->len - off));
+	if (boot_pread(l->fd, dst, l->len - off, off) < 0)
+		return fail(l, "cannot read the bzImage: %s", strerror(errno));
 	return 0;
 }
 
@@ -326,18 +317,18 @@ static int bz_zero_page(struct lx *l, uint64_t initrd)
 	uint8_t *bp = ram(l, LX_ZERO_PAGE, BP_SIZE);
 	struct e820 e[LX_MAX_MAP];
 	unsigned n = memory_map(l->m, e);
-	size_t hdr = 0x202 + get(l->img, HDR_JUMP + 1, 1) - HDR_SETUP_SECTS;
+	size_t hdr = 0x202 + get(l->hdr, HDR_JUMP + 1, 1) - HDR_SETUP_SECTS;
 
 	if (!bp)
 		return fail(l, "guest memory is too small for the boot data");
 	memset(bp, 0, BP_SIZE);
-	memcpy(bp + HDR_SETUP_SECTS, l->img + HDR_SETUP_SECTS, hdr);
+	memcpy(bp + HDR_SETUP_SECTS, l->hdr + HDR_SETUP_SECTS, hdr);
 	put(bp, HDR_TYPE_OF_LOADER, 0xff, 1);
 	put(bp, HDR_CMD_LINE_PTR, LX_CMDLINE, 4);
 	put(bp, HDR_RAMDISK_IMAGE, initrd & 0xffffffffu, 4);
-	put(bp, HDR_RAMDISK_SIZE, l->a->initrd_len & 0xffffffffu, 4);
+	put(bp, HDR_RAMDISK_SIZE, initrd ? l->a->initrd_len & 0xffffffffu : 0, 4);
 	put(bp, BP_EXT_RAMDISK_IMAGE, initrd >> 32, 4);
-	put(bp, BP_EXT_RAMDISK_SIZE, (uint64_t)l->a->initrd_len >> 32, 4);
+	put(bp, BP_EXT_RAMDISK_SIZE, initrd ? l->a->initrd_len >> 32 : 0, 4);
 	put(bp, BP_E820_ENTRIES, n, 1);
 	put(bp, BP_ACPI_RSDP_ADDR, l->rsdp, 8);
 	memcpy(bp + BP_E820_TABLE, e, n * sizeof(e[0]));
@@ -350,8 +341,8 @@ static int load_bzimage(struct lx *l, struct boot_info *bi)
 
 	if (check_setup_header(l) < 0 || kernel_place(l, &at) < 0 ||
 	    bz_copy_kernel(l, at) < 0 ||
-	    put_cmdline(l, get(l->img, HDR_CMDLINE_SIZE, 4) + 1) < 0 ||
-	    put_initrd(l, get(l->img, HDR_INITRD_ADDR_MAX, 4), &initrd) < 0 ||
+	    put_cmdline(l, get(l->hdr, HDR_CMDLINE_SIZE, 4) + 1) < 0 ||
+	    put_initrd(l, get(l->hdr, HDR_INITRD_ADDR_MAX, 4), &initrd) < 0 ||
 	    bz_zero_page(l, initrd) < 0)
 		return -1;
 	*bi = (struct boot_info){ .mode = BOOT_LINUX64, .entry = at + 0x200,
@@ -359,37 +350,38 @@ static int load_bzimage(struct lx *l, struct boot_info *bi)
 	return 0;
 }
 
-static int pvh_segment(struct lx *l, const Elf64_Phdr *ph)
+/* Linux's policy: each PT_LOAD at its physical address, from 1 MiB to
+ * the 3 GiB hole; its bytes pread straight into guest RAM. */
+static int pvh_segment(struct lx *l, const struct elf *e,
+		       const struct elf_phdr *ph)
 {
-	if (ph->p_offset > l->len || ph->p_filesz > l->len - ph->p_offset ||
-	    ph->p_filesz > ph->p_memsz)
+	if (!elf_span(e, ph->offset, ph->filesz) || ph->filesz > ph->memsz)
 		return fail(l, "vmlinux segment lies outside the file");
-	uint8_t *dst = ram(l, ph->p_paddr, ph->p_memsz);
-	if (!dst || ph->p_paddr < LX_HIGH ||
-	    ph->p_paddr + ph->p_memsz > mem_low_top(l->m))
+	uint8_t *dst = ram(l, ph->paddr, ph->memsz);
+	if (!dst || ph->paddr < LX_HIGH ||
+	    ph->paddr + ph->memsz > mem_low_top(l->m))
 		return fail(l, "vmlinux segment [0x%llx, +0x%llx) is not in guest "
 			    "RAM between 1 MiB and the 3 GiB hole",
-			    (unsigned long long)ph->p_paddr,
-			    (unsigned long long)ph->p_memsz);
-	memcpy(dst, l->img + ph->p_offset, ph->p_filesz);
-	memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
-	if (ph->p_paddr + ph->p_memsz > l->kernel_end)
-		l->kernel_end = ph->p_paddr + ph->p_memsz;
+			    (unsigned long long)ph->paddr,
+			    (unsigned long long)ph->memsz);
+	if (elf_load(e, ph, dst) < 0)
+		return -1;
+	if (ph->paddr + ph->memsz > l->kernel_end)
+		l->kernel_end = ph->paddr + ph->memsz;
 	return 0;
 }
 
-static int pvh_segments(struct lx *l)
+static int pvh_segments(struct lx *l, const struct elf *e)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	struct elf_phdr ph;
 	unsigned n = 0;
 
-	if (!elf64_ok(l->img, l->len, &eh))
-		return fail(l, "vmlinux is not a 64-bit x86 ELF");
-	for (unsigned i = 0; i < eh.e_phnum && phdr(l->img, &eh, i, &ph); i++) {
-		if (ph.p_type != PT_LOAD || !ph.p_memsz)
+	for (unsigned i = 0; i < e->phnum; i++) {
+		if (elf_phdr(e, i, &ph) < 0)
+			return -1;
+		if (ph.type != PT_LOAD || !ph.memsz)
 			continue;
-		if (pvh_segment(l, &ph) < 0)
+		if (pvh_segment(l, e, &ph) < 0)
 			return -1;
 		n++;
 	}
@@ -408,7 +400,8 @@ static int pvh_start_info(struct lx *l, uint64_t initrd)
 		return fail(l, "guest memory is too small for the boot data");
 	for (unsigned i = 0; i < n; i++)
 		mm[i] = (struct hvm_memmap_entry){ e[i].addr, e[i].size, e[i].type, 0 };
-	*mod = (struct hvm_modlist_entry){ initrd, l->a->initrd_len, 0, 0 };
+	*mod = (struct hvm_modlist_entry){ initrd, initrd ? l->a->initrd_len : 0,
+					   0, 0 };
 	*si = (struct hvm_start_info){
 		.magic = HVM_START_MAGIC, .version = 1, .nr_modules = initrd ? 1 : 0,
 		.modlist_paddr = initrd ? LX_MODLIST : 0, .cmdline_paddr = LX_CMDLINE,
@@ -420,12 +413,18 @@ static int pvh_start_info(struct lx *l, uint64_t initrd)
 
 static int load_pvh(struct lx *l, struct boot_info *bi)
 {
-	uint64_t entry = pvh_entry(l->img, l->len), initrd;
+	struct elf e;
+	uint64_t entry = 0, initrd;
 
+	if (elf_open(&e, l->fd, l->len, ELF_WANT64, l->err, l->errlen) < 0)
+		return -1;
+	int rc = pvh_entry(&e, &entry);
+	if (rc <= 0)
+		return rc < 0 ? -1 : fail(l, "vmlinux has no PVH entry note");
 	if (entry < LX_HIGH || entry >= mem_low_top(l->m))
 		return fail(l, "vmlinux PVH entry 0x%llx is not in guest RAM above "
 			    "1 MiB", (unsigned long long)entry);
-	if (pvh_segments(l) < 0 || put_cmdline(l, LX_CMDLINE_MAX) < 0 ||
+	if (pvh_segments(l, &e) < 0 || put_cmdline(l, LX_CMDLINE_MAX) < 0 ||
 	    put_initrd(l, MEM_HOLE_START - 1, &initrd) < 0 ||
 	    pvh_start_info(l, initrd) < 0)
 		return -1;
@@ -434,12 +433,26 @@ static int load_pvh(struct lx *l, struct boot_info *bi)
 	return 0;
 }
 
-int loader_linux_load(const struct mem *m, const void *img, size_t len,
+static int load_kind(struct lx *l, struct boot_info *bi)
+{
+	if (read_head(l->fd, l->len, l->hdr) < 0)
+		return fail(l, "cannot read the kernel: %s", strerror(errno));
+	if (is_bzimage(l->hdr, l->len))
+		return load_bzimage(l, bi);
+	if (l->len < SELFMAG || memcmp(l->hdr, ELFMAG, SELFMAG) != 0)
+		return fail(l, "not a bzImage or a vmlinux with a PVH note");
+	return load_pvh(l, bi);
+}
+
+int loader_linux_load(const struct mem *m, int fd, uint64_t len,
 		      const struct linux_args *a, struct boot_info *bi,
 		      char *err, size_t errlen)
 {
-	struct lx l = { m, img, len, a, err, errlen, 0, 0 };
+	struct lx l = { .m = m, .fd = fd, .len = len, .a = a, .err = err,
+			.errlen = errlen };
 
+	if (errlen)
+		err[0] = '\0';
 	if (mem_low_top(m) <= LX_CMDLINE + LX_CMDLINE_MAX || !ram(&l, 0, LX_HIGH))
 		return fail(&l, "guest memory is too small for Linux");
 	if (acpi_build(m, a->ncpus, &l.rsdp) < 0)
@@ -447,9 +460,5 @@ int loader_linux_load(const struct mem *m, const void *img, size_t len,
 			    a->ncpus);
 	if (boot_long_mode_tables(m) < 0)
 		return fail(&l, "guest memory is too small for the boot tables");
-	switch (linux_detect(img, len)) {
-	case LINUX_BZIMAGE: return load_bzimage(&l, bi);
-	case LINUX_PVH: return load_pvh(&l, bi);
-	default: return fail(&l, "not a bzImage or a vmlinux with a PVH note");
-	}
+	return load_kind(&l, bi);
 }

@@ -202,26 +202,25 @@ static void cli_one(struct vm_config *cfg, int c, const char *arg,
 
 #ifdef WISP_LOADER_linux
 /* A Linux kernel, by content; false: not one (a test image). */
-static bool load_linux(struct vm *vm, const void *img, size_t len)
+static bool load_linux(struct vm *vm, int fd, uint64_t len)
 {
 	char err[256];
-	size_t ilen = 0;
-	void *initrd = vm->cfg->initrd ? image_read(vm->cfg->initrd, &ilen) : NULL;
 	struct linux_args a = { vm->cfg->cmdline ? vm->cfg->cmdline : "",
-				initrd, ilen, vm->ncpus };
+				-1, 0, vm->ncpus };
 
-	if (linux_detect(img, len) == LINUX_NONE) {
-		free(initrd);
+	if (linux_detect(fd, len) == LINUX_NONE)
 		return false;
-	}
-	if (loader_linux_load(&vm->mem, img, len, &a, &vm->boot, err,
+	if (vm->cfg->initrd)
+		a.initrd_fd = image_open(vm->cfg->initrd, &a.initrd_len);
+	if (loader_linux_load(&vm->mem, fd, len, &a, &vm->boot, err,
 			      sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
-	free(initrd);
+	if (a.initrd_fd >= 0)
+		close(a.initrd_fd);
 	return true;
 }
 #else
-static bool load_linux(struct vm *vm, const void *img, size_t len)
+static bool load_linux(struct vm *vm, int fd, uint64_t len)
 {
 	return false; /* this profile has no Linux loader */
 }
@@ -245,26 +244,26 @@ static void guest_memory(struct vm *vm)
 static void cli_load_guest(struct vm *vm)
 {
 	char err[256];
-	size_t len;
-	void *img = image_read(vm->cfg->kernel, &len);
+	uint64_t len;
+	int fd = image_open(vm->cfg->kernel, &len);
 
 	cli_attach_files(vm);
 	guest_memory(vm);
-	if (load_linux(vm, img, len)) {
-		free(img);
+	if (load_linux(vm, fd, len)) {
+		close(fd);
 		return;
 	}
 	if (vm->cfg->initrd)
 		die(WISP_EXIT_USAGE, "--initrd: %s is not a Linux kernel%s",
 		    vm->cfg->kernel, WISP_HAS_LINUX ? "" :
 		    " (this build has no Linux loader: make PROFILE=linux)");
-	if (loader_testimg_load(&vm->mem, img, len, vm->cfg->cmdline, &vm->boot,
+	if (loader_testimg_load(&vm->mem, fd, len, vm->cfg->cmdline, &vm->boot,
 				err, sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", vm->cfg->kernel, err);
 	if (vm->boot.mode == BOOT_REAL16 && vm->ncpus > TESTIMG_REAL_MAX_VCPUS)
 		die(WISP_EXIT_USAGE, "--cpus %u: a real-mode image runs on at most "
 		    "%u vCPUs", vm->ncpus, TESTIMG_REAL_MAX_VCPUS);
-	free(img);
+	close(fd);
 }
 
 void cli_parse(int argc, char **argv, struct vm_config *cfg)

@@ -49,7 +49,7 @@ static const char hvt_usage[] =
 /* What the command line and the unikernel say, kept for the loader. */
 static struct {
 	const char *kernel;
-	void *img;
+	int kfd; /* the unikernel, open until hvt_load */
 	struct hvt_elf elf;
 	uint64_t mib;
 	int fd[MFT_MAX_ENTRIES];
@@ -92,12 +92,14 @@ static int find_kernel(int argc, char **argv)
 static void read_unikernel(const char *path)
 {
 	char err[256];
-	size_t len;
+	uint64_t len;
 
 	hc.kernel = path;
-	hc.img = image_read(path, &len);
-	if (hvt_elf_parse(hc.img, len, &hc.elf, err, sizeof(err)) < 0)
+	hc.kfd = image_open(path, &len);
+	if (hvt_elf_parse(hc.kfd, len, &hc.elf, err, sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", path, err);
+	hc.elf.elf.err = NULL; /* hvt_load gives its own buffer */
+	hc.elf.elf.errlen = 0;
 }
 
 /* --- second pass: one option --- */
@@ -295,8 +297,8 @@ static void hvt_load_guest(struct vm *vm)
 			      .mft_len = hc.elf.mft_len, .cmdline = hc.cmdline };
 	if (hvt_load(&vm->mem, &hc.elf, &b, &vm->boot, err, sizeof(err)) < 0)
 		die(WISP_EXIT_IMAGE, "%s: %s", hc.kernel, err);
-	free(hc.img);
-	hc.img = NULL;
+	close(hc.kfd);
+	hc.kfd = -1;
 	attach_backends(vm);
 }
 

@@ -334,7 +334,9 @@ struct io_target {
 /* io.c: the device range of `space` wholly holding [addr, addr+len). */
 bool io_find(struct vm *vm, enum dev_space space, uint64_t addr,
 	     unsigned len, struct io_target *t);
-/* stop.c: the whole file in memory; missing or unreadable exits 66. */
+/* stop.c: the file opened read-only (fd, *len its size), or the whole
+ * (small) file in memory; missing or unreadable exits 66, over 1 GiB 65. */
+int image_open(const char *path, uint64_t *len);
 void *image_read(const char *path, size_t *len);
 
 #endif

@@ -8,24 +8,23 @@
  * A unikernel wisp would refuse at run time is refused here (exit 65).
  *   hvt-backends FILE > backends.mk
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "boot/hvt.h"
 
-static void *slurp(const char *path, size_t *len)
+/* The unikernel opened for the loader's reader; *len its size. */
+static int open_image(const char *path, uint64_t *len)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
-	void *buf = NULL;
+	int fd = open(path, O_RDONLY);
 
-	if (f && fstat(fileno(f), &st) == 0 && st.st_size > 0 &&
-	    (buf = malloc((size_t)st.st_size)) != NULL &&
-	    fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
-		fclose(f);
-		*len = (size_t)st.st_size;
-		return buf;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		*len = (uint64_t)st.st_size;
+		return fd;
 	}
 	fprintf(stderr, "hvt-backends: cannot read '%s'\n", path);
 	exit(66);
@@ -43,14 +42,14 @@ int main(int argc, char **argv)
 {
 	struct hvt_elf e;
 	char err[256];
-	size_t len;
+	uint64_t len;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: hvt-backends UNIKERNEL.hvt\n");
 		return 64;
 	}
-	void *img = slurp(argv[1], &len);
-	if (hvt_elf_parse(img, len, &e, err, sizeof(err)) < 0) {
+	int fd = open_image(argv[1], &len);
+	if (hvt_elf_parse(fd, len, &e, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hvt-backends: %s: %s\n", argv[1], err);
 		return 65;
 	}
@@ -61,6 +60,6 @@ int main(int argc, char **argv)
 	printf("CLI := cli_hvt %s %s\n", blk ? "cli_hvt_disk" : "",
 	       net ? "cli_hvt_tap" : "");
 	hvt_elf_free(&e);
-	free(img);
+	close(fd);
 	return 0;
 }

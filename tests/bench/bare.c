@@ -26,19 +26,16 @@ static void fail(const char *what)
 	exit(100);
 }
 
-static void *slurp(const char *path, size_t *len)
+/* The image opened for the loader, which preads it; *len its size. */
+static int image(const char *path, uint64_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY);
 
 	if (fd < 0 || fstat(fd, &st) < 0)
 		fail(path);
-	void *p = malloc((size_t)st.st_size);
-	if (!p || read(fd, p, (size_t)st.st_size) != st.st_size)
-		fail(path);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return p;
+	*len = (uint64_t)st.st_size;
+	return fd;
 }
 
 static uint64_t mono_ns(void)
@@ -49,13 +46,13 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static int setup(const char *image, const char *cmdline, struct kvm_run **run)
+static int setup(const char *path, const char *cmdline, struct kvm_run **run)
 {
 	static struct mem m;
 	struct boot_info bi;
 	char err[256];
-	size_t len;
-	void *img = slurp(image, &len);
+	uint64_t len;
+	int img = image(path, &len);
 	int kvm = open("/dev/kvm", O_RDWR);
 	int vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
 

@@ -5,7 +5,8 @@
 # on the host, 20000 in the testbed, where a sandboxed MMIO exit costs ms).
 BENCH_DIR := build/bench
 BENCH_EXITS ?= auto
-BARE_SRCS := tests/bench/bare.c $(wildcard mem/*.c) monitor/boot/loader_testimg.c monitor/boot/cpu_x86.c
+BARE_SRCS := tests/bench/bare.c $(wildcard mem/*.c) monitor/boot/loader_testimg.c monitor/boot/cpu_x86.c \
+	monitor/boot/elf.c
 
 $(BENCH_DIR)/bare: $(BARE_SRCS) monitor/boot/loader.h mem/mem.h mem/map.h | setup
 	@mkdir -p $(dir $@)
@@ -27,7 +28,8 @@ bench: bench-tools guests hvt-guests linux-guest
 
 # mem/'s lines: dirty query-and-reset against bare KVM_GET_DIRTY_LOG, map
 # lookups against a bare exit (tests/bench/pgm.c).
-PGM_SRCS := tests/bench/pgm.c $(wildcard mem/*.c) monitor/boot/loader_testimg.c monitor/boot/cpu_x86.c
+PGM_SRCS := tests/bench/pgm.c $(wildcard mem/*.c) monitor/boot/loader_testimg.c monitor/boot/cpu_x86.c \
+	monitor/boot/elf.c
 $(BENCH_DIR)/pgm: $(PGM_SRCS) monitor/boot/loader.h $(wildcard mem/*.h) | setup
 	@mkdir -p $(dir $@)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -o $@ $(PGM_SRCS) -lpthread

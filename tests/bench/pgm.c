@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,16 +49,16 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void *slurp(const char *path, size_t *len)
+/* The image opened for the loader, which preads it; *len its size. */
+static int image_fd(const char *path, uint64_t *len)
 {
-	static char buf[1 << 20];
+	struct stat st;
 	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 
-	if (n <= 0)
+	if (fd < 0 || fstat(fd, &st) < 0)
 		fail(path);
-	*len = (size_t)n;
-	return buf;
+	*len = (uint64_t)st.st_size;
+	return fd;
 }
 
 /* A VM like bare.c's, plus the tracked region, mapped before any vCPU. */
@@ -65,8 +66,8 @@ static void setup(const char *image)
 {
 	struct boot_info bi;
 	char err[256];
-	size_t len;
-	void *img = slurp(image, &len);
+	uint64_t len;
+	int img = image_fd(image, &len);
 	int kvm = open("/dev/kvm", O_RDWR);
 
 	vm_fd = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_loader.c - loader_testimg against ELF images built in
- * memory: a good ELF64 and ELF32 load, and every rejection, each checked
+ * memory and read from a memfd: a good ELF64 and ELF32 load, and every rejection, each checked
  * for its one-line message and for leaving guest RAM untouched.
  */
 #include <elf.h>
@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -138,10 +140,30 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The image as the loader reads it: a file (a memfd holding it). */
+static int image_fd(const struct image *im)
+{
+	int fd = memfd_create("testimg", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, im->b, im->len), (ssize_t)im->len);
+	return fd;
+}
+
+static int load_err(struct fixture *f, const char *cmdline, char *err,
+		    size_t errlen)
+{
+	int fd = image_fd(&f->im);
+	int rc = loader_testimg_load(&f->m, fd, f->im.len, cmdline, &f->bi,
+				     err, errlen);
+
+	close(fd);
+	return rc;
+}
+
 static int load(struct fixture *f, const char *cmdline)
 {
-	return loader_testimg_load(&f->m, f->im.b, f->im.len, cmdline, &f->bi,
-				   f->err, sizeof(f->err));
+	return load_err(f, cmdline, f->err, sizeof(f->err));
 }
 
 static uint64_t guest64(struct fixture *f, uint64_t gpa)
@@ -316,9 +338,11 @@ static void test_not_elf(void **state)
 	expect_reject(f, NULL, "not an ELF file");
 	f->im.len = 0;
 	expect_reject(f, NULL, "not an ELF file");
-	assert_int_equal(loader_testimg_load(&f->m, NULL, 100, NULL, &f->bi,
+	/* a file that cannot be read: one line naming the error */
+	assert_int_equal(loader_testimg_load(&f->m, -1, 100, NULL, &f->bi,
 					     f->err, sizeof(f->err)), -1);
-	assert_string_equal(f->err, "not an ELF file");
+	assert_string_equal(f->err, "cannot read the image at offset 0x0: "
+			    "Bad file descriptor");
 }
 
 static void test_bad_ident(void **state)
@@ -579,11 +603,9 @@ static void test_err_buffer_small(void **state)
 
 	make64(&f->im);
 	f->im.b[0] = 0;
-	assert_int_equal(loader_testimg_load(&f->m, f->im.b, f->im.len, NULL,
-					     &f->bi, small, sizeof(small)), -1);
+	assert_int_equal(load_err(f, NULL, small, sizeof(small)), -1);
 	assert_string_equal(small, "not an ");
-	assert_int_equal(loader_testimg_load(&f->m, f->im.b, f->im.len, NULL,
-					     &f->bi, small, 0), -1);
+	assert_int_equal(load_err(f, NULL, small, 0), -1);
 }
 
 int main(void)

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -91,12 +93,24 @@ static void mk_valid(struct img *i)
 	m->e[1].type = MFT_DEV_BLOCK_BASIC;
 }
 
+/* The first len bytes of i as the loader reads them: a memfd. */
+static int img_fd(const struct img *i, size_t len)
+{
+	int fd = memfd_create("hvt", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, i->b, len), (ssize_t)len);
+	return fd;
+}
+
 /* Parse i; returns rc and leaves the error in err. */
 static int parse(struct img *i, char *err)
 {
 	struct hvt_elf e;
-	int rc = hvt_elf_parse(i->b, IMG_SIZE, &e, err, 256);
+	int fd = img_fd(i, IMG_SIZE);
+	int rc = hvt_elf_parse(fd, IMG_SIZE, &e, err, 256);
 
+	close(fd);
 	if (rc == 0)
 		hvt_elf_free(&e);
 	return rc;
@@ -118,7 +132,9 @@ static void test_valid(void **state)
 	char err[256];
 
 	mk_valid(&i);
-	assert_int_equal(hvt_elf_parse(i.b, IMG_SIZE, &e, err, sizeof(err)), 0);
+	int fd = img_fd(&i, IMG_SIZE);
+	assert_int_equal(hvt_elf_parse(fd, IMG_SIZE, &e, err, sizeof(err)), 0);
+	close(fd);
 	assert_int_equal(e.n_segs, 1);
 	assert_int_equal(e.entry, 0x100000);
 	assert_int_equal(e.mft->entries, MFT_N);
@@ -134,20 +150,22 @@ static void test_ehdr(void **state)
 	struct img i;
 	char err[256];
 
-	mk_valid(&i); eh(&i)->e_ident[1] = 'X'; refused(&i, "ELF64");
-	mk_valid(&i); eh(&i)->e_ident[EI_CLASS] = ELFCLASS32; refused(&i, "ELF64");
-	mk_valid(&i); eh(&i)->e_ident[EI_DATA] = ELFDATA2MSB; refused(&i, "ELF64");
-	mk_valid(&i); eh(&i)->e_version = 2; refused(&i, "ELF64");
+	mk_valid(&i); eh(&i)->e_ident[1] = 'X'; refused(&i, "not an ELF file");
+	mk_valid(&i); eh(&i)->e_ident[EI_CLASS] = ELFCLASS32; refused(&i, "takes only ELF64");
+	mk_valid(&i); eh(&i)->e_ident[EI_DATA] = ELFDATA2MSB; refused(&i, "not little-endian");
+	mk_valid(&i); eh(&i)->e_version = 2; refused(&i, "ELF version 2");
 	mk_valid(&i); eh(&i)->e_type = ET_DYN; refused(&i, "ET_EXEC");
 	mk_valid(&i); eh(&i)->e_machine = EM_386; refused(&i, "x86-64");
-	mk_valid(&i); eh(&i)->e_phentsize = 32; refused(&i, "sizes");
-	mk_valid(&i); eh(&i)->e_ehsize = 52; refused(&i, "sizes");
+	mk_valid(&i); eh(&i)->e_phentsize = 32; refused(&i, "program header size 32");
+	mk_valid(&i); eh(&i)->e_ehsize = 52; refused(&i, "header size 52");
 	mk_valid(&i); eh(&i)->e_phnum = 0; refused(&i, "program header");
 	mk_valid(&i); eh(&i)->e_phoff = IMG_SIZE - 8; refused(&i, "program header");
 	mk_valid(&i); eh(&i)->e_phoff = ~0ull - 8; refused(&i, "program header");
 	mk_valid(&i); eh(&i)->e_entry = 0xfffff; refused(&i, "entry");
-	assert_int_equal(hvt_elf_parse(i.b, 40, &(struct hvt_elf){ 0 }, err,
+	int fd = img_fd(&i, 40);
+	assert_int_equal(hvt_elf_parse(fd, 40, &(struct hvt_elf){ 0 }, err,
 				       sizeof(err)), -1);
+	close(fd);
 }
 
 static void test_segments(void **state)
@@ -194,20 +212,22 @@ static void test_notes(void **state)
 	mk_valid(&i); *ph(&i, PH_MFT) = *ph(&i, PH_ABI); refused(&i, "two Solo5 ABI");
 	mk_valid(&i); ph(&i, PH_LOAD)->p_type = PT_NOTE; ph(&i, PH_LOAD)->p_offset = OFF_MFT;
 	ph(&i, PH_LOAD)->p_filesz = ph(&i, PH_MFT)->p_filesz; refused(&i, "two Solo5 manifest");
-	mk_valid(&i); ph(&i, PH_ABI)->p_filesz = 8; refused(&i, "PT_NOTE of 8");
-	/* 12..19 bytes: skipped, so the ABI note is missing */
-	mk_valid(&i); ph(&i, PH_ABI)->p_filesz = 16; refused(&i, "no Solo5 ABI");
+	mk_valid(&i); ph(&i, PH_ABI)->p_filesz = 8; refused(&i, "no Solo5 ABI");
+	/* under 12 bytes: no note; 12..19: a note running past the segment */
+	mk_valid(&i); ph(&i, PH_ABI)->p_filesz = 16; refused(&i, "runs past its PT_NOTE");
 	mk_valid(&i); ph(&i, PH_ABI)->p_offset = IMG_SIZE - 4; refused(&i, "outside");
 	/* another owner's note is skipped */
 	mk_valid(&i); memcpy(i.b + OFF_ABI + 12, "Solo6", 6); refused(&i, "no Solo5 ABI");
 	mk_valid(&i); ((uint32_t *)(i.b + OFF_ABI))[0] = 5; refused(&i, "no Solo5 ABI");
 	/* descriptor sizes: 0, over the maximum, past the segment */
 	mk_valid(&i); ((uint32_t *)(i.b + OFF_ABI))[1] = 0; refused(&i, "bad size");
-	mk_valid(&i); ((uint32_t *)(i.b + OFF_ABI))[1] = 33; refused(&i, "bad size");
+	mk_valid(&i); ((uint32_t *)(i.b + OFF_ABI))[1] = 33; refused(&i, "runs past");
+	mk_valid(&i); ((uint32_t *)(i.b + OFF_ABI))[1] = 36;
+	ph(&i, PH_ABI)->p_filesz = 20 + 36; refused(&i, "bad size");
 	mk_valid(&i); ((uint32_t *)(i.b + OFF_ABI))[1] = 8; refused(&i, "ABI note: 8");
-	mk_valid(&i); ((uint32_t *)(i.b + OFF_MFT))[1] = 6669; refused(&i, "bad size");
+	mk_valid(&i); ((uint32_t *)(i.b + OFF_MFT))[1] = 6669; refused(&i, "runs past");
 	mk_valid(&i); ((uint32_t *)(i.b + OFF_MFT))[1] = 4; refused(&i, "bad size");
-	mk_valid(&i); ph(&i, PH_MFT)->p_filesz -= 8; refused(&i, "bad size");
+	mk_valid(&i); ph(&i, PH_MFT)->p_filesz -= 8; refused(&i, "runs past");
 	/* the manifest payload must match its entry count exactly */
 	mk_valid(&i); ((uint32_t *)(i.b + OFF_MFT))[1] += 8;
 	ph(&i, PH_MFT)->p_filesz += 8; refused(&i, "bytes for 2 entries");
@@ -321,7 +341,8 @@ static void test_load_layout(void **state)
 	char err[256];
 
 	mk_valid(&i);
-	assert_int_equal(hvt_elf_parse(i.b, IMG_SIZE, &e, err, 256), 0);
+	int fd = img_fd(&i, IMG_SIZE); /* read again by hvt_load */
+	assert_int_equal(hvt_elf_parse(fd, IMG_SIZE, &e, err, 256), 0);
 	assert_int_equal(mem_init_flat(&m, 6ull << 20), 0);
 	struct hvt_boot b = { .mem_size = 6ull << 20, .mft = e.mft,
 			      .mft_len = e.mft_len, .cmdline = "a b" };
@@ -356,6 +377,7 @@ static void test_load_layout(void **state)
 	assert_int_equal(hvt_load(&m, &e, &b, &bi, err, 256), -1);
 	mem_destroy(&m);
 	hvt_elf_free(&e);
+	close(fd);
 }
 
 static void test_cmdline(void **state)

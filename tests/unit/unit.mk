@@ -8,8 +8,21 @@ MEM_SRCS := $(wildcard mem/*.c)
 UNIT_SRCS_test_mem := $(MEM_SRCS)
 UNIT_SRCS_test_map := $(MEM_SRCS)
 UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
-UNIT_SRCS_test_loader := monitor/boot/loader_testimg.c $(MEM_SRCS)
-UNIT_SRCS_test_loader_hvt := monitor/boot/loader_hvt.c $(MEM_SRCS)
+BOOT_ELF_SRCS := monitor/boot/elf.c monitor/boot/cpu_x86.c
+UNIT_SRCS_test_loader := monitor/boot/loader_testimg.c $(BOOT_ELF_SRCS) $(MEM_SRCS)
+UNIT_SRCS_test_loader_hvt := monitor/boot/loader_hvt.c $(BOOT_ELF_SRCS) $(MEM_SRCS)
+# The Linux loader with its ACPI tables and the DSDT compiled for the host
+# (no PCI bus), as the linux profile's build does it.
+HOST_DSDT := build/host/dsdt/dsdt.c
+LINUX_LOADER_SRCS := monitor/boot/loader_linux.c monitor/boot/acpi.c $(HOST_DSDT)
+UNIT_SRCS_test_loader_linux := $(LINUX_LOADER_SRCS) $(BOOT_ELF_SRCS) $(MEM_SRCS)
+build/host/dsdt/dsdt.hex: monitor/boot/dsdt.asl | setup
+	@mkdir -p $(dir $@)
+	iasl -tc -p build/host/dsdt/dsdt $< >/dev/null
+$(HOST_DSDT): build/host/dsdt/dsdt.hex
+	printf '%s\n' '#include <stddef.h>' '#include "dsdt.hex"' \
+		'const unsigned char *const acpi_dsdt_aml = dsdt_aml_code;' \
+		'const size_t acpi_dsdt_len = sizeof(dsdt_aml_code);' > $@
 UNIT_SRCS_test_iobus := monitor/core/iobus.c
 UNIT_SRCS_test_log := monitor/core/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
