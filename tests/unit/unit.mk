@@ -117,6 +117,9 @@ $(HOST_OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_OBJ_CFLAGS) $(OBJ_CFLAGS_$*) -MMD -MP -c $< -o $@
 -include $(shell find $(HOST_OBJ) -name '*.d' 2>/dev/null)
+# Objects reached only through pattern rules would count as intermediate
+# and be deleted after each build (and so compiled again the next time).
+.SECONDARY:
 
 # Second expansion lets each test's prerequisites name its own source list.
 .SECONDEXPANSION:
