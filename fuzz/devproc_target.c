@@ -13,7 +13,9 @@
  * granted), an unknown op, an oversized bitmap or an out-of-bounds screen
  * stops the VM with WISP_EXIT_SANDBOX and marks the process dead; a
  * trusted power stops it with its own status (poweroff's, reboot 80,
- * panic 68); anything else is answered (rc in the page) without a stop; a
+ * panic 68); anything else is answered (rc in the page) without a stop,
+ * a guest-boot report from any instance too (the guest can make one
+ * through the boot port: nothing a device process gains) and it is taken; a
  * dead process gets -EPIPE; a log line is printed as one line of its own,
  * attributed to the instance whatever it says, within the rate limit; KVM sees only the caller's own lines; the other device's region
  * stays mapped where it was, and a refused query leaves the page's bitmap
@@ -272,6 +274,7 @@ static void expect_up(struct step *st)
 	case DP_UP_IRQ_SET: expect_irq(st); return;
 	case DP_UP_RX_READY: return;
 	case DP_UP_LOG: return;
+	case DP_UP_BOOTED: return;
 	case DP_UP_POWEROFF:
 	case DP_UP_RESET:
 	case DP_UP_PANIC: st->violation = !vm.hosts[st->dev].trusted; return;
@@ -455,6 +458,9 @@ static void check_served(struct step *st, const char *sent)
 		check_mmio2(st, rc);
 	if (st->op == DP_UP_LOG)
 		check_log(st, sent, rc);
+	if (st->op == DP_UP_BOOTED)
+		mon_check(rc == 0 && atomic_load(&vm.booted),
+			  "a guest-boot report was refused or lost");
 	check_bitmap(st, rc);
 }
 
@@ -651,8 +657,10 @@ static struct step decode(const uint8_t *p)
 	st.was_dead = atomic_load(&st.h->proc->dead);
 	st.stopping = atomic_load(&vm.stopping);
 	st.late = p[1] & 8;
-	/* 0 and DP_UP_LOG + 1 are unknown ops, as is 0xffffff.. */
-	st.op = p[2] < 0xf0 ? p[2] % (DP_UP_LOG + 2) : 0xffffff00u | p[2];
+	/* 0, DP_UP_BOOTED + 1 and 0xffffff.. are unknown ops (the modulus
+	 * predates DP_UP_BOOTED: the corpus keeps its meaning) */
+	st.op = p[2] < 0xf0 ? p[2] % (DP_UP_LOG + 2)
+	      : p[2] == 0xf0 ? DP_UP_BOOTED + 1 : 0xffffff00u | p[2];
 	bool small = st.op == DP_UP_IRQ_SET || st.op == DP_UP_POWEROFF ||
 		     st.op == DP_UP_LOG;
 	/* a line, a status or a level: mostly small; a handle: mostly real */
