@@ -13,7 +13,9 @@
  * granted), an unknown op, an oversized bitmap or an out-of-bounds screen
  * stops the VM with WISP_EXIT_SANDBOX and marks the process dead; a
  * trusted power stops it with its own status (poweroff's, reboot 80,
- * panic 68); anything else is answered (rc in the page) without a stop; a
+ * panic 68); anything else is answered (rc in the page) without a stop,
+ * a guest-boot report from any instance too (the guest can make one
+ * through the boot port: nothing a device process gains) and it is taken; a
  * dead process gets -EPIPE; a log line is printed as one line of its own,
  * attributed to the instance whatever it says, within the rate limit; KVM sees only the caller's own lines; the other device's region
  * stays mapped where it was, and a refused query leaves the page's bitmap
@@ -24,6 +26,14 @@
  * (mon_harness.c's futex hook), so wisp serves the call while it waits, as
  * for a device that raises its line from an access; a read gets the
  * child's answer, or all ones when its call ended it.
+ * A trapped access waits on the child's progress, and a stopping VM gives
+ * that wait up (devproc.h): wisp must never wait on a process's progress
+ * once it is stopping, and the process, maybe still serving the access,
+ * is abandoned (marked dead, sent nothing more, killed at the stop). So a
+ * late child's access made while the VM is stopping (an earlier step
+ * stopped it, or a trusted power served in the wait did) is abandoned,
+ * without a stop of its own, and a read gets all ones. Console input
+ * waits with a fixed deadline and is answered even then.
  * Input: 16-byte records (kind, flags, op, state, argument selectors and
  * raw words); a screenshot record is followed by the child's struct
  * dp_display answer, a LOG up-call (late ones too) by its line's bytes.
@@ -138,6 +148,8 @@ struct step {
 	struct dev_host *h;
 	struct dp_shm *s;
 	bool was_dead;
+	bool stopping;         /* the VM was stopping before the step */
+	bool patient;          /* a trapped access: waits on progress */
 	uint32_t op;
 	uint64_t a0, a1, a2;
 	uint32_t up_state;     /* the state the child left its up-call in */
@@ -262,6 +274,7 @@ static void expect_up(struct step *st)
 	case DP_UP_IRQ_SET: expect_irq(st); return;
 	case DP_UP_RX_READY: return;
 	case DP_UP_LOG: return;
+	case DP_UP_BOOTED: return;
 	case DP_UP_POWEROFF:
 	case DP_UP_RESET:
 	case DP_UP_PANIC: st->violation = !vm.hosts[st->dev].trusted; return;
@@ -295,9 +308,18 @@ static bool is_power(uint32_t op)
 	return op == DP_UP_POWEROFF || op == DP_UP_RESET || op == DP_UP_PANIC;
 }
 
+/* Whether wisp gives up on the step's request and abandons its process:
+ * a late child's trapped access while the VM stops (`stopped`: a call
+ * served in the wait stopped it). An early answer ends the wait first. */
+static bool abandoned(const struct step *st, bool stopped)
+{
+	return st->late && st->patient && (st->stopping || stopped);
+}
+
 static void check_stop(const struct step *st, int rc)
 {
 	bool power = !st->violation && is_power(st->op);
+	bool dead = atomic_load(&st->h->proc->dead);
 
 	if (st->violation) {
 		mon_check(mon_stop_code == WISP_EXIT_SANDBOX && rc < 0,
@@ -306,9 +328,14 @@ static void check_stop(const struct step *st, int rc)
 	} else if (power) {
 		mon_check(mon_stops == 1 && mon_stop_code == power_code(st),
 			  "a trusted power stopped with the wrong status");
+		mon_check(dead == abandoned(st, true),
+			  "a trusted power's process abandoned, or an access "
+			  "waited on while the VM stops");
 	} else {
-		mon_check(!mon_stops && !atomic_load(&st->h->proc->dead),
-			  "an allowed request stopped the VM");
+		mon_check(!mon_stops, "an allowed request stopped the VM");
+		mon_check(dead == abandoned(st, false),
+			  "an allowed request's process abandoned, or an access "
+			  "waited on while the VM stops");
 	}
 }
 
@@ -407,6 +434,10 @@ static void check_served(struct step *st, const char *sent)
 
 	if (st->up_state != DP_UP_POSTED) {
 		check_unserved(st, rx);
+		mon_check(atomic_load(&st->h->proc->dead) ==
+			  (st->was_dead || abandoned(st, false)),
+			  "a process abandoned, or an access waited on while "
+			  "the VM stops");
 		return;
 	}
 	mon_check(atomic_load(&s->up_state) == DP_UP_DONE, "a call not answered");
@@ -427,6 +458,9 @@ static void check_served(struct step *st, const char *sent)
 		check_mmio2(st, rc);
 	if (st->op == DP_UP_LOG)
 		check_log(st, sent, rc);
+	if (st->op == DP_UP_BOOTED)
+		mon_check(rc == 0 && atomic_load(&vm.booted),
+			  "a guest-boot report was refused or lost");
 	check_bitmap(st, rc);
 }
 
@@ -505,6 +539,7 @@ static size_t fuzz_io(struct step *st, const uint8_t *more, size_t left)
 
 	mon_check(data != NULL, "malloc");
 	memcpy(data, &st->a1, size);
+	st->patient = true;
 	size_t used = answer(st, more, left);
 	if (w) { /* a late child leaves a write's value as wisp put it */
 		late_val = 0;
@@ -620,9 +655,12 @@ static struct step decode(const uint8_t *p)
 
 	st.s = st.h->proc->shm;
 	st.was_dead = atomic_load(&st.h->proc->dead);
+	st.stopping = atomic_load(&vm.stopping);
 	st.late = p[1] & 8;
-	/* 0 and DP_UP_LOG + 1 are unknown ops, as is 0xffffff.. */
-	st.op = p[2] < 0xf0 ? p[2] % (DP_UP_LOG + 2) : 0xffffff00u | p[2];
+	/* 0, DP_UP_BOOTED + 1 and 0xffffff.. are unknown ops (the modulus
+	 * predates DP_UP_BOOTED: the corpus keeps its meaning) */
+	st.op = p[2] < 0xf0 ? p[2] % (DP_UP_LOG + 2)
+	      : p[2] == 0xf0 ? DP_UP_BOOTED + 1 : 0xffffff00u | p[2];
 	bool small = st.op == DP_UP_IRQ_SET || st.op == DP_UP_POWEROFF ||
 		     st.op == DP_UP_LOG;
 	/* a line, a status or a level: mostly small; a handle: mostly real */
