@@ -1,9 +1,10 @@
 /*
  * fuzz/fuzz_file.c - the fake helper table's host files and attached data
- * (see fuzz_hlp.h), checked as monitor/devhost/devfile.c checks them: a key the
- * instance was not given is -EPERM, no wait set is -EPERM. Disks are the
- * test's buffers, taps one frame each way, the wait advances the clock;
- * doorbells and workers are recorded, a worker runs when the test says.
+ * (see fuzz_hlp.h), checked by wisp's own checks (devices/hlp_check.h); a
+ * file's `fail` is the error its host call returns once they pass. Disks
+ * are the test's buffers, taps one frame each way, the wait advances the
+ * clock; doorbells and workers are recorded, a worker runs when the test
+ * says.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +21,8 @@ int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
 		return -EINVAL;
 	d->files[key] = (struct fuzz_file){ .used = true, .pollable = pollable,
 					    .disk = disk, .disk_size = size };
+	d->fk.keys |= 1ull << key;
+	d->fk.pollable |= (uint64_t)pollable << key;
 	return 0;
 }
 
@@ -44,9 +47,10 @@ int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
 		  size_t *len)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
+	int rc = hlp_check_blob(d->blob_key, key);
 
-	if (!d->blob_key || !key || strcmp(d->blob_key, key))
-		return -ENOENT;
+	if (rc < 0)
+		return rc;
 	*p = d->blob;
 	*len = d->blob_len;
 	return 0;
@@ -63,29 +67,35 @@ static struct fuzz_file *file(struct dev_ins *ins, unsigned key)
 /* pread/pwrite semantics: short at the end, 0 past it. */
 static long disk_span(struct fuzz_file *f, size_t len, uint64_t off)
 {
-	if (off > INT64_MAX)
-		return -EINVAL;
 	if (off >= f->disk_size)
 		return 0;
 	return (long)(len < f->disk_size - off ? len : f->disk_size - off);
 }
 
-/* The caller's file for key once the checks every call shares pass;
- * NULL with *rc the error otherwise. */
-static struct fuzz_file *file_io(struct dev_ins *ins, unsigned key,
-				 const void *buf, size_t len, long *rc)
+/* The caller's file for key once `check` (hlp_check.h's verdict) has
+ * passed and the host call did not fail (f->fail); NULL with *rc the
+ * error otherwise. */
+static struct fuzz_file *file_io(struct dev_ins *ins, unsigned key, int check,
+				 long *rc)
 {
 	struct fuzz_file *f = file(ins, key);
 
-	*rc = !f ? -EPERM : f->fail ? f->fail : (!buf && len) ? -EINVAL : 0;
+	*rc = check < 0 ? check : f->fail;
 	return *rc ? NULL : f;
+}
+
+static const struct hlp_files *keys_of(struct dev_ins *ins)
+{
+	return &fuzz_caller(ins)->fk;
 }
 
 static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
 		    const void *wbuf, size_t len, uint64_t off)
 {
 	long n;
-	struct fuzz_file *f = file_io(ins, key, rbuf ? rbuf : wbuf, len, &n);
+	int rc = hlp_check_file_io(keys_of(ins), key, !rbuf,
+				   rbuf ? rbuf : wbuf, len, off);
+	struct fuzz_file *f = file_io(ins, key, rc, &n);
 
 	if (!f)
 		return n;
@@ -114,7 +124,8 @@ long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
+	struct fuzz_file *f = file_io(ins, key,
+		hlp_check_file_stream(keys_of(ins), key, false, buf, len), &rc);
 
 	if (!f)
 		return rc;
@@ -136,7 +147,8 @@ long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
+	struct fuzz_file *f = file_io(ins, key,
+		hlp_check_file_stream(keys_of(ins), key, true, buf, len), &rc);
 
 	if (!f)
 		return rc;
@@ -168,18 +180,19 @@ int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 
 int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 {
-	struct fuzz_file *f = file(ins, key);
+	int rc = hlp_check_file_size(keys_of(ins), key, size);
 
-	if (!f)
-		return -EPERM;
-	*size = f->disk_size;
+	if (rc < 0)
+		return rc;
+	*size = file(ins, key)->disk_size;
 	return 0;
 }
 
 int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, NULL, 0, &rc);
+	struct fuzz_file *f = file_io(ins, key,
+		hlp_check_file(keys_of(ins), key, false), &rc);
 
 	if (!f)
 		return (int)rc;
@@ -189,17 +202,18 @@ int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key)
 }
 
 /* Both fallocate calls: the range zeroed up to the disk's end (the file
- * never grows), checked as devfile.c checks it. */
+ * never grows); an empty one is no call, as in wisp. */
 static int disk_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 		     uint64_t len, unsigned *count)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, NULL, 0, &rc);
+	int check = hlp_check_falloc(keys_of(ins), key, off, len);
+	struct fuzz_file *f;
 
-	if (!f)
+	if (check != 0)
+		return check < 0 ? check : 0; /* 1: an empty range, no call */
+	if (!(f = file_io(ins, key, 0, &rc)))
 		return (int)rc;
-	if (off > INT64_MAX || len > INT64_MAX - off)
-		return -EINVAL;
 	if (f->no_falloc)
 		return -EOPNOTSUPP;
 	if (off < f->disk_size && f->disk)
@@ -232,13 +246,11 @@ int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_file *f = file(ins, key);
+	int rc = hlp_check_watch(&d->fk, key, fn, d->constructed,
+				 f && f->watch_fn, false);
 
-	if (d->constructed || !fn)
-		return -EINVAL;
-	if (!f || !f->pollable)
-		return -EPERM;
-	if (f->watch_fn)
-		return -EBUSY;
+	if (rc < 0)
+		return rc;
 	f->watch_fn = fn;
 	f->watch_opaque = opaque;
 	f->watch_on = false;
@@ -308,9 +320,10 @@ int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
 int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
+	int rc = hlp_check_worker(fn, d->constructed, d->worker != NULL);
 
-	if (d->constructed || d->worker || !fn)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	d->worker = fn;
 	d->worker_opaque = opaque;
 	return 0;

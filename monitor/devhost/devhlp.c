@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "devhost/devfile.h"
+#include "hlp_check.h"
 #include "core/exitcode.h"
 #include "policy.h"
 #include "core/vm.h"
@@ -50,15 +51,15 @@ static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
 {
 	struct dev_host *h = host_of(ins);
 	struct dev_ins *clash = NULL;
-
 	/* Ranges are fixed once vCPUs run: the port lookup takes no lock. */
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
-	    h->constructed)
-		return -EINVAL;
+	int rc = hlp_check_io_register(space, ops, h->constructed);
+
+	if (rc < 0)
+		return rc;
 	if (space == DEV_SPACE_MMIO)
 		return hlp_mmio_register(ins, base, len, ops, opaque);
 	struct iobus_range r = { base, len, ins, ops, opaque };
-	int rc = iobus_insert(&h->vm->pio, &r, &clash);
+	rc = iobus_insert(&h->vm->pio, &r, &clash);
 	if (rc == -EEXIST)
 		wlog(LOG_ERR, "%s: %s range 0x%llx+0x%llx overlaps %s", ins->name,
 		     h->vm->pio.name, (unsigned long long)base,
@@ -70,10 +71,10 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 			     uint64_t base)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_io_unregister(space, h->constructed);
 
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    h->constructed)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	if (space == DEV_SPACE_MMIO)
 		return mem_mmio_del(&h->vm->mem, base, ins);
 	return iobus_remove(&h->vm->pio, base, ins);
@@ -117,12 +118,11 @@ static bool vm_gsi_claimed(struct vm *vm, unsigned gsi)
 static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_irq_claim(gsi, h->constructed,
+				     gsi < VM_NR_GSI && vm_gsi_claimed(h->vm, gsi));
 
-	/* GSI 2 is the PIC cascade; nothing may drive it. */
-	if (gsi >= VM_NR_GSI || gsi == 2 || h->constructed)
-		return -EINVAL;
-	if (vm_gsi_claimed(h->vm, gsi))
-		return -EBUSY;
+	if (rc < 0)
+		return rc;
 	h->irqs |= 1u << gsi;
 	return 0;
 }
@@ -138,25 +138,20 @@ static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
 		       enum dev_irq_level level)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_irq_set(h->irqs, gsi, level);
 
-	if (gsi >= VM_NR_GSI || !(h->irqs & (1u << gsi)))
-		return -EPERM;
-	switch (level) {
-	case DEV_IRQ_LOW:
-	case DEV_IRQ_HIGH:
-		return irq_line(h->vm, gsi, level);
-	case DEV_IRQ_PULSE: {
-		int rc = irq_line(h->vm, gsi, 1);
-		return rc ? rc : irq_line(h->vm, gsi, 0);
-	}
-	}
-	return -EINVAL;
+	if (rc < 0)
+		return rc;
+	if (level != DEV_IRQ_PULSE)
+		return irq_line(h->vm, gsi, level == DEV_IRQ_HIGH);
+	rc = irq_line(h->vm, gsi, 1);
+	return rc ? rc : irq_line(h->vm, gsi, 0);
 }
 
 static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
 			size_t len)
 {
-	if (!buf && len)
+	if (hlp_buf_bad(buf, len))
 		return -EFAULT;
 	return mem_read(&host_of(ins)->vm->mem, gpa, buf, len);
 }
@@ -164,7 +159,7 @@ static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
 static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
 			 size_t len)
 {
-	if (!buf && len)
+	if (hlp_buf_bad(buf, len))
 		return -EFAULT;
 	return mem_write(&host_of(ins)->vm->mem, gpa, buf, len);
 }
@@ -178,9 +173,10 @@ static struct mem *mem_of(struct dev_ins *ins)
 static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
 {
 	char name[GMAP_NAME_LEN];
+	int rc = hlp_check_mmio2_create(flags, host_of(ins)->constructed);
 
-	if (host_of(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
 	return mem_mmio2_create(mem_of(ins), ins, name, size,
 				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
@@ -265,10 +261,11 @@ static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_timer_create(fn, h->constructed, h->n_timers,
+					h->vm->n_timers >= FD_TIMER_MAX);
 
-	if (!fn || h->constructed || h->n_timers >= DEV_MAX_TIMERS ||
-	    h->vm->n_timers >= FD_TIMER_MAX)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -281,9 +278,10 @@ static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
 {
 	struct dev_host *h = host_of(ins);
 	struct itimerspec its = { 0 };
+	int rc = hlp_check_timer_arm(timer, h->n_timers);
 
-	if (timer < 0 || (unsigned)timer >= h->n_timers)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
 	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
 	if (timerfd_settime(h->timers[timer].fd, 0, &its, NULL) < 0)
@@ -312,9 +310,10 @@ static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 static int hlp_chr_set_tx(struct dev_ins *ins, dev_chr_tx_fn fn)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_chr_set_tx(fn, h->constructed);
 
-	if (!fn || h->constructed)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	if (!h->chr)
 		return 0; /* output is dropped, never refused */
 	if (h->chr->tx_owner && h->chr->tx_owner != ins)

@@ -10,7 +10,7 @@ UNIT_SRCS_test_map := $(MEM_SRCS)
 UNIT_SRCS_test_mmio2 := $(MEM_SRCS)
 UNIT_SRCS_test_loader := monitor/boot/loader_testimg.c $(MEM_SRCS)
 UNIT_SRCS_test_loader_hvt := monitor/boot/loader_hvt.c $(MEM_SRCS)
-UNIT_SRCS_test_iobus := monitor/core/iobus.c
+UNIT_SRCS_test_iobus := monitor/core/iobus.c devices/hlp_check.c
 UNIT_SRCS_test_log := monitor/core/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
@@ -19,7 +19,7 @@ DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
 	chr.c dpc_pci.c) monitor/pci/pci.c monitor/pci/pcibus.c \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
-	devices/framework.c $(POLICY_ROLES_C)
+	devices/framework.c devices/hlp_check.c $(POLICY_ROLES_C)
 UNIT_SRCS_test_devhlp = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_exit = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_screenshot = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
@@ -54,7 +54,7 @@ $(UNIT_DIR)/test_devproc_wait: \
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm pvpanic,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c devices/hlp_check.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c) \
 	$(if $(filter virtio_%,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
