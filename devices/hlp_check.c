@@ -41,6 +41,14 @@ int hlp_check_bell(const struct dev_ins *ins, enum dev_space space,
 	return owner && owner == ins ? 0 : -EPERM;
 }
 
+int hlp_check_ioevent(dev_notify_fn fn, int bell, unsigned n_own,
+		      bool host_full)
+{
+	if (!fn || bell < 0)
+		return !fn ? -EINVAL : bell;
+	return n_own >= DEV_MAX_IOEVENTS || host_full ? -ENOSPC : 0;
+}
+
 int hlp_check_irq_claim(unsigned gsi, bool constructed, bool taken)
 {
 	/* GSI 2 is the PIC cascade; nothing may drive it. */
@@ -149,7 +157,12 @@ int hlp_check_watch(const struct hlp_files *f, unsigned key, dev_notify_fn fn,
 	return taken || full ? -EBUSY : 0;
 }
 
-int hlp_check_worker(dev_worker_fn fn, bool constructed, bool started)
+int hlp_worker_record(dev_worker_fn *slot, void **slot_opaque,
+		      bool constructed, dev_worker_fn fn, void *opaque)
 {
-	return constructed || started || !fn ? -EINVAL : 0;
+	if (constructed || *slot || !fn)
+		return -EINVAL;
+	*slot = fn;
+	*slot_opaque = opaque;
+	return 0;
 }

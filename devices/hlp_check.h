@@ -37,6 +37,12 @@ int hlp_check_span(uint64_t base, uint64_t len, uint64_t limit, uint64_t *end);
  * the whole access, or NULL (-EPERM). */
 int hlp_check_bell(const struct dev_ins *ins, enum dev_space space,
 		   unsigned len, bool constructed, const struct dev_ins *owner);
+/* ioevent_register: a callback (-EINVAL), the doorbell check's verdict
+ * (`bell`: hlp_check_bell's), room for one more of the instance's own
+ * (DEV_MAX_IOEVENTS; `n_own` it has) and in the host's tables
+ * (`host_full`), else -ENOSPC. */
+int hlp_check_ioevent(dev_notify_fn fn, int bell, unsigned n_own,
+		      bool host_full);
 /* irq_claim: a line that exists and is not the PIC cascade (GSI 2),
  * during construction (-EINVAL), that nobody holds (`taken`: -EBUSY). */
 int hlp_check_irq_claim(unsigned gsi, bool constructed, bool taken);
@@ -88,7 +94,9 @@ int hlp_check_falloc(const struct hlp_files *f, unsigned key, uint64_t off,
  * (`taken`, `full`: -EBUSY). */
 int hlp_check_watch(const struct hlp_files *f, unsigned key, dev_notify_fn fn,
 		    bool constructed, bool taken, bool full);
-/* worker_start: a callback, during construction, only one (-EINVAL). */
-int hlp_check_worker(dev_worker_fn fn, bool constructed, bool started);
+/* worker_start: a callback, during construction, only one (-EINVAL);
+ * then the host's record of it (*slot, *slot_opaque) is set. */
+int hlp_worker_record(dev_worker_fn *slot, void **slot_opaque,
+		      bool constructed, dev_worker_fn fn, void *opaque);
 
 #endif

@@ -43,8 +43,8 @@ struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
 							     : NULL;
 }
 
-int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
-		  size_t *len)
+int fuzz_file_blob(struct dev_ins *ins, const char *key, const void **p,
+		   size_t *len)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	int rc = hlp_check_blob(d->blob_key, key);
@@ -108,20 +108,20 @@ static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
 	return n;
 }
 
-long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
-		    uint64_t off)
+long fuzz_file_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		     uint64_t off)
 {
 	return disk_io(ins, key, buf, NULL, len, off);
 }
 
-long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
-		     size_t len, uint64_t off)
+long fuzz_file_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		      size_t len, uint64_t off)
 {
 	return disk_io(ins, key, NULL, buf, len, off);
 }
 
 /* A tap read takes the waiting frame whole, truncated to len. */
-long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
+long fuzz_file_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 {
 	long rc;
 	struct fuzz_file *f = file_io(ins, key,
@@ -143,8 +143,8 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 	return (long)n;
 }
 
-long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
-		    size_t len)
+long fuzz_file_write(struct dev_ins *ins, unsigned key, const void *buf,
+		     size_t len)
 {
 	long rc;
 	struct fuzz_file *f = file_io(ins, key,
@@ -160,7 +160,7 @@ long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 
 /* Ready at once if a pollable file holds a frame; else the timeout
  * passes on the fake clock. */
-int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
+int fuzz_file_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
@@ -178,7 +178,7 @@ int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 	return 0;
 }
 
-int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+int fuzz_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 {
 	int rc = hlp_check_file_size(keys_of(ins), key, size);
 
@@ -188,7 +188,7 @@ int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 	return 0;
 }
 
-int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key)
+int fuzz_file_sync(struct dev_ins *ins, unsigned key)
 {
 	long rc;
 	struct fuzz_file *f = file_io(ins, key,
@@ -223,16 +223,16 @@ static int disk_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 	return 0;
 }
 
-int fuzz_hlp_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
-			uint64_t len)
+int fuzz_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+		    uint64_t len)
 {
 	struct fuzz_file *f = file(ins, key);
 
 	return disk_zero(ins, key, off, len, f ? &f->punches : NULL);
 }
 
-int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
-		       uint64_t len)
+int fuzz_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		   uint64_t len)
 {
 	struct fuzz_file *f = file(ins, key);
 
@@ -241,8 +241,8 @@ int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 
 /* As wisp's: construct only, a pollable file given to the caller, one
  * watch per key. */
-int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
-			void *opaque)
+int fuzz_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+		    void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_file *f = file(ins, key);
@@ -257,7 +257,7 @@ int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 	return 0;
 }
 
-int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
+int fuzz_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
 {
 	struct fuzz_file *f = file(ins, key);
 
@@ -288,8 +288,8 @@ int fuzz_file_ready(struct fuzz_host *h, struct dev_ins *ins, unsigned key)
 
 /* --- doorbells and workers: recorded; the worker runs when told --- */
 
-int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
-			     uint64_t addr, unsigned len)
+int fuzz_file_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			      uint64_t addr, unsigned len)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
@@ -307,7 +307,7 @@ int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
 	return 0;
 }
 
-int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
+int fuzz_file_doorbell_wait(struct dev_ins *ins, int bell)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 
@@ -317,16 +317,12 @@ int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
 	return -ECANCELED;
 }
 
-int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
+int fuzz_file_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
-	int rc = hlp_check_worker(fn, d->constructed, d->worker != NULL);
 
-	if (rc < 0)
-		return rc;
-	d->worker = fn;
-	d->worker_opaque = opaque;
-	return 0;
+	return hlp_worker_record(&d->worker, &d->worker_opaque, d->constructed,
+				 fn, opaque);
 }
 
 int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins)

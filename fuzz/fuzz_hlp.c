@@ -151,16 +151,6 @@ static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
 
 /* --- config and logging --- */
 
-static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
-{
-	return dev_cfg_get_u64(ins, key, out);
-}
-
-static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
-{
-	return dev_cfg_get_str(ins, key, out);
-}
-
 static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 		    const char *fmt, ...)
 {
@@ -177,24 +167,25 @@ static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 		fprintf(stderr, "%s: %s\n", ins->name, h->last_log);
 }
 
-/* --- timers --- */
+/* --- doorbells --- */
 
 static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 				uint64_t addr, unsigned len, dev_notify_fn fn,
 				void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
-	int rc = fn ? fuzz_doorbell_check(ins, space, addr, len) : -EINVAL;
+	int bell = fuzz_doorbell_check(ins, space, addr, len);
+	int rc = hlp_check_ioevent(fn, bell, d->n_ioevents, false);
 
 	if (rc < 0)
 		return rc;
-	if (d->n_ioevents >= DEV_MAX_IOEVENTS)
-		return -ENOSPC;
 	d->ioevents[d->n_ioevents++] = (struct fuzz_ioevent){
 		.space = space, .addr = addr, .len = len, .fn = fn,
 		.opaque = opaque };
 	return 0;
 }
+
+/* --- timers --- */
 
 static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 {
@@ -306,49 +297,15 @@ static struct mem *pgm_of(struct dev_ins *ins)
 	return &host_of(ins)->pgm;
 }
 
-static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+struct mem *hlp_host_map(struct dev_ins *ins, bool *constructed)
 {
-	char name[GMAP_NAME_LEN];
-	int rc = hlp_check_mmio2_create(flags, fuzz_caller(ins)->constructed);
-
-	if (rc < 0)
-		return rc;
-	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
-	return mem_mmio2_create(pgm_of(ins), ins, name, size,
-				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
+	*constructed = fuzz_caller(ins)->constructed;
+	return pgm_of(ins);
 }
 
 static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
 {
 	return mem_mmio2_map(pgm_of(ins), ins, h, gpa, NULL, 0);
-}
-
-static int hlp_mmio2_unmap(struct dev_ins *ins, int h)
-{
-	return mem_mmio2_unmap(pgm_of(ins), ins, h);
-}
-
-static int hlp_mmio2_track(struct dev_ins *ins, int h, bool on)
-{
-	return mem_mmio2_track(pgm_of(ins), ins, h, on);
-}
-
-static int hlp_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
-			   size_t bytes)
-{
-	return mem_mmio2_query(pgm_of(ins), ins, h, bitmap, bytes);
-}
-
-static int hlp_mmio2_read(struct dev_ins *ins, int h, uint64_t off, void *buf,
-			  size_t len)
-{
-	return mem_mmio2_read(pgm_of(ins), ins, h, off, buf, len);
-}
-
-static int hlp_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
-			   const void *buf, size_t len)
-{
-	return mem_mmio2_write(pgm_of(ins), ins, h, off, buf, len);
 }
 
 int fuzz_guest_write(struct fuzz_host *h, uint64_t gpa, const void *buf,
@@ -638,41 +595,17 @@ static bool pci_doorbell(struct fuzz_dev *d, uint64_t addr, unsigned size)
 }
 
 static const struct dev_hlp_trusted fuzz_powers = {
-	.vm_poweroff = hlp_vm_poweroff,
-	.vm_reset = hlp_vm_reset,
-	.dev_find = hlp_dev_find,
-	.ram_track = hlp_ram_track,
-	.ram_query = hlp_ram_query,
-	.vm_fault = hlp_vm_fault,
-	.vm_panic = hlp_vm_panic,
+	HLP_TRUSTED_MEMBERS(hlp_),
 };
 
 #define FUZZ_HLP_COMMON                                                        \
-	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
-	.ioevent_register = hlp_ioevent_register,                              \
-	.irq_claim = hlp_irq_claim, .irq_set = hlp_irq_set,                    \
-	.mem_read = hlp_mem_read, .mem_write = hlp_mem_write,                  \
-	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
-	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
-	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.chr_rx_ready = hlp_chr_rx_ready, .chr_set_tx = hlp_chr_set_tx,        \
-	.guest_booted = hlp_guest_booted,                                      \
-	.clock_ns = hlp_clock_ns, .uptime_ns = hlp_clock_ns,                   \
-	.mmio2_create = hlp_mmio2_create, .mmio2_map = hlp_mmio2_map,          \
-	.mmio2_unmap = hlp_mmio2_unmap, .mmio2_track = hlp_mmio2_track,        \
-	.mmio2_query = hlp_mmio2_query, .mmio2_read = hlp_mmio2_read,          \
-	.mmio2_write = hlp_mmio2_write,          \
-	.walltime_ns = hlp_walltime_ns, .cfg_blob = fuzz_hlp_blob,             \
-	.file_pread = fuzz_hlp_pread, .file_pwrite = fuzz_hlp_pwrite,          \
-	.file_read = fuzz_hlp_read, .file_write = fuzz_hlp_write,              \
-	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
-	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
-	.worker_start = fuzz_hlp_worker_start,                                 \
-	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify,      \
-	.file_size = fuzz_hlp_file_size, .file_watch = fuzz_hlp_file_watch,    \
-	.file_watch_set = fuzz_hlp_file_watch_set,                             \
-	.file_sync = fuzz_hlp_file_sync, .file_punch = fuzz_hlp_file_punch,    \
-	.file_zero = fuzz_hlp_file_zero
+	HLP_OWN_MEMBERS(hlp_), HLP_COMMON_MEMBERS, HLP_MMIO2_MEMBERS,          \
+	HLP_FILE_MEMBERS(fuzz_file_), HLP_WAIT_MEMBERS(fuzz_file_),            \
+	.mmio2_map = hlp_mmio2_map, .irq_set = hlp_irq_set,                    \
+	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,          \
+	.guest_booted = hlp_guest_booted, .uptime_ns = hlp_clock_ns,           \
+	.msix_notify = hlp_msix_notify, .file_punch = fuzz_file_punch,         \
+	.file_zero = fuzz_file_zero
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };

@@ -435,11 +435,7 @@ int devfile_doorbell_wait(struct dev_ins *ins, int bell)
 int devfile_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
 {
 	struct dev_host *h = ins->host;
-	int rc = hlp_check_worker(fn, h->constructed, h->worker != NULL);
 
-	if (rc < 0)
-		return rc;
-	h->worker = fn;
-	h->worker_opaque = opaque;
-	return 0;
+	return hlp_worker_record(&h->worker, &h->worker_opaque, h->constructed,
+				 fn, opaque);
 }

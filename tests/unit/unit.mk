@@ -16,7 +16,7 @@ UNIT_SRCS_test_log := monitor/core/log.c
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
 	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c \
-	chr.c dpc_pci.c) monitor/pci/pci.c monitor/pci/pcibus.c \
+	chr.c dpc_pci.c hlp_common.c) monitor/pci/pci.c monitor/pci/pcibus.c \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
 	devices/framework.c devices/hlp_check.c $(POLICY_ROLES_C)
@@ -54,7 +54,8 @@ $(UNIT_DIR)/test_devproc_wait: \
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(filter i8042 debug_exit testdev hvt pm pvpanic,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c devices/hlp_check.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c devices/hlp_check.c \
+	monitor/devhost/hlp_common.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c) \
 	$(if $(filter virtio_%,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
