@@ -64,7 +64,7 @@ MON_SRCS := $(wildcard monitor/*.c) \
 	$(foreach r,$(MON_ROOMS) $(if $(filter 1,$(HAS_CTL)),ctl),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
 	monitor/boot/cpu_x86.c monitor/boot/elf.c $(CLI:%=monitor/cli/%.c) \
 	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
-CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c \
+CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c devices/hlp_check.c \
 	$(PASSTHRU_SRCS)
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).

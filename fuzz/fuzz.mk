@@ -25,8 +25,10 @@ FUZZ_STATIC_LIBS :=
 FUZZ_SETUP := setup
 # UBSan findings must fail the replay, not scroll past.
 FUZZ_REPLAY_CFLAGS := $(HOST_CFLAGS) -Ifuzz -fno-sanitize-recover=all
-FUZZ_LIBSRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
-FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
+FUZZ_LIBSRCS := devices/framework.c devices/hlp_check.c \
+	monitor/devhost/hlp_common.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(wildcard mem/*.c)
+FUZZ_DEPS := $(FUZZ_LIBSRCS) devices/dev.h devices/hlp_check.h \
+	monitor/devhost/hlp_common.h fuzz/fuzz_hlp.h fuzz/fuzz.mk $(wildcard mem/*.h)
 # A virtio device's target links the transport and the virtqueue too
 # (VIRTIO_SRCS, Makefile); fuzz/virtio_drv.h sets a driver up for it.
 FUZZ_VIRTIO = $(if $(call devs_with,virtio,$(1)),$(VIRTIO_SRCS))
@@ -113,7 +115,8 @@ LIB_FUZZ_EXTRA_vfio_cfg := passthru/vfio_cfg.c
 LIB_FUZZ_EXTRA_vfio_vm := $(wildcard passthru/*.c) monitor/pci/pci.c \
 	devices/framework.c -DWISP_PCI=1 -DWISP_PASSTHRU=1
 # The split virtqueue alone, over the fake helper table's RAM.
-LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c \
+LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c devices/hlp_check.c \
+	monitor/devhost/hlp_common.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c \
 	fuzz/fuzz_file.c
 # Exit dispatch: exit.c with what the unit test of it links (test_exit).
 LIB_FUZZ_EXTRA_exit = monitor/kvm/exit.c $(filter-out $(MEM_SRCS),$(DEVPROC_TEST_SRCS)) \

@@ -60,15 +60,10 @@ const struct fuzz_range *fuzz_range_find(const struct fuzz_host *h,
 int fuzz_doorbell_check(struct dev_ins *ins, enum dev_space space,
 			uint64_t addr, unsigned len)
 {
-	const struct fuzz_range *r;
+	const struct fuzz_range *r = fuzz_range_find(ins->host, space, addr, len);
 
-	if (fuzz_caller(ins)->constructed ||
-	    (space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    (len != 1 && len != 2 && len != 4 && len != 8))
-		return -EINVAL;
-	if (!(r = fuzz_range_find(ins->host, space, addr, len)) || r->owner != ins)
-		return -EPERM;
-	return 0;
+	return hlp_check_bell(ins, space, len, fuzz_caller(ins)->constructed,
+			      r ? r->owner : NULL);
 }
 
 /* --- console input --- */

@@ -13,16 +13,18 @@
 #include <stdint.h>
 
 #include "dev.h"
+#include "hlp_check.h"
 #include "mem.h"
 
 #define FUZZ_MEM_SIZE 0x20000u /* guest RAM: [0, 128 KiB) */
 #define FUZZ_MAX_DEVS 8
 #define FUZZ_MAX_RANGES 32
-#define FUZZ_NR_GSI 24   /* as VM_NR_GSI: KVM's IOAPIC pins */
-#define FUZZ_MAX_TIMERS 4 /* per instance, as DEV_MAX_TIMERS */
+#define FUZZ_NR_GSI HLP_NR_GSI        /* as VM_NR_GSI: KVM's IOAPIC pins */
+#define FUZZ_MAX_TIMERS HLP_MAX_TIMERS /* per instance, as DEV_MAX_TIMERS */
 #define FUZZ_OUT_MAX 4096
 #define FUZZ_PEND_MAX 256 /* console input held for a device */
 #define FUZZ_PIO_LIMIT 0x10000ull
+#define FUZZ_MMIO_LIMIT GMAP_LIMIT /* as wisp's guest-physical map */
 
 struct fuzz_range {
 	struct dev_ins *owner;
@@ -139,6 +141,7 @@ struct fuzz_pci {
 struct fuzz_dev {
 	bool used, trusted, constructed;
 	struct dev_ins ins;
+	uint32_t irqs; /* the GSIs it claimed, as wisp's dev_host */
 	unsigned n_ioevents;
 	struct fuzz_ioevent ioevents[DEV_MAX_IOEVENTS];
 	unsigned n_timers;
@@ -157,8 +160,10 @@ struct fuzz_dev {
 	size_t out_room;  /* bytes the console takes before it is full */
 	bool tx_owed;     /* a write was refused: tx is called on room */
 	unsigned tx_calls;
-	/* host files and attached data (fuzz_file.c) */
+	/* host files and attached data (fuzz_file.c); fk: their keys, for
+	 * the checks (none is read-only here) */
 	struct fuzz_file files[DEV_FILE_KEYS];
+	struct hlp_files fk;
 	bool waitset;
 	const char *blob_key;
 	const void *blob;

@@ -1,9 +1,10 @@
 /*
  * fuzz/fuzz_file.c - the fake helper table's host files and attached data
- * (see fuzz_hlp.h), checked as monitor/devhost/devfile.c checks them: a key the
- * instance was not given is -EPERM, no wait set is -EPERM. Disks are the
- * test's buffers, taps one frame each way, the wait advances the clock;
- * doorbells and workers are recorded, a worker runs when the test says.
+ * (see fuzz_hlp.h), checked by wisp's own checks (devices/hlp_check.h); a
+ * file's `fail` is the error its host call returns once they pass. Disks
+ * are the test's buffers, taps one frame each way, the wait advances the
+ * clock; doorbells and workers are recorded, a worker runs when the test
+ * says.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +21,8 @@ int fuzz_dev_attach_file(struct fuzz_host *h, struct dev_ins *ins,
 		return -EINVAL;
 	d->files[key] = (struct fuzz_file){ .used = true, .pollable = pollable,
 					    .disk = disk, .disk_size = size };
+	d->fk.keys |= 1ull << key;
+	d->fk.pollable |= (uint64_t)pollable << key;
 	return 0;
 }
 
@@ -40,13 +43,14 @@ struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
 							     : NULL;
 }
 
-int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
-		  size_t *len)
+int fuzz_file_blob(struct dev_ins *ins, const char *key, const void **p,
+		   size_t *len)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
+	int rc = hlp_check_blob(d->blob_key, key);
 
-	if (!d->blob_key || !key || strcmp(d->blob_key, key))
-		return -ENOENT;
+	if (rc < 0)
+		return rc;
 	*p = d->blob;
 	*len = d->blob_len;
 	return 0;
@@ -63,29 +67,35 @@ static struct fuzz_file *file(struct dev_ins *ins, unsigned key)
 /* pread/pwrite semantics: short at the end, 0 past it. */
 static long disk_span(struct fuzz_file *f, size_t len, uint64_t off)
 {
-	if (off > INT64_MAX)
-		return -EINVAL;
 	if (off >= f->disk_size)
 		return 0;
 	return (long)(len < f->disk_size - off ? len : f->disk_size - off);
 }
 
-/* The caller's file for key once the checks every call shares pass;
- * NULL with *rc the error otherwise. */
-static struct fuzz_file *file_io(struct dev_ins *ins, unsigned key,
-				 const void *buf, size_t len, long *rc)
+/* The caller's file for key once `check` (hlp_check.h's verdict) has
+ * passed and the host call did not fail (f->fail); NULL with *rc the
+ * error otherwise. */
+static struct fuzz_file *file_io(struct dev_ins *ins, unsigned key, int check,
+				 long *rc)
 {
 	struct fuzz_file *f = file(ins, key);
 
-	*rc = !f ? -EPERM : f->fail ? f->fail : (!buf && len) ? -EINVAL : 0;
+	*rc = check < 0 ? check : f->fail;
 	return *rc ? NULL : f;
+}
+
+static const struct hlp_files *keys_of(struct dev_ins *ins)
+{
+	return &fuzz_caller(ins)->fk;
 }
 
 static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
 		    const void *wbuf, size_t len, uint64_t off)
 {
 	long n;
-	struct fuzz_file *f = file_io(ins, key, rbuf ? rbuf : wbuf, len, &n);
+	int rc = hlp_check_file_io(keys_of(ins), key, !rbuf,
+				   rbuf ? rbuf : wbuf, len, off);
+	struct fuzz_file *f = file_io(ins, key, rc, &n);
 
 	if (!f)
 		return n;
@@ -98,23 +108,24 @@ static long disk_io(struct dev_ins *ins, unsigned key, void *rbuf,
 	return n;
 }
 
-long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
-		    uint64_t off)
+long fuzz_file_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
+		     uint64_t off)
 {
 	return disk_io(ins, key, buf, NULL, len, off);
 }
 
-long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
-		     size_t len, uint64_t off)
+long fuzz_file_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
+		      size_t len, uint64_t off)
 {
 	return disk_io(ins, key, NULL, buf, len, off);
 }
 
 /* A tap read takes the waiting frame whole, truncated to len. */
-long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
+long fuzz_file_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
+	struct fuzz_file *f = file_io(ins, key,
+		hlp_check_file_stream(keys_of(ins), key, false, buf, len), &rc);
 
 	if (!f)
 		return rc;
@@ -132,11 +143,12 @@ long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 	return (long)n;
 }
 
-long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
-		    size_t len)
+long fuzz_file_write(struct dev_ins *ins, unsigned key, const void *buf,
+		     size_t len)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, buf, len, &rc);
+	struct fuzz_file *f = file_io(ins, key,
+		hlp_check_file_stream(keys_of(ins), key, true, buf, len), &rc);
 
 	if (!f)
 		return rc;
@@ -148,7 +160,7 @@ long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
 
 /* Ready at once if a pollable file holds a frame; else the timeout
  * passes on the fake clock. */
-int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
+int fuzz_file_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
@@ -166,20 +178,21 @@ int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready)
 	return 0;
 }
 
-int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
+int fuzz_file_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 {
-	struct fuzz_file *f = file(ins, key);
+	int rc = hlp_check_file_size(keys_of(ins), key, size);
 
-	if (!f)
-		return -EPERM;
-	*size = f->disk_size;
+	if (rc < 0)
+		return rc;
+	*size = file(ins, key)->disk_size;
 	return 0;
 }
 
-int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key)
+int fuzz_file_sync(struct dev_ins *ins, unsigned key)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, NULL, 0, &rc);
+	struct fuzz_file *f = file_io(ins, key,
+		hlp_check_file(keys_of(ins), key, false), &rc);
 
 	if (!f)
 		return (int)rc;
@@ -189,17 +202,18 @@ int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key)
 }
 
 /* Both fallocate calls: the range zeroed up to the disk's end (the file
- * never grows), checked as devfile.c checks it. */
+ * never grows); an empty one is no call, as in wisp. */
 static int disk_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 		     uint64_t len, unsigned *count)
 {
 	long rc;
-	struct fuzz_file *f = file_io(ins, key, NULL, 0, &rc);
+	int check = hlp_check_falloc(keys_of(ins), key, off, len);
+	struct fuzz_file *f;
 
-	if (!f)
+	if (check != 0)
+		return check < 0 ? check : 0; /* 1: an empty range, no call */
+	if (!(f = file_io(ins, key, 0, &rc)))
 		return (int)rc;
-	if (off > INT64_MAX || len > INT64_MAX - off)
-		return -EINVAL;
 	if (f->no_falloc)
 		return -EOPNOTSUPP;
 	if (off < f->disk_size && f->disk)
@@ -209,16 +223,16 @@ static int disk_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 	return 0;
 }
 
-int fuzz_hlp_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
-			uint64_t len)
+int fuzz_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
+		    uint64_t len)
 {
 	struct fuzz_file *f = file(ins, key);
 
 	return disk_zero(ins, key, off, len, f ? &f->punches : NULL);
 }
 
-int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
-		       uint64_t len)
+int fuzz_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
+		   uint64_t len)
 {
 	struct fuzz_file *f = file(ins, key);
 
@@ -227,25 +241,23 @@ int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 
 /* As wisp's: construct only, a pollable file given to the caller, one
  * watch per key. */
-int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
-			void *opaque)
+int fuzz_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
+		    void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_file *f = file(ins, key);
+	int rc = hlp_check_watch(&d->fk, key, fn, d->constructed,
+				 f && f->watch_fn, false);
 
-	if (d->constructed || !fn)
-		return -EINVAL;
-	if (!f || !f->pollable)
-		return -EPERM;
-	if (f->watch_fn)
-		return -EBUSY;
+	if (rc < 0)
+		return rc;
 	f->watch_fn = fn;
 	f->watch_opaque = opaque;
 	f->watch_on = false;
 	return 0;
 }
 
-int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
+int fuzz_file_watch_set(struct dev_ins *ins, unsigned key, bool on)
 {
 	struct fuzz_file *f = file(ins, key);
 
@@ -276,8 +288,8 @@ int fuzz_file_ready(struct fuzz_host *h, struct dev_ins *ins, unsigned key)
 
 /* --- doorbells and workers: recorded; the worker runs when told --- */
 
-int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
-			     uint64_t addr, unsigned len)
+int fuzz_file_doorbell_create(struct dev_ins *ins, enum dev_space space,
+			      uint64_t addr, unsigned len)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
@@ -295,7 +307,7 @@ int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
 	return 0;
 }
 
-int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
+int fuzz_file_doorbell_wait(struct dev_ins *ins, int bell)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 
@@ -305,15 +317,12 @@ int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell)
 	return -ECANCELED;
 }
 
-int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
+int fuzz_file_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 
-	if (d->constructed || d->worker || !fn)
-		return -EINVAL;
-	d->worker = fn;
-	d->worker_opaque = opaque;
-	return 0;
+	return hlp_worker_record(&d->worker, &d->worker_opaque, d->constructed,
+				 fn, opaque);
 }
 
 int fuzz_worker_run(struct fuzz_host *h, struct dev_ins *ins)

@@ -5,6 +5,7 @@
 #ifndef WISP_FUZZ_FILE_H
 #define WISP_FUZZ_FILE_H
 
+#include "devhost/hlp_common.h"
 #include "fuzz_core.h"
 
 /* Hand a file to ins under key (fuzz_file.c): disk (may be NULL) backs
@@ -21,31 +22,9 @@ void fuzz_dev_attach_waitset(struct fuzz_host *h, struct dev_ins *ins);
 int fuzz_file_ready(struct fuzz_host *h, struct dev_ins *ins, unsigned key);
 struct fuzz_file *fuzz_file_of(struct fuzz_host *h, struct dev_ins *ins,
 			       unsigned key);
-/* The helper members over them, for fuzz_hlp.c's tables. */
-int fuzz_hlp_blob(struct dev_ins *ins, const char *key, const void **p,
-		  size_t *len);
-long fuzz_hlp_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
-		    uint64_t off);
-long fuzz_hlp_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
-		     size_t len, uint64_t off);
-long fuzz_hlp_read(struct dev_ins *ins, unsigned key, void *buf, size_t len);
-long fuzz_hlp_write(struct dev_ins *ins, unsigned key, const void *buf,
-		    size_t len);
-int fuzz_hlp_poll(struct dev_ins *ins, uint64_t ns, uint64_t *ready);
-int fuzz_hlp_file_size(struct dev_ins *ins, unsigned key, uint64_t *size);
-int fuzz_hlp_file_sync(struct dev_ins *ins, unsigned key);
-int fuzz_hlp_file_punch(struct dev_ins *ins, unsigned key, uint64_t off,
-			uint64_t len);
-int fuzz_hlp_file_zero(struct dev_ins *ins, unsigned key, uint64_t off,
-		       uint64_t len);
-int fuzz_hlp_file_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
-			void *opaque);
-int fuzz_hlp_file_watch_set(struct dev_ins *ins, unsigned key, bool on);
-int fuzz_hlp_doorbell_create(struct dev_ins *ins, enum dev_space space,
-			     uint64_t addr, unsigned len);
-int fuzz_hlp_doorbell_wait(struct dev_ins *ins, int bell);
-int fuzz_hlp_worker_start(struct dev_ins *ins, dev_worker_fn fn,
-			  void *opaque);
+/* The helper members over them, for fuzz_hlp.c's tables: fuzz_file_blob,
+ * _pread, ... (hlp_common.h). */
+HLP_FILE_DECLS(fuzz_file_);
 /* Run ins's worker now, on this thread: the fake's doorbell_wait says
  * -ECANCELED, so it returns once it has nothing left to do. -ENOENT if the
  * instance started none. */

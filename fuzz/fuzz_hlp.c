@@ -1,7 +1,7 @@
 /*
- * fuzz/fuzz_hlp.c - the buffer-backed helper table (see fuzz_hlp.h). Every
- * check mirrors monitor/devhost/devhlp.c and monitor/core/iobus.c, error code for error
- * code: a difference here is a device bug that only shows in production.
+ * fuzz/fuzz_hlp.c - the buffer-backed helper table (see fuzz_hlp.h). Its
+ * checks are wisp's own (devices/hlp_check.h); what is here is the effect
+ * of each call: a buffer, a record the test reads.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -30,14 +30,14 @@ static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
 			   const struct dev_io_ops *ops, void *opaque)
 {
 	struct fuzz_host *h = host_of(ins);
-	uint64_t end, limit = space == DEV_SPACE_PIO ? FUZZ_PIO_LIMIT : 0;
+	uint64_t end;
+	int rc = hlp_check_io_register(space, ops, fuzz_caller(ins)->constructed);
 
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
-	    fuzz_caller(ins)->constructed)
-		return -EINVAL;
-	if (len == 0 || __builtin_add_overflow(base, len, &end) ||
-	    (limit && end > limit))
-		return -EINVAL;
+	if (rc == 0)
+		rc = hlp_check_span(base, len, space == DEV_SPACE_PIO ?
+				    FUZZ_PIO_LIMIT : FUZZ_MMIO_LIMIT, &end);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < h->n_ranges; i++)
 		if (range_overlaps(&h->ranges[i], space, base, end))
 			return -EEXIST;
@@ -59,10 +59,10 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 			     uint64_t base)
 {
 	struct fuzz_host *h = host_of(ins);
+	int rc = hlp_check_io_unregister(space, fuzz_caller(ins)->constructed);
 
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    fuzz_caller(ins)->constructed)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < h->n_ranges; i++) {
 		struct fuzz_range *r = &h->ranges[i];
 		if (r->space != space || r->base != base)
@@ -80,13 +80,14 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
 {
 	struct fuzz_host *h = host_of(ins);
+	struct fuzz_dev *d = fuzz_caller(ins);
+	int rc = hlp_check_irq_claim(gsi, d->constructed,
+				     gsi < FUZZ_NR_GSI && h->irqs[gsi].owner);
 
-	/* GSI 2 is the PIC cascade, as in the monitor. */
-	if (gsi >= FUZZ_NR_GSI || gsi == 2 || fuzz_caller(ins)->constructed)
-		return -EINVAL;
-	if (h->irqs[gsi].owner)
-		return -EBUSY;
+	if (rc < 0)
+		return rc;
 	h->irqs[gsi] = (struct fuzz_irq){ .owner = ins };
+	d->irqs |= 1u << gsi;
 	return 0;
 }
 
@@ -101,22 +102,17 @@ static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
 		       enum dev_irq_level level)
 {
 	struct fuzz_host *h = host_of(ins);
+	int rc = hlp_check_irq_set(fuzz_caller(ins)->irqs, gsi, level);
 
-	if (gsi >= FUZZ_NR_GSI || h->irqs[gsi].owner != ins)
-		return -EPERM;
+	if (rc < 0)
+		return rc;
 	struct fuzz_irq *q = &h->irqs[gsi];
-	switch (level) {
-	case DEV_IRQ_LOW:
-	case DEV_IRQ_HIGH:
+	if (level != DEV_IRQ_PULSE) {
 		irq_line(q, level == DEV_IRQ_HIGH);
-		break;
-	case DEV_IRQ_PULSE: /* high then low, as two KVM_IRQ_LINE calls */
+	} else { /* high then low, as two KVM_IRQ_LINE calls */
 		irq_line(q, true);
 		irq_line(q, false);
 		q->pulses++;
-		break;
-	default:
-		return -EINVAL;
 	}
 	q->sets++;
 	return 0;
@@ -136,7 +132,7 @@ static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
 {
 	uint8_t *p = mem_ptr(host_of(ins), gpa, len);
 
-	if (!p || (len && !buf))
+	if (!p || hlp_buf_bad(buf, len))
 		return -EFAULT;
 	memcpy(buf, p, len);
 	return 0;
@@ -147,23 +143,13 @@ static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
 {
 	uint8_t *p = mem_ptr(host_of(ins), gpa, len);
 
-	if (!p || (len && !buf))
+	if (!p || hlp_buf_bad(buf, len))
 		return -EFAULT;
 	memcpy(p, buf, len);
 	return 0;
 }
 
 /* --- config and logging --- */
-
-static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
-{
-	return dev_cfg_get_u64(ins, key, out);
-}
-
-static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
-{
-	return dev_cfg_get_str(ins, key, out);
-}
 
 static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 		    const char *fmt, ...)
@@ -181,31 +167,33 @@ static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 		fprintf(stderr, "%s: %s\n", ins->name, h->last_log);
 }
 
-/* --- timers --- */
+/* --- doorbells --- */
 
 static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 				uint64_t addr, unsigned len, dev_notify_fn fn,
 				void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
-	int rc = fn ? fuzz_doorbell_check(ins, space, addr, len) : -EINVAL;
+	int bell = fuzz_doorbell_check(ins, space, addr, len);
+	int rc = hlp_check_ioevent(fn, bell, d->n_ioevents, false);
 
 	if (rc < 0)
 		return rc;
-	if (d->n_ioevents >= DEV_MAX_IOEVENTS)
-		return -ENOSPC;
 	d->ioevents[d->n_ioevents++] = (struct fuzz_ioevent){
 		.space = space, .addr = addr, .len = len, .fn = fn,
 		.opaque = opaque };
 	return 0;
 }
 
+/* --- timers --- */
+
 static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
+	int rc = hlp_check_timer_create(fn, d->constructed, d->n_timers, false);
 
-	if (!fn || d->constructed || d->n_timers >= FUZZ_MAX_TIMERS)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	d->timers[d->n_timers] = (struct fuzz_timer){ .fn = fn, .opaque = opaque };
 	return (int)d->n_timers++;
 }
@@ -214,9 +202,10 @@ static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
 	struct fuzz_host *h = ins->host;
+	int rc = hlp_check_timer_arm(timer, d->n_timers);
 
-	if (timer < 0 || (unsigned)timer >= d->n_timers)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	struct fuzz_timer *t = &d->timers[timer];
 	t->armed = ns != 0;
 	if (__builtin_add_overflow(h->now_ns, ns, &t->deadline))
@@ -253,9 +242,10 @@ static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 static int hlp_chr_set_tx(struct dev_ins *ins, dev_chr_tx_fn fn)
 {
 	struct fuzz_dev *d = fuzz_caller(ins);
+	int rc = hlp_check_chr_set_tx(fn, d->constructed);
 
-	if (!fn || d->constructed)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	d->tx = fn;
 	return 0;
 }
@@ -307,48 +297,15 @@ static struct mem *pgm_of(struct dev_ins *ins)
 	return &host_of(ins)->pgm;
 }
 
-static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+struct mem *hlp_host_map(struct dev_ins *ins, bool *constructed)
 {
-	char name[GMAP_NAME_LEN];
-
-	if (fuzz_caller(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
-		return -EINVAL;
-	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
-	return mem_mmio2_create(pgm_of(ins), ins, name, size,
-				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
+	*constructed = fuzz_caller(ins)->constructed;
+	return pgm_of(ins);
 }
 
 static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
 {
 	return mem_mmio2_map(pgm_of(ins), ins, h, gpa, NULL, 0);
-}
-
-static int hlp_mmio2_unmap(struct dev_ins *ins, int h)
-{
-	return mem_mmio2_unmap(pgm_of(ins), ins, h);
-}
-
-static int hlp_mmio2_track(struct dev_ins *ins, int h, bool on)
-{
-	return mem_mmio2_track(pgm_of(ins), ins, h, on);
-}
-
-static int hlp_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
-			   size_t bytes)
-{
-	return mem_mmio2_query(pgm_of(ins), ins, h, bitmap, bytes);
-}
-
-static int hlp_mmio2_read(struct dev_ins *ins, int h, uint64_t off, void *buf,
-			  size_t len)
-{
-	return mem_mmio2_read(pgm_of(ins), ins, h, off, buf, len);
-}
-
-static int hlp_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
-			   const void *buf, size_t len)
-{
-	return mem_mmio2_write(pgm_of(ins), ins, h, off, buf, len);
 }
 
 int fuzz_guest_write(struct fuzz_host *h, uint64_t gpa, const void *buf,
@@ -638,41 +595,17 @@ static bool pci_doorbell(struct fuzz_dev *d, uint64_t addr, unsigned size)
 }
 
 static const struct dev_hlp_trusted fuzz_powers = {
-	.vm_poweroff = hlp_vm_poweroff,
-	.vm_reset = hlp_vm_reset,
-	.dev_find = hlp_dev_find,
-	.ram_track = hlp_ram_track,
-	.ram_query = hlp_ram_query,
-	.vm_fault = hlp_vm_fault,
-	.vm_panic = hlp_vm_panic,
+	HLP_TRUSTED_MEMBERS(hlp_),
 };
 
 #define FUZZ_HLP_COMMON                                                        \
-	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
-	.ioevent_register = hlp_ioevent_register,                              \
-	.irq_claim = hlp_irq_claim, .irq_set = hlp_irq_set,                    \
-	.mem_read = hlp_mem_read, .mem_write = hlp_mem_write,                  \
-	.cfg_u64 = hlp_cfg_u64, .cfg_str = hlp_cfg_str, .log = hlp_log,        \
-	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
-	.chr_write = hlp_chr_write, .chr_set_rx = hlp_chr_set_rx,              \
-	.chr_rx_ready = hlp_chr_rx_ready, .chr_set_tx = hlp_chr_set_tx,        \
-	.guest_booted = hlp_guest_booted,                                      \
-	.clock_ns = hlp_clock_ns, .uptime_ns = hlp_clock_ns,                   \
-	.mmio2_create = hlp_mmio2_create, .mmio2_map = hlp_mmio2_map,          \
-	.mmio2_unmap = hlp_mmio2_unmap, .mmio2_track = hlp_mmio2_track,        \
-	.mmio2_query = hlp_mmio2_query, .mmio2_read = hlp_mmio2_read,          \
-	.mmio2_write = hlp_mmio2_write,          \
-	.walltime_ns = hlp_walltime_ns, .cfg_blob = fuzz_hlp_blob,             \
-	.file_pread = fuzz_hlp_pread, .file_pwrite = fuzz_hlp_pwrite,          \
-	.file_read = fuzz_hlp_read, .file_write = fuzz_hlp_write,              \
-	.file_poll = fuzz_hlp_poll, .doorbell_create = fuzz_hlp_doorbell_create, \
-	.doorbell_wait = fuzz_hlp_doorbell_wait,                               \
-	.worker_start = fuzz_hlp_worker_start,                                 \
-	.pci_register = hlp_pci_register, .msix_notify = hlp_msix_notify,      \
-	.file_size = fuzz_hlp_file_size, .file_watch = fuzz_hlp_file_watch,    \
-	.file_watch_set = fuzz_hlp_file_watch_set,                             \
-	.file_sync = fuzz_hlp_file_sync, .file_punch = fuzz_hlp_file_punch,    \
-	.file_zero = fuzz_hlp_file_zero
+	HLP_OWN_MEMBERS(hlp_), HLP_COMMON_MEMBERS, HLP_MMIO2_MEMBERS,          \
+	HLP_FILE_MEMBERS(fuzz_file_), HLP_WAIT_MEMBERS(fuzz_file_),            \
+	.mmio2_map = hlp_mmio2_map, .irq_set = hlp_irq_set,                    \
+	.chr_write = hlp_chr_write, .chr_rx_ready = hlp_chr_rx_ready,          \
+	.guest_booted = hlp_guest_booted, .uptime_ns = hlp_clock_ns,           \
+	.msix_notify = hlp_msix_notify, .file_punch = fuzz_file_punch,         \
+	.file_zero = fuzz_file_zero
 
 static const struct dev_hlp fuzz_hlp_untrusted = { FUZZ_HLP_COMMON,
 						   .trusted = NULL };

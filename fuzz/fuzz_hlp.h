@@ -3,8 +3,9 @@
  * threads, everything recorded so a test or a fuzz target can look at it.
  *
  * Guest RAM is a buffer at gpa 0. Port-I/O and MMIO ranges, interrupt lines
- * and timers are owned and checked exactly as monitor/devhost/devhlp.c checks them
- * (same error codes), so a device that behaves here behaves there. What the
+ * and timers are owned and checked by wisp's own checks (devices/hlp_check.h,
+ * monitor/devhost/hlp_common.h), so a device that behaves here behaves
+ * there. What the
  * fake adds: every instance gets its own console, whose output is captured
  * and whose input the test feeds; the clock is a number the test moves
  * (wisp "started" at 0, so uptime_ns is that number too);

@@ -1,5 +1,6 @@
 /* monitor/core/iobus.c - sorted, non-overlapping device ranges. */
 #include "core/iobus.h"
+#include "hlp_check.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -52,8 +53,7 @@ int iobus_insert(struct iobus *b, const struct iobus_range *nr,
 {
 	uint64_t end;
 
-	if (nr->len == 0 || __builtin_add_overflow(nr->base, nr->len, &end) ||
-	    end > b->limit)
+	if (hlp_check_span(nr->base, nr->len, b->limit, &end) < 0)
 		return -EINVAL;
 	size_t i = iobus_lower(b, nr->base);
 	if (i < b->n && b->r[i].base < end) {

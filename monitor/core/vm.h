@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dev.h"
+#include "hlp_check.h"
 #include <sys/types.h>
 #include "core/iobus.h"
 #include "boot/loader.h"
@@ -31,9 +32,9 @@
 #define VM_MAX_DEVICES 32
 #define VM_MAX_VFIO 4 /* passed-through functions */
 #define VM_MAX_CPUS 255
-#define DEV_MAX_TIMERS 4
+#define DEV_MAX_TIMERS HLP_MAX_TIMERS
 #define DEV_MAX_WATCHES 2 /* file_watch keys per instance (a NIC's tap) */
-#define VM_NR_GSI 24 /* IOAPIC pins of KVM's in-kernel irqchip */
+#define VM_NR_GSI HLP_NR_GSI /* IOAPIC pins of KVM's in-kernel irqchip */
 /* Doorbells per instance: its own, and one per PCI BAR. */
 #define DEV_HOST_IOEVENTS (DEV_MAX_IOEVENTS + DEV_PCI_BARS)
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "devhost/devfile.h"
+#include "hlp_check.h"
 #include "core/exitcode.h"
 #include "policy.h"
 #include "core/vm.h"
@@ -117,26 +118,28 @@ int devfile_blob(struct dev_ins *ins, const char *key, const void **p,
 		 size_t *len)
 {
 	struct dev_host *h = ins->host;
+	int rc = hlp_check_blob(h->blob_key, key);
 
-	if (!h->blob_key || !key || strcmp(h->blob_key, key))
-		return -ENOENT;
+	if (rc < 0)
+		return rc;
 	*p = h->blob;
 	*len = h->blob_len;
 	return 0;
 }
 
-/* The caller's fd for key: -EPERM when it was not given the key, -EBADF
- * for a write to a file opened read-only (the kernel would say the same;
- * saying it first keeps wisp and a device process alike). */
-static int file_fd(struct dev_ins *ins, unsigned key, bool write)
+/* What the checks (hlp_check.h) are told of the caller's files. */
+static struct hlp_files files_of(const struct dev_ins *ins)
 {
-	struct dev_host *h = ins->host;
+	const struct dev_host *h = ins->host;
 
-	if (key >= DEV_FILE_KEYS || !((h->file_keys >> key) & 1))
-		return -EPERM;
-	if (write && ((h->file_ro >> key) & 1))
-		return -EBADF;
-	return h->files[key];
+	return (struct hlp_files){ .keys = h->file_keys, .ro = h->file_ro,
+				   .pollable = h->file_pollable };
+}
+
+/* The caller's fd for key once check (0 or -errno) has passed. */
+static int file_fd(struct dev_ins *ins, unsigned key, int check)
+{
+	return check < 0 ? check : ((struct dev_host *)ins->host)->files[key];
 }
 
 static long io_result(ssize_t n)
@@ -161,12 +164,12 @@ static long io_end(struct dev_ins *ins, long rc)
 long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
 		   uint64_t off)
 {
-	int fd = file_fd(ins, key, false);
+	struct hlp_files f = files_of(ins);
+	int fd = file_fd(ins, key,
+			 hlp_check_file_io(&f, key, false, buf, len, off));
 
 	if (fd < 0)
 		return fd;
-	if (off > INT64_MAX || (!buf && len))
-		return -EINVAL;
 	io_begin(ins);
 	return io_end(ins, io_result(pread(fd, buf, len, (off_t)off)));
 }
@@ -174,48 +177,50 @@ long devfile_pread(struct dev_ins *ins, unsigned key, void *buf, size_t len,
 long devfile_pwrite(struct dev_ins *ins, unsigned key, const void *buf,
 		    size_t len, uint64_t off)
 {
-	int fd = file_fd(ins, key, true);
+	struct hlp_files f = files_of(ins);
+	int fd = file_fd(ins, key,
+			 hlp_check_file_io(&f, key, true, buf, len, off));
 
 	if (fd < 0)
 		return fd;
-	if (off > INT64_MAX || (!buf && len))
-		return -EINVAL;
 	io_begin(ins);
 	return io_end(ins, io_result(pwrite(fd, buf, len, (off_t)off)));
 }
 
 long devfile_read(struct dev_ins *ins, unsigned key, void *buf, size_t len)
 {
-	int fd = file_fd(ins, key, false);
+	struct hlp_files f = files_of(ins);
+	int fd = file_fd(ins, key,
+			 hlp_check_file_stream(&f, key, false, buf, len));
 
-	if (fd < 0)
-		return fd;
-	return !buf && len ? -EINVAL : io_result(read(fd, buf, len));
+	return fd < 0 ? fd : io_result(read(fd, buf, len));
 }
 
 long devfile_write(struct dev_ins *ins, unsigned key, const void *buf,
 		   size_t len)
 {
-	int fd = file_fd(ins, key, true);
+	struct hlp_files f = files_of(ins);
+	int fd = file_fd(ins, key,
+			 hlp_check_file_stream(&f, key, true, buf, len));
 
-	if (fd < 0)
-		return fd;
-	return !buf && len ? -EINVAL : io_result(write(fd, buf, len));
+	return fd < 0 ? fd : io_result(write(fd, buf, len));
 }
 
 int devfile_size(struct dev_ins *ins, unsigned key, uint64_t *size)
 {
-	int fd = file_fd(ins, key, false);
+	struct hlp_files f = files_of(ins);
+	int rc = hlp_check_file_size(&f, key, size);
 
-	if (fd < 0 || !size)
-		return fd < 0 ? fd : -EINVAL;
+	if (rc < 0)
+		return rc;
 	*size = ((struct dev_host *)ins->host)->file_size[key];
 	return 0;
 }
 
 int devfile_sync(struct dev_ins *ins, unsigned key)
 {
-	int fd = file_fd(ins, key, false);
+	struct hlp_files f = files_of(ins);
+	int fd = file_fd(ins, key, hlp_check_file(&f, key, false));
 
 	if (fd < 0)
 		return fd;
@@ -231,16 +236,13 @@ int devfile_sync(struct dev_ins *ins, unsigned key)
 static int file_falloc(struct dev_ins *ins, unsigned key, int mode,
 		       uint64_t off, uint64_t len)
 {
-	int fd = file_fd(ins, key, true);
+	struct hlp_files f = files_of(ins);
+	int rc = hlp_check_falloc(&f, key, off, len);
 
-	if (fd < 0)
-		return fd;
-	if (off > INT64_MAX || len > INT64_MAX - off)
-		return -EINVAL;
-	if (!len)
-		return 0;
+	if (rc != 0)
+		return rc < 0 ? rc : 0; /* 1: an empty range, nothing to do */
 	io_begin(ins);
-	return (int)io_end(ins, fallocate(fd, mode | FALLOC_FL_KEEP_SIZE,
+	return (int)io_end(ins, fallocate(file_fd(ins, key, 0), mode | FALLOC_FL_KEEP_SIZE,
 					  (off_t)off, (off_t)len) < 0 ? -errno
 								     : 0);
 }
@@ -262,9 +264,10 @@ int devfile_zero(struct dev_ins *ins, unsigned key, uint64_t off,
 int devfile_nofalloc(struct dev_ins *ins, unsigned key, uint64_t off,
 		     uint64_t len)
 {
-	int fd = file_fd(ins, key, true);
+	struct hlp_files f = files_of(ins);
+	int rc = hlp_check_file(&f, key, true);
 
-	return fd < 0 ? fd : -EOPNOTSUPP;
+	return rc < 0 ? rc : -EOPNOTSUPP;
 }
 
 /* A compromised device writes where its policy lets it, at any offset:
@@ -312,13 +315,13 @@ int devfile_watch(struct dev_ins *ins, unsigned key, dev_notify_fn fn,
 		  void *opaque)
 {
 	struct dev_host *h = ins->host;
+	struct hlp_files f = files_of(ins);
+	int rc = hlp_check_watch(&f, key, fn, h->constructed,
+				 watch_find(h, key) >= 0,
+				 h->n_watches >= DEV_MAX_WATCHES);
 
-	if (!fn || h->constructed)
-		return -EINVAL;
-	if (file_fd(ins, key, false) < 0 || !((h->file_pollable >> key) & 1))
-		return -EPERM;
-	if (watch_find(h, key) >= 0 || h->n_watches >= DEV_MAX_WATCHES)
-		return -EBUSY;
+	if (rc < 0)
+		return rc;
 	h->watches[h->n_watches++] =
 		(struct dev_watch){ .key = key, .fn = fn, .opaque = opaque };
 	return 0;
@@ -464,9 +467,6 @@ int devfile_worker_start(struct dev_ins *ins, dev_worker_fn fn, void *opaque)
 {
 	struct dev_host *h = ins->host;
 
-	if (h->constructed || h->worker || !fn)
-		return -EINVAL;
-	h->worker = fn;
-	h->worker_opaque = opaque;
-	return 0;
+	return hlp_worker_record(&h->worker, &h->worker_opaque, h->constructed,
+				 fn, opaque);
 }

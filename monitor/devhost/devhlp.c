@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "devhost/devfile.h"
+#include "devhost/hlp_common.h"
+#include "hlp_check.h"
 #include "core/exitcode.h"
 #include "policy.h"
 #include "core/vm.h"
@@ -50,15 +52,15 @@ static int hlp_io_register(struct dev_ins *ins, enum dev_space space,
 {
 	struct dev_host *h = host_of(ins);
 	struct dev_ins *clash = NULL;
-
 	/* Ranges are fixed once vCPUs run: the port lookup takes no lock. */
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) || !ops ||
-	    h->constructed)
-		return -EINVAL;
+	int rc = hlp_check_io_register(space, ops, h->constructed);
+
+	if (rc < 0)
+		return rc;
 	if (space == DEV_SPACE_MMIO)
 		return hlp_mmio_register(ins, base, len, ops, opaque);
 	struct iobus_range r = { base, len, ins, ops, opaque };
-	int rc = iobus_insert(&h->vm->pio, &r, &clash);
+	rc = iobus_insert(&h->vm->pio, &r, &clash);
 	if (rc == -EEXIST)
 		wlog(LOG_ERR, "%s: %s range 0x%llx+0x%llx overlaps %s", ins->name,
 		     h->vm->pio.name, (unsigned long long)base,
@@ -70,10 +72,10 @@ static int hlp_io_unregister(struct dev_ins *ins, enum dev_space space,
 			     uint64_t base)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_io_unregister(space, h->constructed);
 
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    h->constructed)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	if (space == DEV_SPACE_MMIO)
 		return mem_mmio_del(&h->vm->mem, base, ins);
 	return iobus_remove(&h->vm->pio, base, ins);
@@ -84,14 +86,13 @@ static int hlp_ioevent_register(struct dev_ins *ins, enum dev_space space,
 				void *opaque)
 {
 	struct dev_host *h = host_of(ins);
-	int rc = fn ? devhlp_ioevent_check(ins, space, addr, len) : -EINVAL;
+	int bell = devhlp_ioevent_check(ins, space, addr, len);
+	int rc = hlp_check_ioevent(fn, bell, h->n_ioevents - h->n_pci_bells,
+				   h->n_ioevents >= DEV_HOST_IOEVENTS ||
+				   h->vm->n_ioevents >= FD_IOEV_MAX);
 
 	if (rc < 0)
 		return rc;
-	if (h->n_ioevents - h->n_pci_bells >= DEV_MAX_IOEVENTS ||
-	    h->n_ioevents >= DEV_HOST_IOEVENTS ||
-	    h->vm->n_ioevents >= FD_IOEV_MAX)
-		return -ENOSPC;
 	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -117,12 +118,11 @@ static bool vm_gsi_claimed(struct vm *vm, unsigned gsi)
 static int hlp_irq_claim(struct dev_ins *ins, unsigned gsi)
 {
 	struct dev_host *h = host_of(ins);
+	bool taken = gsi < VM_NR_GSI && vm_gsi_claimed(h->vm, gsi);
+	int rc = hlp_check_irq_claim(gsi, h->constructed, taken);
 
-	/* GSI 2 is the PIC cascade; nothing may drive it. */
-	if (gsi >= VM_NR_GSI || gsi == 2 || h->constructed)
-		return -EINVAL;
-	if (vm_gsi_claimed(h->vm, gsi))
-		return -EBUSY;
+	if (rc < 0)
+		return rc;
 	h->irqs |= 1u << gsi;
 	return 0;
 }
@@ -138,25 +138,20 @@ static int hlp_irq_set(struct dev_ins *ins, unsigned gsi,
 		       enum dev_irq_level level)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_irq_set(h->irqs, gsi, level);
 
-	if (gsi >= VM_NR_GSI || !(h->irqs & (1u << gsi)))
-		return -EPERM;
-	switch (level) {
-	case DEV_IRQ_LOW:
-	case DEV_IRQ_HIGH:
-		return irq_line(h->vm, gsi, level);
-	case DEV_IRQ_PULSE: {
-		int rc = irq_line(h->vm, gsi, 1);
-		return rc ? rc : irq_line(h->vm, gsi, 0);
-	}
-	}
-	return -EINVAL;
+	if (rc < 0)
+		return rc;
+	if (level != DEV_IRQ_PULSE)
+		return irq_line(h->vm, gsi, level == DEV_IRQ_HIGH);
+	rc = irq_line(h->vm, gsi, 1);
+	return rc ? rc : irq_line(h->vm, gsi, 0);
 }
 
 static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
 			size_t len)
 {
-	if (!buf && len)
+	if (hlp_buf_bad(buf, len))
 		return -EFAULT;
 	return mem_read(&host_of(ins)->vm->mem, gpa, buf, len);
 }
@@ -164,7 +159,7 @@ static int hlp_mem_read(struct dev_ins *ins, uint64_t gpa, void *buf,
 static int hlp_mem_write(struct dev_ins *ins, uint64_t gpa, const void *buf,
 			 size_t len)
 {
-	if (!buf && len)
+	if (hlp_buf_bad(buf, len))
 		return -EFAULT;
 	return mem_write(&host_of(ins)->vm->mem, gpa, buf, len);
 }
@@ -174,16 +169,10 @@ static struct mem *mem_of(struct dev_ins *ins)
 	return &host_of(ins)->vm->mem;
 }
 
-/* mmap is a setup-time call: regions are created while constructing. */
-static int hlp_mmio2_create(struct dev_ins *ins, uint64_t size, uint32_t flags)
+struct mem *hlp_host_map(struct dev_ins *ins, bool *constructed)
 {
-	char name[GMAP_NAME_LEN];
-
-	if (host_of(ins)->constructed || (flags & ~DEV_MMIO2_TRACK))
-		return -EINVAL;
-	snprintf(name, sizeof(name), "%s MMIO2", ins->name);
-	return mem_mmio2_create(mem_of(ins), ins, name, size,
-				flags & DEV_MMIO2_TRACK ? MEM_MMIO2_F_TRACK : 0);
+	*constructed = host_of(ins)->constructed;
+	return mem_of(ins);
 }
 
 static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
@@ -198,34 +187,6 @@ static int hlp_mmio2_map(struct dev_ins *ins, int h, uint64_t gpa)
 	return rc;
 }
 
-static int hlp_mmio2_unmap(struct dev_ins *ins, int h)
-{
-	return mem_mmio2_unmap(mem_of(ins), ins, h);
-}
-
-static int hlp_mmio2_track(struct dev_ins *ins, int h, bool on)
-{
-	return mem_mmio2_track(mem_of(ins), ins, h, on);
-}
-
-static int hlp_mmio2_query(struct dev_ins *ins, int h, uint64_t *bitmap,
-			   size_t bytes)
-{
-	return mem_mmio2_query(mem_of(ins), ins, h, bitmap, bytes);
-}
-
-static int hlp_mmio2_read(struct dev_ins *ins, int h, uint64_t off, void *buf,
-			  size_t len)
-{
-	return mem_mmio2_read(mem_of(ins), ins, h, off, buf, len);
-}
-
-static int hlp_mmio2_write(struct dev_ins *ins, int h, uint64_t off,
-			   const void *buf, size_t len)
-{
-	return mem_mmio2_write(mem_of(ins), ins, h, off, buf, len);
-}
-
 static int hlp_ram_track(struct dev_ins *ins, bool on)
 {
 	return mem_ram_track(mem_of(ins), on);
@@ -235,16 +196,6 @@ static int hlp_ram_query(struct dev_ins *ins, uint64_t gpa, uint64_t size,
 			 uint64_t *bitmap, size_t bytes)
 {
 	return mem_ram_query(mem_of(ins), gpa, size, bitmap, bytes);
-}
-
-static int hlp_cfg_u64(struct dev_ins *ins, const char *key, uint64_t *out)
-{
-	return dev_cfg_get_u64(ins, key, out);
-}
-
-static int hlp_cfg_str(struct dev_ins *ins, const char *key, const char **out)
-{
-	return dev_cfg_get_str(ins, key, out);
 }
 
 static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
@@ -265,10 +216,11 @@ static void hlp_log(struct dev_ins *ins, enum dev_log_level lvl,
 static int hlp_timer_create(struct dev_ins *ins, dev_timer_fn fn, void *opaque)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_timer_create(fn, h->constructed, h->n_timers,
+					h->vm->n_timers >= FD_TIMER_MAX);
 
-	if (!fn || h->constructed || h->n_timers >= DEV_MAX_TIMERS ||
-	    h->vm->n_timers >= FD_TIMER_MAX)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -281,9 +233,10 @@ static int hlp_timer_arm(struct dev_ins *ins, int timer, uint64_t ns)
 {
 	struct dev_host *h = host_of(ins);
 	struct itimerspec its = { 0 };
+	int rc = hlp_check_timer_arm(timer, h->n_timers);
 
-	if (timer < 0 || (unsigned)timer >= h->n_timers)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	its.it_value.tv_sec = (time_t)(ns / 1000000000ull);
 	its.it_value.tv_nsec = (long)(ns % 1000000000ull);
 	if (timerfd_settime(h->timers[timer].fd, 0, &its, NULL) < 0)
@@ -312,9 +265,10 @@ static long hlp_chr_write(struct dev_ins *ins, const void *buf, size_t len)
 static int hlp_chr_set_tx(struct dev_ins *ins, dev_chr_tx_fn fn)
 {
 	struct dev_host *h = host_of(ins);
+	int rc = hlp_check_chr_set_tx(fn, h->constructed);
 
-	if (!fn || h->constructed)
-		return -EINVAL;
+	if (rc < 0)
+		return rc;
 	if (!h->chr)
 		return 0; /* output is dropped, never refused */
 	if (h->chr->tx_owner && h->chr->tx_owner != ins)
@@ -459,13 +413,7 @@ static int hlp_msix_notify(struct dev_ins *ins, unsigned vec)
 #endif
 
 static const struct dev_hlp_trusted hlp_trusted_powers = {
-	.vm_poweroff = hlp_vm_poweroff,
-	.vm_reset = hlp_vm_reset,
-	.dev_find = hlp_dev_find,
-	.ram_track = hlp_ram_track,
-	.ram_query = hlp_ram_query,
-	.vm_fault = hlp_vm_fault,
-	.vm_panic = hlp_vm_panic,
+	HLP_TRUSTED_MEMBERS(hlp_),
 };
 
 /* What every table shares: calls that act on the caller's own resources.
@@ -473,20 +421,8 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
  * files are the same fds, handed over at their wisp numbers, under the
  * same key and read-only checks (devfile.c). */
 #define HLP_LOCAL                                                              \
-	.io_register = hlp_io_register, .io_unregister = hlp_io_unregister,    \
-	.ioevent_register = hlp_ioevent_register,                              \
-	.irq_claim = hlp_irq_claim, .mem_read = hlp_mem_read,                  \
-	.mem_write = hlp_mem_write, .cfg_u64 = hlp_cfg_u64,                    \
-	.cfg_str = hlp_cfg_str, .log = hlp_log,                                \
-	.timer_create = hlp_timer_create, .timer_arm = hlp_timer_arm,          \
-	.chr_set_rx = hlp_chr_set_rx, .chr_set_tx = hlp_chr_set_tx,            \
-	.clock_ns = hlp_clock_ns, .mmio2_create = hlp_mmio2_create,             \
-	.walltime_ns = hlp_walltime_ns, .cfg_blob = devfile_blob,             \
-	.uptime_ns = hlp_uptime_ns, .pci_register = hlp_pci_register,         \
-	.file_size = devfile_size, .file_watch = devfile_watch,                 \
-	.file_watch_set = devfile_watch_set, .file_sync = devfile_sync,         \
-	.file_pread = devfile_pread, .file_pwrite = devfile_pwrite,            \
-	.file_read = devfile_read, .file_write = devfile_write
+	HLP_OWN_MEMBERS(hlp_), HLP_COMMON_MEMBERS, HLP_FILE_MEMBERS(devfile_), \
+	.uptime_ns = hlp_uptime_ns
 
 /* Inside wisp: MMIO2 regions act on the guest-physical map (a device
  * process asks by up-call, devproc.h); wait sets, doorbells and workers
@@ -494,12 +430,8 @@ static const struct dev_hlp_trusted hlp_trusted_powers = {
  * DEV_F_NO_SANDBOX: a device process has none of them. fallocate is a
  * device process's alone (devfile_nofalloc). */
 #define HLP_MMIO2                                                              \
-	.mmio2_map = hlp_mmio2_map, .mmio2_unmap = hlp_mmio2_unmap,            \
-	.mmio2_track = hlp_mmio2_track, .mmio2_query = hlp_mmio2_query,        \
-	.mmio2_read = hlp_mmio2_read, .mmio2_write = hlp_mmio2_write,          \
-	.file_poll = devfile_poll, .doorbell_create = devfile_doorbell_create, \
-	.doorbell_wait = devfile_doorbell_wait,                                \
-	.worker_start = devfile_worker_start,                                  \
+	.mmio2_map = hlp_mmio2_map, HLP_MMIO2_MEMBERS,                         \
+	HLP_WAIT_MEMBERS(devfile_),                                            \
 	.file_punch = devfile_nofalloc, .file_zero = devfile_nofalloc
 
 static const struct dev_hlp hlp_untrusted = {

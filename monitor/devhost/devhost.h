@@ -1,7 +1,8 @@
 /*
  * monitor/devhost/devhost.h - the host side of the device framework: device
  * instances from the CLI and profile (devmgr.c), the helper tables
- * (devhlp.c; a device process's calls in dpc_calls.c), doorbells
+ * (devhlp.c; the members the fuzz host shares in hlp_common.c, the checks
+ * in devices/hlp_check.c; a device process's calls in dpc_calls.c), doorbells
  * (ioevent.c), host files, wait sets and workers (devfile.c, devworker.c),
  * device processes (devproc.h) and the console backend (chr.c). It may
  * call display/ (screenshots), jail/ (a device process's drop and filter)

@@ -9,20 +9,17 @@
 #include <sys/ioctl.h>
 
 #include "devhost/devhost.h"
+#include "hlp_check.h"
 
 int devhlp_ioevent_check(struct dev_ins *ins, enum dev_space space,
 			 uint64_t addr, unsigned len)
 {
 	struct dev_host *h = ((struct dev_host *)ins->host);
 	struct io_target t;
+	bool found = io_find(h->vm, space, addr, len, &t);
 
-	if ((space != DEV_SPACE_PIO && space != DEV_SPACE_MMIO) ||
-	    h->constructed || (len != 1 && len != 2 && len != 4 && len != 8))
-		return -EINVAL;
-	/* Only inside what the caller itself registered. */
-	if (!io_find(h->vm, space, addr, len, &t) || t.owner != ins)
-		return -EPERM;
-	return 0;
+	return hlp_check_bell(ins, space, len, h->constructed,
+			      found ? t.owner : NULL);
 }
 
 int devhlp_ioevent_kvm(struct vm *vm, enum dev_space space, uint64_t addr,

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_framework.c - devices/framework.c (number and spec
  * parsing, config getters, the device list) and the ownership rules of the
- * fuzz helper table, which mirror the monitor's.
+ * fuzz helper table, which are the monitor's own checks.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -400,6 +400,39 @@ static void test_hlp_mem(void **state)
 	assert_int_equal(buf[7], 4);
 }
 
+/* Where the fake once restated wisp's checks and differed: it now answers
+ * as wisp does (devices/hlp_check.c, monitor/devhost/devfile.c). */
+static int script_limit(struct dev_ins *ins)
+{
+	/* wisp's guest-physical map ends at GMAP_LIMIT */
+	assert_int_equal(ins->hlp->io_register(ins, DEV_SPACE_MMIO,
+					       GMAP_LIMIT - 0x1000, 0x2000,
+					       &probe_io, NULL), -EINVAL);
+	return 0;
+}
+
+static void test_hlp_checks_as_wisp(void **state)
+{
+	struct fuzz_host *h = *state;
+	static uint8_t disk[4096];
+	struct dev_ins *probe;
+
+	probe_script = script_limit;
+	assert_int_equal(fuzz_stage_file(h, 0, disk, sizeof(disk), false), 0);
+	assert_int_equal(fuzz_dev_create(h, &probe_reg, false, NULL, &probe), 0);
+	const struct dev_hlp *hl = probe->hlp;
+	struct fuzz_file *f = fuzz_file_of(h, probe, 0);
+	assert_int_equal(hl->file_size(probe, 0, NULL), -EINVAL);
+	/* An empty range is no fallocate call at all. */
+	f->no_falloc = true;
+	assert_int_equal(hl->file_punch(probe, 0, 0, 0), 0);
+	assert_int_equal(f->punches, 0);
+	/* Bad arguments are refused before the host call could fail. */
+	f->fail = -EIO;
+	assert_int_equal(hl->file_pread(probe, 0, NULL, 1, 0), -EINVAL);
+	assert_int_equal(hl->file_pread(probe, 0, disk, 1, 0), -EIO);
+}
+
 static void test_hlp_instances(void **state)
 {
 	struct fuzz_host *h = *state;
@@ -464,6 +497,8 @@ int main(void)
 			teardown_host),
 		cmocka_unit_test_setup_teardown(test_hlp_mem, setup_host,
 						teardown_host),
+		cmocka_unit_test_setup_teardown(test_hlp_checks_as_wisp,
+						setup_host, teardown_host),
 		cmocka_unit_test_setup_teardown(test_hlp_instances, setup_host,
 						teardown_host),
 		cmocka_unit_test_setup_teardown(test_hlp_tables_complete,

@@ -23,16 +23,16 @@ $(HOST_DSDT): build/host/dsdt/dsdt.hex
 	printf '%s\n' '#include <stddef.h>' '#include "dsdt.hex"' \
 		'const unsigned char *const acpi_dsdt_aml = dsdt_aml_code;' \
 		'const size_t acpi_dsdt_len = sizeof(dsdt_aml_code);' > $@
-UNIT_SRCS_test_iobus := monitor/core/iobus.c
+UNIT_SRCS_test_iobus := monitor/core/iobus.c devices/hlp_check.c
 UNIT_SRCS_test_log := monitor/core/log.c
 # The helper tables and exit dispatch reach device processes (devproc*.c),
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
 	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c \
-	chr.c dpc_pci.c) monitor/pci/pci.c monitor/pci/pcibus.c \
+	chr.c dpc_pci.c hlp_common.c) monitor/pci/pci.c monitor/pci/pcibus.c \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
-	devices/framework.c $(POLICY_ROLES_C)
+	devices/framework.c devices/hlp_check.c $(POLICY_ROLES_C)
 UNIT_SRCS_test_devhlp = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_exit = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
 UNIT_SRCS_test_screenshot = monitor/kvm/exit.c $(DEVPROC_TEST_SRCS)
@@ -67,7 +67,8 @@ $(UNIT_DIR)/test_devproc_wait: \
 DEV_TEST_DEVICES := $(patsubst fuzz/%_fuzz.c,%,$(wildcard fuzz/*_fuzz.c))
 DEV_TEST_TRUSTED := $(call devs_with,trusted,$(DEV_TEST_DEVICES))
 DEV_TEST_REGISTRY := build/host/registry.c
-DEV_TEST_SRCS := devices/framework.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
+DEV_TEST_SRCS := devices/framework.c devices/hlp_check.c \
+	monitor/devhost/hlp_common.c fuzz/fuzz_core.c fuzz/fuzz_hlp.c fuzz/fuzz_file.c $(MEM_SRCS) $(DEV_TEST_REGISTRY) \
 	$(DEV_TEST_DEVICES:%=devices/%.c) \
 	$(if $(call devs_with,virtio,$(DEV_TEST_DEVICES)),$(VIRTIO_SRCS))
 UNIT_SRCS_test_framework := $(DEV_TEST_SRCS)
