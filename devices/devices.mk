@@ -30,4 +30,4 @@ DEV_virtio_net := pci virtio
 DEV_virtio_rng := pci virtio
 
 # $(call devs_with,WORD,DEVICES): those of DEVICES whose line has WORD.
-devs_with = $(foreach d,$(2),$(if $(filter $(1),$(DEV_$(d))),$(d)))
+devs_with = $(strip $(foreach d,$(2),$(if $(filter $(1),$(DEV_$(d))),$(d))))
