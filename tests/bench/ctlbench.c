@@ -405,9 +405,6 @@ int main(int argc, char **argv)
 	bench_pause(argv[1], argv[3], "2", rounds, bare_ns);
 	bench_metrics(argv[1], argv[3], "idle.elf", "ctl-metrics-idle", rounds, bare_ns);
 	bench_metrics(argv[1], argv[3], "count.elf", "ctl-metrics-busy", rounds, bare_ns);
-	/* five times the exits: the polls have time to add up */
-	char polled[32];
-	snprintf(polled, sizeof(polled), "%.0f", strtod(argv[4], NULL) * 5);
-	bench_polled(argv[1], argv[3], polled);
+	bench_polled(argv[1], argv[3], argv[4]);
 	return 0;
 }
