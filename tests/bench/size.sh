@@ -20,7 +20,10 @@ for p in "$@"; do
 		rc=1
 		continue
 	fi
-	a=$(kib "$with") && b=$(kib "$without") || { rc=1; continue; }
+	if ! a=$(kib "$with") || ! b=$(kib "$without"); then
+		rc=1
+		continue
+	fi
 	echo "bench size-$p-ctl: $a KiB ($(echo "$a $b" | awk '{printf "%.3f", $1 / $2}')x vs without $b KiB) [stripped, $(uname -m) build host]"
 done
 exit $rc
