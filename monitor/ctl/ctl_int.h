@@ -29,8 +29,11 @@ struct ctl {
 	atomic_bool quit;
 	unsigned allow_uid;       /* besides root: wisp's own uid */
 	uint64_t tsc0, mono0;     /* TSC calibration for run/wisp time */
-	/* the mailbox: one request at a time (the control thread waits) */
+	/* the mailbox: one request at a time (the control thread waits);
+	 * mail_rc is the answer when mail_done reached the request's seq */
 	enum ctl_op mail_op;
+	uint64_t mail_seq;
+	_Atomic uint64_t mail_done;
 	int mail_rc;
 	char mail_err[160];
 	/* the event ring, under ev_lock: events [ev_seq - n, ev_seq) */

@@ -347,7 +347,7 @@ void ctl_stop(struct vm *vm, int status)
 		return;
 	vm_event(vm, VM_EV_EXIT, NULL, NULL, status);
 	atomic_store(&c->quit, true);
-	c->mail_rc = -ESHUTDOWN; /* a request still waiting gets this */
+	/* a request still waiting wakes unserved: it answers -ESHUTDOWN */
 	(void)!write(FD_CTL_ACK, &one, sizeof(one));
 	(void)!write(FD_CTL_EVENT, &one, sizeof(one));
 	pthread_join(c->thread, NULL);

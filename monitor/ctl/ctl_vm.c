@@ -27,13 +27,18 @@ static int vm_act(void *opaque, enum ctl_op op, char *err, size_t errlen)
 
 	if (atomic_load(&c->quit))
 		return -ESHUTDOWN;
+	uint64_t seq = ++c->mail_seq;
 	c->mail_op = op;
 	c->mail_err[0] = '\0';
 	if (write(FD_CTL_REQ, &one, sizeof(one)) != sizeof(one) ||
 	    read(FD_CTL_ACK, &n, sizeof(n)) != sizeof(n))
 		return -EIO;
+	/* Served: its answer, even when the VM began to stop meanwhile (a
+	 * `kill` that worked is ok); woken by ctl_stop unserved: stopping. */
+	if (atomic_load(&c->mail_done) != seq)
+		return -ESHUTDOWN;
 	snprintf(err, errlen, "%s", c->mail_err);
-	return atomic_load(&c->quit) ? -ESHUTDOWN : c->mail_rc;
+	return c->mail_rc;
 }
 
 /* stop: the guest's own power-off path (an ACPI power button) when a
@@ -99,6 +104,7 @@ void ctl_serve_main(struct vm *vm)
 			 "a device worker thread cannot be held");
 	else if (c->mail_rc == -ESHUTDOWN)
 		snprintf(c->mail_err, sizeof(c->mail_err), "the VM is stopping");
+	atomic_store(&c->mail_done, c->mail_seq);
 	(void)!write(FD_CTL_ACK, &one, sizeof(one));
 }
 

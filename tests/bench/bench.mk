@@ -23,6 +23,7 @@ bench: bench-tools guests hvt-guests linux-guest
 	$(MAKE) all PROFILE=hvt
 	$(MAKE) all PROFILE=vfio
 	$(MAKE) all PROFILE=linux
+	$(MAKE) bench-size
 	tests/bench/run.sh $(BENCH_DIR) $(GUEST_DIR) $(BENCH_EXITS) $(HVT_GUEST_DIR)
 	tests/bench/vfio.sh
 
@@ -43,3 +44,25 @@ $(BENCH_DIR)/linuxbench: tests/bench/linux.c | setup
 	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $<
 
 bench-tools: $(BENCH_DIR)/linuxbench
+
+# The control socket's figures (tests/bench/ctlbench.c, a C client so no
+# interpreter dominates the round trips): pause/resume and metrics round
+# trips against a bare exit, the exit cost under a polling client.
+$(BENCH_DIR)/ctlbench: tests/bench/ctlbench.c | setup
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(CFLAGS_COMMON) -o $@ $< -lpthread
+
+bench-tools: $(BENCH_DIR)/ctlbench
+
+# Stripped size of each profile with the control plane against the same
+# profile built with CTL=0 into $(NOCTL_DIR)/<profile> (tests/bench/size.sh):
+# the profiles that set CTL := 1, themselves or by an include.
+CTL_PROFILES := default test sandboxtest pcitest linux linuxpci vfio
+NOCTL_DIR := build/noctl
+bench-size:
+	for p in $(CTL_PROFILES); do \
+		$(MAKE) PROFILE=$$p build/$$p/wisp && \
+		$(MAKE) PROFILE=$$p CTL=0 B=$(NOCTL_DIR)/$$p $(NOCTL_DIR)/$$p/wisp || exit 1; \
+	done
+	tests/bench/size.sh $(NOCTL_DIR) $(CTL_PROFILES)
+.PHONY: bench-size

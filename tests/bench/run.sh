@@ -32,6 +32,11 @@ if [ -z "${BENCH_LINUX_ROUNDS:-}" ]; then
 	[ -n "${WISP_IN_TESTBED:-}" ] && BENCH_LINUX_ROUNDS=3
 fi
 export BENCH_LINUX_ROUNDS
+# Control-socket round trips per figure (tests/bench/ctlbench.c).
+if [ -z "${BENCH_CTL_ROUNDS:-}" ]; then
+	BENCH_CTL_ROUNDS=1000
+	[ -n "${WISP_IN_TESTBED:-}" ] && BENCH_CTL_ROUNDS=200
+fi
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
 rc=0
@@ -43,6 +48,7 @@ measure() {
 measure "$B/bench" build/test/wisp "$B/bare" "$G" "$N" build/hvt/wisp "$HG" \
 	tests/bench/hvt_echo.sh
 measure "$B/pgm" "$G"
+measure "$B/ctlbench" build/test/wisp "$B/bare" "$G" "$N" "$BENCH_CTL_ROUNDS"
 measure "$B/linuxbench" build/linux/wisp build/testbed/vmlinux \
 	build/linux-guest/initramfs.cpio \
 	"$(command -v qemu-system-x86_64 || echo qemu-system-x86_64)"

@@ -8,7 +8,7 @@ GUEST_OBJ := $(GUEST_DIR)/obj
 
 GUESTS_C := hello pio mmio uart_irq smp flood status bench poke doorbell dirty fb dirtybench rom \
 	platform slowcon pci edu nvme count bars
-GUESTS_ASM := triple hlt spin mark
+GUESTS_ASM := triple hlt spin mark idle
 GUESTS_REAL := real16
 GUEST_EXTRA_uart_irq := isr idt
 GUEST_EXTRA_pci := isr idt

@@ -159,9 +159,12 @@ if start_vm; then
 	check "100 connections leave no fd behind ($fds0 before)" fds_back "$fds0"
 	check "a client that never reads is let go and counted; the VM goes on" dropped
 	if command -v setpriv >/dev/null; then
-		chmod 0711 "$T" && chmod 0666 "$S"
+		# the client and the socket where that uid reaches them (the
+		# checkout's own path may be closed to it)
+		chmod 0711 "$T" && chmod 0666 "$S" &&
+			cp tests/integration/ctlc.py "$T/ctlc.py" && chmod 0644 "$T/ctlc.py"
 		setpriv --reuid 65534 --regid 65534 --clear-groups \
-			"$PY" tests/integration/ctlc.py "$S" '{"id":1,"cmd":"info"}' \
+			"$PY" "$T/ctlc.py" "$S" '{"id":1,"cmd":"info"}' \
 			>"$T/other" 2>&1
 		check "a client of another uid is refused" \
 			grep -q '"error":"permission denied"' "$T/other"
