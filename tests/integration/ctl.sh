@@ -32,16 +32,7 @@ start_vm() {
 }
 
 # wait_vm: its exit status in RC (bounded: 30 s).
-wait_vm() {
-	n=300
-	while kill -0 "$PID" 2>/dev/null && [ "$n" -gt 0 ]; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-	kill -9 "$PID" 2>/dev/null
-	wait "$PID"
-	RC=$?
-}
+wait_vm() { reap_bg "$PID" 30; }
 
 count() { $C "$S" get metrics 'metrics/devices/[name=testdev.0]/accesses'; }
 

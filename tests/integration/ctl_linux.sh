@@ -21,31 +21,21 @@ S="$T/api.sock"
 	--cmdline "console=ttyS0 panic=-1 quiet wisp.end=button" \
 	</dev/null >"$T/out" 2>"$T/err" &
 PID=$!
-n=300
-until [ -S "$S" ] || [ "$n" -eq 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
+wait_for 30 test -S "$S"
 $C "$S" events 3 600 >"$T/events" &
 EV=$!
 # The guest waits for its power button (bounded: 600 s, however slow).
-n=6000
-until grep -q "waiting for the power button" "$T/out" || [ "$n" -eq 0 ] ||
-	! kill -0 "$PID" 2>/dev/null; do
-	sleep 0.1
-	n=$((n - 1))
-done
+waiting() {
+	grep -q "waiting for the power button" "$T/out" || ! kill -0 "$PID" 2>/dev/null
+}
+wait_for 600 waiting
 if grep -q "waiting for the power button" "$T/out"; then
 	pass "Linux reached /init and waits for its ACPI power button"
 else
 	fail "Linux reached /init and waits for its ACPI power button"
 	show_output
 fi
-n=600
-until grep -q '"event":"guest-boot"' "$T/events" || [ "$n" -eq 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
+wait_for 60 grep -q '"event":"guest-boot"' "$T/events"
 if grep -q '"event":"guest-boot".*"device":"bootport.0"' "$T/events"; then
 	pass "the subscriber saw guest-boot from the boot port"
 else
@@ -53,14 +43,7 @@ else
 	sed 's/^/    events: /' "$T/events"
 fi
 $C "$S" '{"id":1,"cmd":"stop"}' >"$T/reply"
-n=3000
-while kill -0 "$PID" 2>/dev/null && [ "$n" -gt 0 ]; do
-	sleep 0.1
-	n=$((n - 1))
-done
-kill -9 "$PID" 2>/dev/null
-wait "$PID"
-RC=$?
+reap_bg "$PID" 300
 wait "$EV"
 if [ "$RC" -eq 0 ] && grep -q '"ok":true' "$T/reply" &&
 	grep -q "power button pressed" "$T/out"; then

@@ -39,6 +39,27 @@ need_built() {
 	done
 }
 
+# wait_for SECS COMMAND... : until COMMAND succeeds, polled every 0.1 s,
+# for at most SECS (a bound for a stuck run, never a speed assumption).
+wait_for() {
+	n=$(($1 * 10))
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# reap_bg PID SECS : the background PID's exit status in RC, waiting at
+# most SECS before SIGKILL.
+reap_bg() {
+	wait_for "$2" sh -c "! kill -0 $1 2>/dev/null"
+	kill -9 "$1" 2>/dev/null
+	wait "$1"
+	RC=$?
+}
+
 pass() {
 	CASES=$((CASES + 1))
 	echo "PASS: $1"
