@@ -33,7 +33,7 @@ HOST_CFLAGS := $(CFLAGS_COMMON) -fsanitize=address,undefined -fno-omit-frame-poi
 # CLI: the profile's command line, monitor/cli/<name>.c for each name: cli
 # (wisp's own, with cli_virtio's --disk/--net/--rng) or cli_hvt [cli_hvt_disk] [cli_hvt_tap] (solo5-hvt's).
 CLI ?= cli cli_memopt cli_rom cli_virtio
-# monitor/'s rooms (README: "Where things are"); the CLI and the loaders
+# monitor/'s rooms (docs/architecture.md); the CLI and the loaders
 # are the profile's. LOADER_EXTRA_<name>: what a loader brings along.
 # A profile with a display device ("display" in devices/devices.mk) gets
 # the PNG writer and zlib; the others contain neither (build.sh checks with

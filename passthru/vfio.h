@@ -22,7 +22,7 @@
  * Every system call goes through struct vfio_sys, so the unit tests drive
  * the same code against a fake VFIO (tests/unit/test_vfio.c).
  *
- * Where it plugs in (decided here, see the README's PCI section): a
+ * Where it plugs in (decided here, see docs/vfio.md): a
  * passed-through function is a bus-level function of monitor/pci, not a
  * device model behind the helper table. The helper table describes a
  * function wisp emulates (a fixed header, read-only capabilities, wisp's
