@@ -22,7 +22,7 @@ MUSL_INC := $(CAPNG)/musl-include
 SETUP := $(DEPS)/.packages
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Imonitor -Ipolicy -Ipassthru -D_GNU_SOURCE
+CFLAGS_COMMON := -std=gnu11 -O2 -g $(WARN) -Idevices -Imem -Ipci -Imonitor -Ipolicy -Ipassthru -D_GNU_SOURCE
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := $(CFLAGS_COMMON) -I$(MUSL_INC) -I$(CAPNG)/include -I$(ZLIB)/include \
 	-I$(CJSON)/include \
@@ -37,9 +37,9 @@ CLI ?= cli cli_memopt cli_rom cli_virtio
 # are the profile's. LOADER_EXTRA_<name>: what a loader brings along.
 # A profile with a display device ("display" in devices/devices.mk) gets
 # the PNG writer and zlib; the others contain neither (build.sh checks with
-# nm). A profile with a PCI device ("pci" there) gets the PCI bus
-# (monitor/pci/, WISP_PCI=1: host bridge, conf1, ECAM, MSI-X, the DSDT's root bridge and
-# the MCFG table); the others contain none of it.
+# nm). A profile with a PCI device ("pci" there) gets the PCI bus (pci/,
+# and its glue monitor/pci/; WISP_PCI=1: host bridge, conf1, ECAM, MSI-X,
+# the DSDT's root bridge and the MCFG table); the others contain none of it.
 HAS_PCI := $(if $(call devs_with,pci,$(DEVICES)),1,0)
 MON_ROOMS := core jail kvm devhost $(if $(filter 1,$(HAS_PCI)),pci)
 # The control plane (monitor/ctl/, --api-sock): a profile sets CTL=1; the
@@ -64,8 +64,9 @@ MON_SRCS := $(wildcard monitor/*.c) \
 	$(foreach r,$(MON_ROOMS) $(if $(filter 1,$(HAS_CTL)),ctl),$(wildcard monitor/$(r)/*.c)) $(DISPLAY_SRCS) \
 	monitor/boot/cpu_x86.c monitor/boot/elf.c $(CLI:%=monitor/cli/%.c) \
 	$(foreach l,$(LOADERS),monitor/boot/loader_$(l).c $(LOADER_EXTRA_$(l)))
-CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) devices/framework.c devices/hlp_check.c \
-	$(PASSTHRU_SRCS)
+PCI_SRCS := $(if $(filter 1,$(HAS_PCI)),$(wildcard pci/*.c))
+CORE_SRCS := $(MON_SRCS) $(wildcard mem/*.c) $(PCI_SRCS) devices/framework.c \
+	devices/hlp_check.c $(PASSTHRU_SRCS)
 # DEV_EXTRA: parts of a device linked only when a profile names them (the
 # hvt device's back ends: hvt_block hvt_net).
 # The virtio transport and virtqueue (devices/virtio.h): a library, not a

@@ -8,7 +8,7 @@
 #                whose dev_reg has DEV_F_NEEDS_TRUST (wisp refuses to start
 #                it without), and testdev (DEV_F_TRUSTABLE)
 #   sandboxed    runs in its own process by default
-#   pci          a PCI function: the profile gets the PCI bus (monitor/pci/)
+#   pci          a PCI function: the profile gets the PCI bus (pci/, monitor/pci/)
 #   virtio       links the virtio transport (devices/virtio_pci.c, virtq.c)
 #   display      the profile gets the PNG writer and zlib (--screenshot)
 # tests/integration/build.sh checks the builds against the registrations'

@@ -106,13 +106,13 @@ LIB_FUZZ_SRCS := $(wildcard mem/*.c)
 LIB_FUZZ_DEPS := $(LIB_FUZZ_SRCS) $(wildcard mem/*.h) fuzz/fuzz.mk
 LIB_FUZZ_EXTRA_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c \
 	$(LINUX_LOADER_SRCS) $(BOOT_ELF_SRCS)
-# The PCI bus's config space and MSI-X (monitor/pci/pci.c) over mem/'s map.
-LIB_FUZZ_EXTRA_pci := monitor/pci/pci.c devices/framework.c
+# The PCI bus's config space and MSI-X (pci/pci.c) over mem/'s map.
+LIB_FUZZ_EXTRA_pci := pci/pci.c devices/framework.c
 # A passed-through function's virtualised config space (passthru/).
 LIB_FUZZ_EXTRA_vfio_cfg := passthru/vfio_cfg.c
 # A passed-through function's VM side over the PCI bus and mem/'s map,
 # with a fake VFIO and KVM.
-LIB_FUZZ_EXTRA_vfio_vm := $(wildcard passthru/*.c) monitor/pci/pci.c \
+LIB_FUZZ_EXTRA_vfio_vm := $(wildcard passthru/*.c) pci/pci.c \
 	devices/framework.c -DWISP_PCI=1 -DWISP_PASSTHRU=1
 # The split virtqueue alone, over the fake helper table's RAM.
 LIB_FUZZ_EXTRA_virtq := devices/virtq.c devices/framework.c devices/hlp_check.c \
@@ -170,7 +170,7 @@ MON_FUZZ_SRCS = fuzz/mon_harness.c monitor/kvm/exit.c \
 LIB_FUZZ_EXTRA_devproc = $(MON_FUZZ_SRCS)
 LIB_FUZZ_EXTRA_devhlp = $(MON_FUZZ_SRCS)
 $(foreach t,devproc devhlp,$(FUZZ_DIR)/replay/$(t) $(FUZZ_DIR)/lf/$(t)): \
-	fuzz/mon_harness.h $(wildcard monitor/*.h monitor/*/*.h)
+	fuzz/mon_harness.h $(wildcard monitor/*.h monitor/*/*.h pci/*.h)
 
 # make fuzz-coverage: every target built with clang's source-based coverage
 # over fuzz/replay.c (a replay, not libFuzzer) in build/fuzz-cov/, run over
@@ -184,7 +184,7 @@ FUZZ_COVERS_devproc := monitor/devhost/devproc.c
 FUZZ_COVERS_exit := monitor/kvm/exit.c
 FUZZ_COVERS_loader := monitor/boot/loader_testimg.c monitor/boot/loader_hvt.c
 FUZZ_COVERS_map := $(MEM_SRCS)
-FUZZ_COVERS_pci := monitor/pci/pci.c
+FUZZ_COVERS_pci := pci/pci.c
 FUZZ_COVERS_vfio_cfg := passthru/vfio_cfg.c
 FUZZ_COVERS_vfio_vm := passthru/vfio_pci.c passthru/vfio_vm.c
 FUZZ_COVERS_virtq := devices/virtq.c

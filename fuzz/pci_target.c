@@ -1,6 +1,6 @@
 /*
- * fuzz/pci_target.c - libFuzzer target for wisp's PCI bus (monitor/pci/
- * pci.c) without KVM: streams of conf1, ECAM, MSI-X table and notify ops
+ * fuzz/pci_target.c - libFuzzer target for wisp's PCI bus (pci/pci.c)
+ * without KVM: streams of conf1, ECAM, MSI-X table and notify ops
  * from the guest's side over a bus of three functions, whose BARs are
  * decoded in a real guest-physical map (mem/, RAM below them).
  * Invariants after every op: a decoded BAR sits where its register says,
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "pci/pci.h"
+#include "pci.h"
 
 const struct dev_entry dev_registry[] = { { 0 } };
 const size_t dev_registry_len = 0;

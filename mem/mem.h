@@ -44,7 +44,7 @@
 #define MEM_KVM_TSS_SIZE (3 * MEM_PAGE)
 #define MEM_IOAPIC 0xfec00000ull
 #define MEM_LAPIC 0xfee00000ull
-/* The PCI bus (monitor/pci/, profiles with a PCI device): the window its
+/* The PCI bus (pci/, profiles with a PCI device): the window its
  * 32-bit BARs live in, and its ECAM (bus 0: 1 MiB), both in the hole. The
  * ACPI tables and e820 map name them. */
 #define MEM_PCI_WIN 0xc0000000ull

@@ -23,7 +23,7 @@
  * the same code against a fake VFIO (tests/unit/test_vfio.c).
  *
  * Where it plugs in (decided here, see docs/vfio.md): a
- * passed-through function is a bus-level function of monitor/pci, not a
+ * passed-through function is a bus-level function of pci/, not a
  * device model behind the helper table. The helper table describes a
  * function wisp emulates (a fixed header, read-only capabilities, wisp's
  * own MSI-X BAR, trapped BARs); a real function needs its own config

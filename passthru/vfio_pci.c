@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pci/pci.h"
+#include "pci.h"
 #include "vfio_pci.h"
 
 static uint32_t cfg_read(void *opaque, unsigned reg, unsigned size)

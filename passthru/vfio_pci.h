@@ -1,6 +1,6 @@
 /*
  * passthru/vfio_pci.h - a passed-through function as a bus-level function
- * of wisp's PCI bus (monitor/pci's pci_bus_add_raw), and its VM side
+ * of wisp's PCI bus (pci/'s pci_bus_add_raw), and its VM side
  * (vfio_vm.c): KVM told about the group, guest RAM mapped for DMA, BARs
  * as memslots over the device's mmap (or trapped and forwarded; a BAR
  * holding the MSI-X table or PBA is trapped whole), MSI/MSI-X vectors and
@@ -12,7 +12,7 @@
 
 #include "dev.h"
 #include "mem.h"
-#include "pci/pci.h"
+#include "pci.h"
 #include "vfio.h"
 
 #define VFIO_VEC_MAX 32 /* vectors routed: MSI's multiple-message limit,

@@ -67,7 +67,7 @@
 #include "core/vm.h"
 #include "dev.h"
 #include "devhost/devhost.h"
-#include "pci/pci.h"
+#include "pci.h"
 
 struct vm;
 struct dev_host;

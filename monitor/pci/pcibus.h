@@ -1,6 +1,6 @@
 /*
- * monitor/pci/pcibus.h - the VM's side of wisp's PCI bus (pci.h has the
- * bus itself and its guest-physical layout): the host bridge's ports and
+ * monitor/pci/pcibus.h - the VM's side of wisp's PCI bus (pci/pci.h has
+ * the bus itself and its guest-physical layout): the host bridge's ports and
  * ECAM, BAR decode in mem/'s map, doorbells (KVM_IOEVENTFD, moved with
  * their BAR), MSI-X by irqfd and KVM GSI routing. Linked only into
  * profiles with a PCI device (the Makefile's HAS_PCI, WISP_PCI=1).
@@ -14,7 +14,7 @@
 #define WISP_PCIBUS_H
 
 #include "core/vm.h"
-#include "pci/pci.h"
+#include "pci.h"
 
 /* Create the bus: conf1 ports and the ECAM range, before devices are
  * constructed. Dies (bad input, 64) when something holds them. */

@@ -50,7 +50,7 @@ else
 fi
 
 # The PCI bus only where a PCI device is (pcitest has one; default and
-# test have none): monitor/pci/'s symbols, counted by nm.
+# test have none): pci/'s and monitor/pci/'s symbols, counted by nm.
 psyms() { nm "$1" 2>/dev/null | grep -c ' [Tt] \(pcibus_\|pci_cfg_\|pci_msix_\)'; }
 np_pci=$(psyms build/pcitest/wisp)
 np_test=$(psyms "$WISP_TEST")

@@ -1,5 +1,5 @@
 /*
- * Unit tests: wisp's PCI bus (monitor/pci/), driven as a guest drives it:
+ * Unit tests: wisp's PCI bus (pci/, monitor/pci/), driven as a guest drives it:
  * conf1 ports and ECAM through the port and MMIO exit dispatch, BARs and
  * the MSI-X table through MMIO, vectors read back from their eventfds;
  * and the helper table's pci_register/msix_notify checks. No KVM: with

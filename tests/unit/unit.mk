@@ -29,7 +29,7 @@ UNIT_SRCS_test_log := monitor/core/log.c
 # which install the real policies: those link the host-compiled roles.
 DEVPROC_TEST_SRCS = $(addprefix monitor/devhost/,devproc.c devproc_child.c \
 	dpc_calls.c dp_shm.c devproc_handover.c devhlp.c ioevent.c devfile.c \
-	chr.c dpc_pci.c hlp_common.c) monitor/pci/pci.c monitor/pci/pcibus.c \
+	chr.c dpc_pci.c hlp_common.c) pci/pci.c monitor/pci/pcibus.c \
 	$(wildcard monitor/display/*.c monitor/jail/*.c) monitor/core/iobus.c \
 	monitor/core/io.c monitor/core/log.c monitor/screenshot.c $(MEM_SRCS) \
 	devices/framework.c devices/hlp_check.c $(POLICY_ROLES_C)
@@ -48,7 +48,7 @@ NOALLOC_WRAP := malloc calloc realloc reallocarray free strdup posix_memalign
 $(UNIT_DIR)/test_vcpu_noalloc: UNIT_LIBS += -lcap-ng \
 	$(foreach f,$(NOALLOC_WRAP),-Wl,--wrap=$(f))
 # passthru/ against a fake VFIO and a sysfs tree in /tmp
-UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) monitor/pci/pci.c \
+UNIT_SRCS_test_vfio := $(wildcard passthru/*.c) $(MEM_SRCS) pci/pci.c \
 	devices/framework.c
 UNIT_SRCS_test_fd := monitor/jail/fd.c monitor/core/log.c monitor/core/stop.c
 # test_mmio2 puts a fake KVM behind one fd: mem/'s ioctl calls reach it.

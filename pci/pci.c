@@ -1,5 +1,5 @@
 /*
- * monitor/pci/pci.c - configuration space and MSI-X of wisp's PCI bus
+ * pci/pci.c - configuration space and MSI-X of wisp's PCI bus
  * (pci.h): type 0 headers built from each function's description, BAR
  * sizing and moves, the capability chain ending in wisp's MSI-X
  * capability, the MSI-X table and PBA. Every guest value is bounded here;
@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "pci/pci.h"
+#include "pci.h"
 
 #define REG_ID 0x00
 #define REG_CMD 0x04

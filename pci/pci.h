@@ -1,9 +1,11 @@
 /*
- * monitor/pci/pci.h - wisp's PCI bus: segment 0, bus 0, a host bridge at
+ * pci/pci.h - wisp's PCI bus: segment 0, bus 0, a host bridge at
  * device 0 and one single-function device per registered instance after it
- * (pci.c: configuration space and MSI-X, pure logic, no KVM; pcibus.c: the
- * VM's side, conf1 ports, ECAM, BAR decode in the guest-physical map,
- * doorbells, MSI routes and irqfds). It may call mem/, jail/ and core/.
+ * (pci.c: configuration space and MSI-X, pure logic, no KVM; the monitor's
+ * glue, monitor/pci/pcibus.c, is the VM's side behind struct pci_backend:
+ * conf1 ports, ECAM, BAR decode in the guest-physical map, doorbells, MSI
+ * routes and irqfds). A layer of its own: it may use devices/'s table
+ * types (dev.h) and mem/ (mem.h's layout), nothing of monitor/.
  *
  * Guest-physical layout (below 4 GiB, in mem/'s 32-bit hole, clear of the
  * IOAPIC, local APIC, KVM's TSS/identity map and a --rom's top 16 MiB):
