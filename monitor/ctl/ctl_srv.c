@@ -196,16 +196,23 @@ static bool cli_allowed(const struct ctl *c, int fd)
 	return cr.uid == 0 || cr.uid == c->allow_uid;
 }
 
-static void cli_refuse(int fd, const char *why)
+/* One line and let go, through the slot (the only fds this thread may
+ * write): what it sent first is read, so the close resets nothing it
+ * could still read. */
+static void cli_refuse(struct ctl *c, unsigned i, const char *why)
 {
+	int fd = FD_CTL_CLI0 + (int)i;
 	char line[120];
 	int n = snprintf(line, sizeof(line),
 			 "{\"id\":null,\"ok\":false,\"error\":\"%s\"}\n", why);
 
 	(void)!write(fd, line, (size_t)n);
+	(void)!read(fd, line, sizeof(line));
 	close(fd);
+	stat_add(&c->n_dropped, 1);
 }
 
+/* A new client at the first free slot; none free: closed unanswered. */
 static void cli_accept(struct ctl *c)
 {
 	int fd = accept4(FD_CTL_LISTEN, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -215,16 +222,17 @@ static void cli_accept(struct ctl *c)
 		return;
 	while (i < FD_CTL_CLI_MAX && c->used[i])
 		i++;
-	if (i == FD_CTL_CLI_MAX || !cli_allowed(c, fd)) {
-		cli_refuse(fd, i == FD_CTL_CLI_MAX ? "too many clients"
-						   : "permission denied");
+	int pinned = i < FD_CTL_CLI_MAX ?
+		dup3(fd, FD_CTL_CLI0 + (int)i, O_CLOEXEC) : -1;
+	close(fd);
+	if (pinned < 0) {
 		stat_add(&c->n_dropped, 1);
 		return;
 	}
-	int pinned = dup3(fd, FD_CTL_CLI0 + (int)i, O_CLOEXEC);
-	close(fd);
-	if (pinned < 0)
+	if (!cli_allowed(c, pinned)) {
+		cli_refuse(c, i, "permission denied");
 		return;
+	}
 	memset(&c->cli[i], 0, offsetof(struct ctl_client, out));
 	c->used[i] = true;
 	c->ev_next[i] = 0;

@@ -155,7 +155,7 @@ if start_vm; then
 		chmod 0711 "$T" && chmod 0666 "$S" &&
 			cp tests/integration/ctlc.py "$T/ctlc.py" && chmod 0644 "$T/ctlc.py"
 		setpriv --reuid 65534 --regid 65534 --clear-groups \
-			"$PY" "$T/ctlc.py" "$S" '{"id":1,"cmd":"info"}' \
+			"$PY" "$T/ctlc.py" "$S" listen \
 			>"$T/other" 2>&1
 		check "a client of another uid is refused" \
 			grep -q '"error":"permission denied"' "$T/other"

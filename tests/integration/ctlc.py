@@ -10,6 +10,7 @@
                               or SECS seconds or the socket closes
   ctlc.py SOCK flood SECS     send metrics requests, never read, until
                               wisp lets the client go (exit 0) or SECS
+  ctlc.py SOCK listen         connect, send nothing, print the first line
   ctlc.py SOCK cycles N       connect and disconnect N times
 """
 import json
@@ -83,6 +84,12 @@ def main(a):
                 print("let go")
                 return 0
         return 1
+    if mode == "listen":
+        # read what wisp says first, sending nothing (a refused client)
+        s = connect(path)
+        for line in lines(s, 1, 30):
+            print(line)
+        return 0
     if mode == "cycles":
         for _ in range(int(a[2])):
             connect(path).close()
