@@ -162,12 +162,18 @@ static const struct {
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* An id is optional; when given it is an integer a double holds exactly. */
+/* An id is optional; when given it is an integer a double holds exactly
+ * (the range first: converting a larger double to an integer is
+ * undefined; NaN fails every comparison). */
 static bool id_ok(const cJSON *id)
 {
-	return !id || (cJSON_IsNumber(id) && id->valuedouble == (double)(int64_t)id->valuedouble &&
-		       id->valuedouble >= -9007199254740992.0 &&
-		       id->valuedouble <= 9007199254740992.0);
+	if (!id)
+		return true;
+	if (!cJSON_IsNumber(id))
+		return false;
+	double d = id->valuedouble;
+	return d >= -9007199254740992.0 && d <= 9007199254740992.0 &&
+	       d == (double)(int64_t)d;
 }
 
 static void request(struct ctl_call *k, const char *line, size_t len)

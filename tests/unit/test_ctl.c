@@ -156,7 +156,8 @@ static void test_malformed(void **state)
 	assert_int_equal(feed("not json\n[1,2]\n{\"id\":\"x\",\"cmd\":\"info\"}\n"
 			      "{\"id\":1.5,\"cmd\":\"info\"}\n{\"id\":3}\n"
 			      "{\"id\":4,\"cmd\":7}\n{\"id\":5,\"cmd\":\"halt-host\"}\n"
-			      "\n{\"id\":6,\"cmd\":\"info\"}\n"), 8);
+			      "\n{\"id\":6,\"cmd\":\"info\"}\n"
+			      "{\"id\":8.9e38,\"cmd\":\"info\"}\n"), 9);
 	assert_error(0, "bad JSON");
 	assert_error(1, "a request is a JSON object");
 	assert_error(2, "id: an integer");
@@ -167,6 +168,8 @@ static void test_malformed(void **state)
 	cJSON *r = reply(7);
 	assert_int_equal(cJSON_GetObjectItem(r, "id")->valueint, 6);
 	cJSON_Delete(r);
+	/* beyond any integer: refused, never converted (the fuzzer's find) */
+	assert_error(8, "id: an integer");
 	assert_int_equal(fake.acts, 0);
 }
 
