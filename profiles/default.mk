@@ -3,7 +3,7 @@
 # TRUSTED: those granted the trusted helper table; all others are untrusted.
 # SANDBOXED: those run in their own process under policy/dev_<name>.policy
 #   (the others run inside wisp under the main and vCPU filters).
-# LOADERS: guest loaders compiled in (monitor/loader_<name>.c).
+# LOADERS: guest loaders compiled in (monitor/boot/loader_<name>.c).
 DEVICES := uart i8042 debug_exit
 TRUSTED := i8042 debug_exit
 SANDBOXED := uart
